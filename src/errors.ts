@@ -1,0 +1,38 @@
+/**
+ * Stable error codes. Tests and users match on `code`; the message says what was wrong, where, and
+ * what still worked. A WirelensError is for a whole-file or user problem (exit code 2 on the command
+ * line); a malformed packet is never an exception but a layer marked malformed (see decode/layer.ts).
+ */
+export type ErrorCode =
+  | 'WL_ERR_FILE_OPEN'
+  | 'WL_ERR_NOT_A_CAPTURE'
+  | 'WL_ERR_PCAP_VERSION'
+  | 'WL_ERR_PCAP_RECORD_LENGTH'
+  | 'WL_ERR_PCAPNG_BLOCK_LENGTH'
+  | 'WL_ERR_PCAPNG_VERSION'
+  | 'WL_ERR_PCAPNG_OPTION'
+  | 'WL_ERR_PCAPNG_NO_INTERFACE'
+  | 'WL_ERR_TRUNCATED_FILE'
+  | 'WL_ERR_USAGE';
+
+export class WirelensError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Byte offset in the file where the problem is, when there is one. */
+    readonly fileOffset?: number,
+    /** Frame number the problem concerns, when there is one. */
+    readonly frameNumber?: number,
+  ) {
+    super(message);
+    this.name = 'WirelensError';
+  }
+}
+
+/** A problem that did not stop reading (for example a file cut short after its last whole record). */
+export interface ReadWarning {
+  code: ErrorCode;
+  message: string;
+  fileOffset: number;
+  frameNumber?: number;
+}
