@@ -39,6 +39,10 @@ export interface Layer {
   problem?: LayerProblem;
   /** Every field of the layer, in header order; computed on demand (not needed for summaries). */
   fields(): Field[];
+  /** The Info column text this layer would show when it is the top layer (tshark's style). */
+  info?(): string;
+  /** Source and destination as the Source/Destination columns show them (network or link addresses). */
+  endpoints?(): { src: string; dst: string };
 }
 
 /** A decoded frame: its layers from the link layer up. */

@@ -1,0 +1,43 @@
+/**
+ * Command-line entry point. Each command lives in its own file; this one wires them into commander
+ * and turns user errors (WirelensError) into one line on stderr and exit code 2, never a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { WirelensError } from '../errors.js';
+import { registerRead } from './read.js';
+import { registerStats } from './stats.js';
+
+export const VERSION = '0.1.0';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('wirelens')
+    .description('See networking: read captures, decode every layer, explain every packet.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(run wirelens --help for usage)');
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+  };
+  registerRead(program, setExit);
+  registerStats(program, setExit);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and version are exits with code 0; usage mistakes are code 2, as with tshark/tcpdump.
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof WirelensError) {
+    process.stderr.write(`wirelens: ${err.message} [${err.code}]\n`);
+    return 2;
+  }
+  throw err;
+}

@@ -1,0 +1,60 @@
+/**
+ * `wirelens read FILE`: one line per packet like tshark's summary, or NDJSON with Wireshark's
+ * field names (`--json`). FILE may be `-` for standard input (`tcpdump -w - | wirelens read -`).
+ */
+import type { Command } from 'commander';
+import { openCapture } from '../capture/reader.js';
+import { decodePacket } from '../decode/bindings.js';
+import { packetToJson } from '../output/json.js';
+import { LineSink } from '../output/sink.js';
+import { formatSummaryLine, relativeTime, summarize } from '../output/summary.js';
+import { parseCount, reportWarnings } from './common.js';
+
+interface ReadOptions {
+  count?: number;
+  json?: boolean;
+}
+
+export function registerRead(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('read')
+    .description('print one line per packet (or NDJSON with --json)')
+    .argument('<file>', 'pcap or pcapng file, or - for standard input')
+    .option('-c, --count <n>', 'stop after n packets', parseCount)
+    .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
+    .addHelpText('after', '\nExamples:\n  wirelens read traces/http-get.pcapng\n  wirelens read -c 10 --json capture.pcap\n  tcpdump -i lo -w - | wirelens read -')
+    .action(async (file: string, opts: ReadOptions) => {
+      setExit(await runRead(file, opts));
+    });
+}
+
+export async function runRead(file: string, opts: ReadOptions): Promise<number> {
+  const reader = await openCapture(file);
+  const sink = new LineSink();
+  const limit = opts.count ?? Number.POSITIVE_INFINITY;
+  let n = 0;
+  let firstSec = 0;
+  let firstNsec = 0;
+  outer: for await (const batch of reader.batches()) {
+    for (const frame of batch) {
+      if (n >= limit) break outer;
+      if (n === 0) {
+        firstSec = frame.tsSec;
+        firstNsec = frame.tsNsec;
+      }
+      n++;
+      const packet = decodePacket(frame);
+      if (opts.json) sink.line(JSON.stringify(packetToJson(packet)));
+      else {
+        const time = relativeTime(frame.tsSec, frame.tsNsec, firstSec, firstNsec);
+        sink.line(formatSummaryLine(frame.number, time, summarize(packet), frame.origLen));
+      }
+    }
+    await sink.flush();
+    if (sink.isClosed) break;
+  }
+  await sink.flush(true);
+  reader.close();
+  reportWarnings(file, reader.warnings);
+  return 0;
+}

@@ -1,0 +1,41 @@
+/**
+ * A packet as one JSON object keyed by Wireshark field names (the `read --json` contract).
+ * A field that occurs more than once (stacked VLAN tags, IP-in-IP) becomes an array, in the
+ * order the fields appear in the frame, as `tshark -T fields -E occurrence=a` lists them.
+ */
+import { formatEpoch } from '../capture/frame.js';
+import type { FieldValue, Packet } from '../decode/layer.js';
+
+export type PacketJson = Record<string, FieldValue | FieldValue[]>;
+
+export function packetToJson(packet: Packet): PacketJson {
+  const { frame } = packet;
+  const out: PacketJson = {
+    'frame.number': frame.number,
+    'frame.time_epoch': formatEpoch(frame.tsSec, frame.tsNsec),
+    'frame.len': frame.origLen,
+    'frame.cap_len': frame.data.length,
+    'frame.interface_id': frame.interfaceId,
+    'frame.protocols': packet.layers.map((l) => l.proto).join(':'),
+  };
+  if (frame.comments?.length) out['frame.comment'] = frame.comments.length === 1 ? frame.comments[0]! : frame.comments;
+  for (const layer of packet.layers) {
+    for (const f of layer.fields()) addValue(out, f.name, f.value);
+    // Wireshark's own name for a malformed packet; the rest is ours, under `wl.`.
+    if (layer.status === 'malformed') out['_ws.malformed'] = true;
+    if (layer.status === 'truncated') addValue(out, 'wl.truncated', layer.proto);
+    if (layer.problem) {
+      addValue(out, 'wl.error.code', layer.problem.code);
+      addValue(out, 'wl.error.offset', layer.problem.offset);
+      addValue(out, 'wl.error.message', layer.problem.message);
+    }
+  }
+  return out;
+}
+
+function addValue(out: PacketJson, name: string, value: FieldValue): void {
+  const prev = out[name];
+  if (prev === undefined) out[name] = value;
+  else if (Array.isArray(prev)) prev.push(value);
+  else out[name] = [prev, value];
+}
