@@ -1,0 +1,258 @@
+/**
+ * pcapng writer (draft-ietf-opsawg-pcapng): one section (SHB with shb_userappl), any number of
+ * interfaces (IDBs), and packets as Enhanced Packet Blocks with their opt_comment values, so notes
+ * added in wirelens show up as packet comments in Wireshark.
+ */
+import { WirelensError } from '../errors.js';
+import { ByteOutput, memorySink, splitUnits, type ByteSink } from './byte-output.js';
+import type { Frame, InterfaceInfo } from './frame.js';
+import type { WritableFrame } from './pcap-writer.js';
+import { DEFAULT_SNAPLEN } from './pcap-writer.js';
+import {
+  BT_EPB,
+  BT_IDB,
+  BT_SHB,
+  BYTE_ORDER_MAGIC,
+  IF_DESCRIPTION,
+  IF_FCSLEN,
+  IF_FILTER,
+  IF_NAME,
+  IF_OS,
+  IF_TSOFFSET,
+  IF_TSRESOL,
+  OPT_COMMENT,
+  OPT_ENDOFOPT,
+  SHB_HARDWARE,
+  SHB_OS,
+  SHB_USERAPPL,
+} from './pcapng.js';
+
+export const WIRELENS_USERAPPL = 'wirelens 0.1.0';
+
+export interface PcapngWriterOptions {
+  bigEndian?: boolean;
+  /** shb_comment values. */
+  comments?: readonly string[];
+  hardware?: string;
+  os?: string;
+  /** Default 'wirelens 0.1.0'. */
+  userAppl?: string;
+}
+
+/** An interface to declare; InterfaceInfo from a reader qualifies. */
+export interface InterfaceSpec {
+  linkType: number;
+  /** Default 262144. */
+  snapLen?: number;
+  name?: string;
+  description?: string;
+  filter?: string;
+  os?: string;
+  /** Timestamp units per second: a power of 10 or of 2. Default 1e9 (if_tsresol 9). */
+  tsResolution?: number;
+  /** if_tsoffset seconds: written timestamps are relative to it. */
+  tsOffset?: number;
+  fcsLength?: number;
+}
+
+interface Option {
+  code: number;
+  value: Uint8Array;
+}
+
+const enc = new TextEncoder();
+const pad4 = (n: number) => (n + 3) & ~3;
+
+/** if_tsresol byte for a resolution, or undefined when it is neither 10^k nor 2^k. */
+export function tsresolByte(units: number): number | undefined {
+  for (let k = 0; k <= 18; k++) if (10 ** k === units) return k;
+  for (let k = 1; k <= 63; k++) if (2 ** k === units) return 0x80 | k;
+  return undefined;
+}
+
+export class PcapngWriter {
+  private readonly out: ByteOutput;
+  private readonly le: boolean;
+  private readonly ifaces: { units: number; tsOffset: number; nsPerUnit: number }[] = [];
+  framesWritten = 0;
+
+  constructor(sink: ByteSink, options: PcapngWriterOptions = {}) {
+    this.out = new ByteOutput(sink);
+    this.le = !options.bigEndian;
+    const opts: Option[] = [];
+    for (const c of options.comments ?? []) opts.push({ code: OPT_COMMENT, value: enc.encode(c) });
+    if (options.hardware !== undefined) opts.push({ code: SHB_HARDWARE, value: enc.encode(options.hardware) });
+    if (options.os !== undefined) opts.push({ code: SHB_OS, value: enc.encode(options.os) });
+    opts.push({ code: SHB_USERAPPL, value: enc.encode(options.userAppl ?? WIRELENS_USERAPPL) });
+    this.block(BT_SHB, 16, opts, (dv, p) => {
+      dv.setUint32(p, BYTE_ORDER_MAGIC, this.le);
+      dv.setUint16(p + 4, 1, this.le);
+      dv.setUint16(p + 6, 0, this.le);
+      // Section length unknown (-1): we stream, so it is not known when the SHB is written.
+      dv.setInt32(p + 8, -1, this.le);
+      dv.setInt32(p + 12, -1, this.le);
+    });
+  }
+
+  /** Declares an interface (writes its IDB); returns its id for `writeFrame`. */
+  addInterface(spec: InterfaceSpec): number {
+    const units = spec.tsResolution ?? 1e9;
+    const resol = tsresolByte(units);
+    if (resol === undefined) {
+      throw new WirelensError('WL_ERR_USAGE', `pcapng timestamp resolution must be a power of 10 or 2, not ${units} units/s`);
+    }
+    const le = this.le;
+    const opts: Option[] = [];
+    const str = (code: number, v: string | undefined) => {
+      if (v !== undefined) opts.push({ code, value: enc.encode(v) });
+    };
+    str(IF_NAME, spec.name);
+    str(IF_DESCRIPTION, spec.description);
+    opts.push({ code: IF_TSRESOL, value: Uint8Array.of(resol) });
+    if (spec.filter !== undefined) {
+      // Leading 0: the filter is a libpcap filter string.
+      const f = enc.encode(spec.filter);
+      const v = new Uint8Array(f.length + 1);
+      v.set(f, 1);
+      opts.push({ code: IF_FILTER, value: v });
+    }
+    str(IF_OS, spec.os);
+    if (spec.fcsLength !== undefined) opts.push({ code: IF_FCSLEN, value: Uint8Array.of(spec.fcsLength * 8) });
+    const tsOffset = spec.tsOffset ?? 0;
+    if (tsOffset !== 0) {
+      const v = new Uint8Array(8);
+      const dv = new DataView(v.buffer);
+      const hi = Math.floor(tsOffset / 4294967296);
+      const lo = tsOffset - hi * 4294967296;
+      dv.setInt32(le ? 4 : 0, hi, le);
+      dv.setUint32(le ? 0 : 4, lo, le);
+      opts.push({ code: IF_TSOFFSET, value: v });
+    }
+    this.block(BT_IDB, 8, opts, (dv, p) => {
+      dv.setUint16(p, spec.linkType, le);
+      dv.setUint16(p + 2, 0, le);
+      dv.setUint32(p + 4, spec.snapLen ?? DEFAULT_SNAPLEN, le);
+    });
+    const nsPerUnit = units <= 1e9 && Number.isInteger(1e9 / units) ? 1e9 / units : 0;
+    this.ifaces.push({ units, tsOffset, nsPerUnit });
+    return this.ifaces.length - 1;
+  }
+
+  /** Writes one packet as an EPB on interface `f.interfaceId` (default 0). */
+  writeFrame(f: WritableFrame): void {
+    const id = f.interfaceId ?? 0;
+    const iface = this.ifaces[id];
+    if (!iface) {
+      throw new WirelensError('WL_ERR_USAGE', `pcapng writer: frame on interface ${id}, but only ${this.ifaces.length} declared`);
+    }
+    const [high, low] = this.units(f.tsSec - iface.tsOffset, f.tsNsec, iface);
+    const data = f.data;
+    const n = data.length;
+    const comments = f.comments;
+    let optLen = 0;
+    let encoded: Uint8Array[] | undefined;
+    if (comments && comments.length > 0) {
+      encoded = comments.map((c) => enc.encode(c));
+      for (const e of encoded) optLen += 4 + pad4(e.length);
+      optLen += 4;
+    }
+    const total = 32 + pad4(n) + optLen;
+    const o = this.out;
+    o.reserve(total);
+    const dv = o.dv;
+    const buf = o.buf;
+    const le = this.le;
+    let p = o.pos;
+    dv.setUint32(p, BT_EPB, le);
+    dv.setUint32(p + 4, total, le);
+    dv.setUint32(p + 8, id, le);
+    dv.setUint32(p + 12, high, le);
+    dv.setUint32(p + 16, low, le);
+    dv.setUint32(p + 20, n, le);
+    dv.setUint32(p + 24, f.origLen ?? n, le);
+    buf.set(data, p + 28);
+    p += 28 + n;
+    // Padding must be zero (pcapng §3.1); chunks start zeroed, but say it rather than rely on it.
+    while (p & 3) buf[p++] = 0;
+    if (encoded) {
+      for (const e of encoded) p = this.option(dv, buf, p, OPT_COMMENT, e);
+      dv.setUint32(p, 0, le);
+      p += 4;
+    }
+    dv.setUint32(p, total, le);
+    o.pos = p + 4;
+    this.framesWritten++;
+  }
+
+  flush(): void {
+    this.out.flush();
+  }
+
+  close(): void {
+    this.out.flush();
+  }
+
+  private units(sec: number, nsec: number, iface: { units: number; nsPerUnit: number }): [number, number] {
+    const R = iface.units;
+    if (sec < 0) throw new WirelensError('WL_ERR_USAGE', `pcapng writer: timestamp ${sec}.${nsec} is before the epoch`);
+    // Units coarser than 1 ns truncate; for units that do not divide a second into whole ns (2^-k),
+    // rounding recovers exactly the unit count a reader turned into floor(units * 1e9 / R) ns.
+    let frac = iface.nsPerUnit !== 0 ? Math.floor(nsec / iface.nsPerUnit) : Math.round((nsec * R) / 1e9);
+    if (frac >= R) {
+      sec += 1;
+      frac -= R;
+    }
+    if (R <= 4294967296 && frac * 1e9 <= Number.MAX_SAFE_INTEGER) return splitUnits(sec, R, frac);
+    const t = BigInt(sec) * BigInt(R) + (BigInt(nsec) * BigInt(R)) / 1000000000n;
+    return [Number(t >> 32n), Number(t & 0xffffffffn)];
+  }
+
+  private option(dv: DataView, buf: Uint8Array, p: number, code: number, value: Uint8Array): number {
+    dv.setUint16(p, code, this.le);
+    dv.setUint16(p + 2, value.length, this.le);
+    buf.set(value, p + 4);
+    p += 4 + value.length;
+    while (p & 3) buf[p++] = 0;
+    return p;
+  }
+
+  /** Writes a non-packet block: `fixed` bytes filled by `body`, then options and opt_endofopt. */
+  private block(type: number, fixed: number, opts: Option[], body: (dv: DataView, p: number) => void): void {
+    for (const o of opts) {
+      if (o.value.length > 0xffff) throw new WirelensError('WL_ERR_USAGE', `pcapng option ${o.code} is longer than 65535 bytes`);
+    }
+    let optLen = 0;
+    for (const o of opts) optLen += 4 + pad4(o.value.length);
+    if (opts.length > 0) optLen += 4;
+    const total = 12 + fixed + optLen;
+    const out = this.out;
+    out.reserve(total);
+    const dv = out.dv;
+    let p = out.pos;
+    dv.setUint32(p, type, this.le);
+    dv.setUint32(p + 4, total, this.le);
+    body(dv, p + 8);
+    p += 8 + fixed;
+    for (const o of opts) p = this.option(dv, out.buf, p, o.code, o.value);
+    if (opts.length > 0) {
+      dv.setUint32(p, OPT_ENDOFOPT, this.le);
+      p += 4;
+    }
+    dv.setUint32(p, total, this.le);
+    out.pos = p + 4;
+  }
+}
+
+/** A whole pcapng file in memory: one IDB per entry of `interfaces`, then the frames. */
+export function encodePcapng(
+  frames: Iterable<WritableFrame | Frame>,
+  interfaces: readonly (InterfaceSpec | InterfaceInfo)[],
+  options?: PcapngWriterOptions,
+): Uint8Array {
+  const m = memorySink();
+  const w = new PcapngWriter(m.sink, options);
+  for (const i of interfaces) w.addInterface(i);
+  for (const f of frames) w.writeFrame(f);
+  w.close();
+  return m.bytes();
+}
