@@ -25,6 +25,12 @@ export interface NetworkContext {
   /** Views of the source and destination addresses inside the frame. */
   src: Uint8Array;
   dst: Uint8Array;
+  /**
+   * True when the payload is the first fragment of a fragmented datagram (IPv4 MF set, or an IPv6
+   * Fragment header with M set): the transport header is there but its checksum covers bytes that
+   * are not, so it cannot be verified until reassembly.
+   */
+  fragmented?: boolean;
 }
 
 export interface DissectContext {
