@@ -42,7 +42,7 @@ export interface Layer {
   /** The Info column text this layer would show when it is the top layer (tshark's style). */
   info?(): string;
   /** Source and destination as the Source/Destination columns show them (network or link addresses). */
-  endpoints?(): { src: string; dst: string };
+  endpoints?(): { src: string; dst: string } | undefined;
 }
 
 /** A decoded frame: its layers from the link layer up. */

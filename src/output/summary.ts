@@ -11,6 +11,7 @@ import { escapeControl } from './escape.js';
 const COLUMN_NAME: Record<string, string> = {
   eth: 'Ethernet',
   vlan: '802.1Q',
+  ieee8021ad: '802.1ad',
   sll: 'SLL',
   null: 'NULL',
   arp: 'ARP',
@@ -36,8 +37,8 @@ export function summarize(packet: Packet): SummaryColumns {
   let info = '';
   let top: Layer | undefined;
   for (const layer of packet.layers) {
-    if (layer.endpoints) {
-      const e = layer.endpoints();
+    const e = layer.endpoints?.();
+    if (e) {
       source = e.src;
       destination = e.dst;
     }

@@ -45,6 +45,9 @@ export class EthernetLayer implements Layer {
   get etherType(): number {
     return u16(this.data, this.offset + TYPE);
   }
+  endpoints(): { src: string; dst: string } | undefined {
+    return this.status === 'ok' ? { src: this.src, dst: this.dst } : undefined;
+  }
   fields() {
     const o = this.offset;
     // Reading past the captured bytes yields undefined, never a throw; FieldList drops those fields.
