@@ -8,12 +8,7 @@ export function parseCount(value: string): number {
   return n;
 }
 
-/** Warnings go to stderr after the output, one line each, with the code to search for. */
-export function reportWarnings(file: string, warnings: readonly ReadWarning[]): void {
-  for (const w of warnings) {
-    const where = [w.frameNumber !== undefined ? `after frame ${w.frameNumber}` : '', `at file offset ${w.fileOffset}`]
-      .filter(Boolean)
-      .join(', ');
-    process.stderr.write(`wirelens: warning: ${file}: ${w.message} (${where}) [${w.code}]\n`);
-  }
+/** Warnings go to stderr after the output, one line each, with the code to search for (the reader's message already names the file, frame and offset). */
+export function reportWarnings(warnings: readonly ReadWarning[]): void {
+  for (const w of warnings) process.stderr.write(`wirelens: warning: ${w.message} [${w.code}]\n`);
 }

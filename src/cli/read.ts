@@ -55,6 +55,6 @@ export async function runRead(file: string, opts: ReadOptions): Promise<number> 
   }
   await sink.flush(true);
   reader.close();
-  reportWarnings(file, reader.warnings);
+  reportWarnings(reader.warnings);
   return 0;
 }

@@ -80,7 +80,7 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
   };
   if (opts.json) process.stdout.write(JSON.stringify(stats) + '\n');
   else process.stdout.write(formatStats(stats, hierarchy).join('\n') + '\n');
-  reportWarnings(file, reader.warnings);
+  reportWarnings(reader.warnings);
   return 0;
 }
 

@@ -76,5 +76,8 @@ export function headerStatus(offset: number, need: number, end: number, reported
   return offset + need <= reportedEnd ? 'truncated' : 'malformed';
 }
 
-/** Checksum verdict, as Wireshark's `*.checksum.status`. */
-export type ChecksumStatus = 'good' | 'bad' | 'unverified';
+/**
+ * Checksum verdict, as Wireshark's `*.checksum.status` value strings: 'not present' is a UDP zero
+ * checksum over IPv4 (RFC 768: none was computed), 'illegal' the same over IPv6 (RFC 8200 §8.1).
+ */
+export type ChecksumStatus = 'good' | 'bad' | 'unverified' | 'not present' | 'illegal';

@@ -295,6 +295,29 @@ export class TcpLayer implements Layer {
     return `[${flagNames(this.flags)}]`;
   }
 
+  /**
+   * The Info column as tshark writes it ("35354 → 8080 [SYN] Seq=… Win=65495 Len=0 MSS=65495
+   * SACK_PERM TSval=… TSecr=0 WS=1024"). Sequence numbers and the window are as sent: relative
+   * numbers and scaled windows need the connection's handshake, which the analysis layer knows.
+   */
+  info(): string {
+    if (this.capturedEnd < this.offset + DST_PORT + 2) return '';
+    const ports = `${this.srcPort} → ${this.dstPort}`;
+    if (this.headerLength < TCP_HEADER_LEN || this.capturedEnd < this.offset + TCP_HEADER_LEN) return ports;
+    const flags = this.flags;
+    let text = `${ports} ${this.flagsText()} Seq=${this.seq}`;
+    if (flags & TcpFlag.ACK) text += ` Ack=${this.ack}`;
+    text += ` Win=${this.window} Len=${this.payloadLength}`;
+    if (flags & TcpFlag.URG) text += ` Urg=${this.urgentPointer}`;
+    const o = this.options();
+    if (o.mss !== undefined) text += ` MSS=${o.mss}`;
+    if (o.sackPermitted) text += ' SACK_PERM';
+    for (const b of o.sackBlocks) text += ` SLE=${b.left} SRE=${b.right}`;
+    if (o.tsval !== undefined) text += ` TSval=${o.tsval} TSecr=${o.tsecr}`;
+    if (o.wscale !== undefined) text += ` WS=${2 ** Math.min(o.wscale, MAX_WSCALE_SHIFT)}`;
+    return text;
+  }
+
   fields() {
     const o = this.offset;
     const d = this.data;

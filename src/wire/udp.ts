@@ -42,6 +42,12 @@ export class UdpLayer implements Layer {
     private readonly network: NetworkContext | undefined,
   ) {}
 
+  /** tshark's Info text for a datagram no application dissector claimed: "53 → 4000 Len=32". */
+  info(): string {
+    if (this.capturedEnd < this.offset + DST_PORT + 2) return '';
+    return `${this.srcPort} → ${this.dstPort} Len=${Math.max(0, this.datagramLength - UDP_HEADER_LEN)}`;
+  }
+
   /** Summed on first use (it reads the whole datagram; summaries and flows do not need it). */
   get checksumStatus(): ChecksumStatus {
     this.verdict ??= checksumStatus(this.data, this.offset, this.datagramLength, this.capturedEnd, this.network);
@@ -88,7 +94,7 @@ function checksumStatus(data: Uint8Array, o: number, len: number, capEnd: number
   if (!net || net.fragmented || o + len > capEnd) return 'unverified';
   const field = u16(data, o + CHECKSUM);
   // tshark: "not present" over IPv4, "illegal" over IPv6 (where a receiver must drop the datagram).
-  if (field === 0) return net.version === 4 ? 'unverified' : 'bad';
+  if (field === 0) return net.version === 4 ? 'not present' : 'illegal';
   return internetChecksum(data, o, o + len, pseudoHeaderSum(net, IP_PROTO_UDP, len)) === 0 ? 'good' : 'bad';
 }
 
@@ -101,6 +107,8 @@ export const dissectUdp = (data: Uint8Array, span: Span, ctx: DissectContext): D
   let status: LayerStatus = 'ok';
   let len = available;
   let problemOffset = o + LENGTH;
+  // In a first fragment the length covers the whole datagram, whose rest is in later fragments.
+  let partial = false;
   if (available < UDP_HEADER_LEN) {
     status = 'malformed';
     problem = `UDP datagram of ${available} bytes is shorter than the ${UDP_HEADER_LEN}-byte header`;
@@ -115,6 +123,8 @@ export const dissectUdp = (data: Uint8Array, span: Span, ctx: DissectContext): D
     if (len < UDP_HEADER_LEN) {
       status = 'malformed';
       problem = `UDP length ${field} is below the ${UDP_HEADER_LEN}-byte header`;
+    } else if (len > available && net?.fragmented) {
+      partial = true;
     } else if (len > available) {
       status = 'malformed';
       problem = `UDP length ${field} is past the ${available}-byte IP payload`;
@@ -123,12 +133,12 @@ export const dissectUdp = (data: Uint8Array, span: Span, ctx: DissectContext): D
     }
   }
   const sound = status !== 'malformed';
-  const dgramEnd = sound ? o + len : span.reportedEnd;
+  const dgramEnd = sound && !partial ? o + len : span.reportedEnd;
   const layer = new UdpLayer(data, o, status, Math.min(capEnd, dgramEnd), sound || len < UDP_HEADER_LEN ? len : available, status === 'ok' ? net : undefined);
   if (problem) layer.problem = { code: WL_MALFORMED_UDP_LENGTH, offset: problemOffset, message: problem };
   const payloadOffset = Math.min(o + UDP_HEADER_LEN, capEnd, dgramEnd);
   const payload = { offset: payloadOffset, end: Math.min(capEnd, dgramEnd), reportedEnd: Math.max(payloadOffset, dgramEnd) };
-  if (status !== 'ok') return { layer, payload };
+  if (status !== 'ok' || partial) return { layer, payload };
   // Wireshark tries the lower port first; one key keeps the driver a plain table lookup.
   return { layer, payload, next: { table: 'udp.port', key: Math.min(layer.srcPort, layer.dstPort) } };
 };

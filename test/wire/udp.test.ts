@@ -123,8 +123,8 @@ describe('UDP checksum', () => {
 
   it('zero means none over IPv4 (RFC 768), and is illegal over IPv6 (RFC 8200 §8.1)', () => {
     const d = dgram({ checksum: 0 });
-    expect(dissect(d, whole(d), NET).layer.checksumStatus).toBe('unverified');
-    expect(dissect(d, whole(d), NET6).layer.checksumStatus).toBe('bad');
+    expect(dissect(d, whole(d), NET).layer.checksumStatus).toBe('not present');
+    expect(dissect(d, whole(d), NET6).layer.checksumStatus).toBe('illegal');
   });
 
   it('emits a computed zero as 0xffff', () => {
@@ -232,5 +232,22 @@ describe('UDP dissector robustness', () => {
       expect(p.end).toBeLessThanOrEqual(p.reportedEnd);
       parseUdp(data, offset, end);
     }
+  });
+});
+
+describe('UDP in the first fragment of a datagram', () => {
+  it('takes the length as the whole datagram, not this fragment: not malformed, payload left undecoded', () => {
+    // A 1710-byte UDP length in a fragment carrying only 40 bytes of it (RFC 791 §2.3).
+    const d = emitUdp({ srcPort: 53, dstPort: 4000, payload: new Uint8Array(32), length: 1710, checksum: 0x1234 }, NET);
+    const fragmentNet: NetworkContext = { ...NET, fragmented: true };
+    const r = dissect(d, whole(d), fragmentNet);
+    expect(r.layer.status).toBe('ok');
+    expect(r.layer.problem).toBeUndefined();
+    expect(r.layer.checksumStatus).toBe('unverified');
+    expect(fieldMap(r.layer)['udp.length']).toEqual([1710]);
+    expect(r.payload).toEqual({ offset: 8, end: 40, reportedEnd: 40 });
+    expect(r.next).toBeUndefined();
+    // The same bytes outside a fragment contradict the IP payload length.
+    expect(dissect(d, whole(d), NET).layer.status).toBe('malformed');
   });
 });
