@@ -5,7 +5,7 @@
  *   tcpdump -xx:  0000: 0000 0c9f f0a6 0050 56a5 1f6c 0800 ...   dst 00:00:0c:9f:f0:a6 src 00:50:56:a5:1f:6c IPv4
  */
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
-import { FieldList, headerStatus, type Layer, type LayerStatus } from '../decode/layer.js';
+import { FieldList, headerStatus, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatMac } from './addr.js';
 import { put16, u16 } from './bytes.js';
 
@@ -31,6 +31,7 @@ export const EtherType = {
 export class EthernetLayer implements Layer {
   readonly proto = 'eth';
   readonly length = ETH_HEADER_LEN;
+  problem?: LayerProblem;
   constructor(
     private readonly data: Uint8Array,
     readonly offset: number,
@@ -62,6 +63,10 @@ export class EthernetLayer implements Layer {
 export const dissectEthernet = (data: Uint8Array, span: Span, _ctx: DissectContext): Dissection => {
   const status = headerStatus(span.offset, ETH_HEADER_LEN, span.end, span.reportedEnd);
   const layer = new EthernetLayer(data, span.offset, status);
+  if (status === 'malformed') {
+    const have = span.reportedEnd - span.offset;
+    layer.problem = { code: 'WL_MALFORMED_ETH_SHORT', offset: span.offset, message: `frame of ${have} bytes is shorter than the ${ETH_HEADER_LEN}-byte Ethernet header` };
+  }
   const payloadOffset = Math.min(span.offset + ETH_HEADER_LEN, span.end);
   const payload = { offset: payloadOffset, end: span.end, reportedEnd: span.reportedEnd };
   if (status !== 'ok') return { layer, payload };
