@@ -15,15 +15,24 @@ export interface HierarchyNode {
 class Node {
   frames = 0;
   bytes = 0;
-  readonly children = new Map<string, Node>();
+  /** In order of first appearance. An array, not a Map: a node has a handful of children and protocol names are interned constants, so a scan comparing references beats hashing. */
+  readonly children: Node[] = [];
   constructor(readonly proto: string) {}
+
+  child(proto: string): Node {
+    const cs = this.children;
+    for (let i = 0; i < cs.length; i++) if (cs[i]!.proto === proto) return cs[i]!;
+    const c = new Node(proto);
+    cs.push(c);
+    return c;
+  }
 
   toJSON(): HierarchyNode {
     return {
       proto: this.proto,
       frames: this.frames,
       bytes: this.bytes,
-      children: [...this.children.values()].map((c) => c.toJSON()),
+      children: this.children.map((c) => c.toJSON()),
     };
   }
 }
@@ -36,12 +45,11 @@ export class ProtocolHierarchy {
     let node = this.root;
     node.frames++;
     node.bytes += bytes;
-    for (const layer of packet.layers) {
-      let child = node.children.get(layer.proto);
-      if (!child) node.children.set(layer.proto, (child = new Node(layer.proto)));
-      child.frames++;
-      child.bytes += bytes;
-      node = child;
+    const layers = packet.layers;
+    for (let i = 0; i < layers.length; i++) {
+      node = node.child(layers[i]!.proto);
+      node.frames++;
+      node.bytes += bytes;
     }
   }
 

@@ -2,7 +2,7 @@
  * Streaming capture reader: pcap or pcapng (detected by magic), from a path, stdin ('-') or any
  * byte stream, with bounded memory whatever the file size.
  *
- * Frames come in batches (one per buffer read, ~1 MiB), never one Promise per packet. Each batch's
+ * Frames come in batches (one per buffer read, 256 KiB by default), never one Promise per packet. Each batch's
  * Frame.data are views into a buffer that is never reused, so frames stay valid as long as they are
  * held. Problems after the file header are collected in `warnings`; reading stops at a framing
  * error having delivered every good frame before it.
@@ -21,7 +21,7 @@ import { DEFAULT_CHUNK_SIZE, FdSource, fileOpenError, StreamSource, type ByteSou
 export type { CaptureFormat, InterfaceStatistics, SectionInfo } from './format.js';
 
 export interface ReaderOptions {
-  /** Bytes per read (default 1 MiB). Tiny values are for tests of records split across reads. */
+  /** Bytes per read (default 256 KiB). Tiny values are for tests of records split across reads. */
   chunkSize?: number;
   /** Most warnings kept (default 1000); more are counted in `droppedWarnings`. */
   maxWarnings?: number;

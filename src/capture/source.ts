@@ -10,7 +10,12 @@ import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { WirelensError } from '../errors.js';
 
-export const DEFAULT_CHUNK_SIZE = 1 << 20;
+/**
+ * Bytes per read. 256 KiB rather than 1 MiB: the buffer being parsed stays in the L2 cache and the
+ * allocator recycles freed buffers instead of mapping fresh pages; `wirelens stats` spends about
+ * 15% less CPU on a large file (bench/run.mjs).
+ */
+export const DEFAULT_CHUNK_SIZE = 1 << 18;
 
 export interface ByteSource {
   /**
@@ -36,6 +41,12 @@ export function fileOpenError(name: string, err: unknown): WirelensError {
   const out = new WirelensError('WL_ERR_FILE_OPEN', `${name}: cannot read: ${reason}`);
   out.stack = `${out.name}: ${out.message}`;
   return out;
+}
+
+/** A fresh, unshared buffer of `size` bytes whose contents are whatever the allocator left (a plain Uint8Array, not a Buffer). */
+function uninitializedBytes(size: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
 }
 
 export class FdSource implements ByteSource {
@@ -72,7 +83,9 @@ export class FdSource implements ByteSource {
     // A regular file: never allocate more than what is left, so small files cost small buffers.
     if (this.size >= 0) size = Math.min(size, leftover.length + Math.max(0, this.size - this.position));
     if (size <= leftover.length) return null;
-    const buf = new Uint8Array(size);
+    // Not zero-filled: every byte handed out is read from the file first (a short read returns a
+    // shorter view), and zeroing a megabyte per read costs about 5% of a `stats` run.
+    const buf = uninitializedBytes(size);
     buf.set(leftover);
     return buf;
   }

@@ -7,7 +7,16 @@
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 export function escapeControl(text: string): string {
-  return CONTROL.test(text) ? text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : text;
+  return hasControl(text) ? text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : text;
+}
+
+/** The same test as CONTROL, as a plain loop: nearly every line has nothing to escape, and this is cheaper than a regex test per line. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
 }
 
 /** Printable ASCII view of bytes (hex dump style): anything outside 0x20..0x7e becomes '.'. */

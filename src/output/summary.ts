@@ -36,14 +36,33 @@ export function summarize(packet: Packet): SummaryColumns {
   let protocol = '';
   let info = '';
   let top: Layer | undefined;
-  for (const layer of packet.layers) {
-    const e = layer.endpoints?.();
-    if (e) {
-      source = e.src;
-      destination = e.dst;
+  // Upper layers overwrite lower ones, so search from the top and ask each question once: the
+  // link layer's MAC strings are never formatted when IP has addresses to show.
+  const layers = packet.layers;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    if (layer.endpoints) {
+      const e = layer.endpoints();
+      if (e) {
+        source = e.src;
+        destination = e.dst;
+        break;
+      }
     }
-    if (layer.proto !== 'data' && layer.proto !== 'raw') top = layer;
-    if (layer.info) info = layer.info();
+  }
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const p = layers[i]!.proto;
+    if (p !== 'data' && p !== 'raw') {
+      top = layers[i];
+      break;
+    }
+  }
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    if (layer.info) {
+      info = layer.info();
+      break;
+    }
   }
   if (top) protocol = COLUMN_NAME[top.proto] ?? top.proto.toUpperCase();
   else protocol = 'DATA';

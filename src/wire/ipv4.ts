@@ -6,7 +6,7 @@
  *   tcpdump -xx:  0010: 4500 0028 fe4c 4000 8006 8d6d c0a8 0102 e000 0001 ...
  *   (version 4, IHL 5, total length 40, DF, TTL 128, TCP, 192.168.1.2 → 224.0.0.1)
  */
-import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
+import type { Binding, Dissection, DissectContext, NetworkContext, Span } from '../decode/dissector.js';
 import { FieldList, type ChecksumStatus, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv4 } from './addr.js';
 import { internetChecksum } from './checksum.js';
@@ -237,22 +237,45 @@ export class Ipv4Layer implements Layer {
   }
 }
 
+/**
+ * The pseudo-header source handed to the transport layer. The address views are made only when
+ * asked for (a checksum being verified): two subarrays per packet are a measurable part of a
+ * `stats` run, which never verifies checksums.
+ */
+class Ipv4Network implements NetworkContext {
+  readonly version = 4;
+  fragmented?: boolean;
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly offset: number,
+  ) {}
+  get src(): Uint8Array {
+    return this.data.subarray(this.offset + SRC, this.offset + SRC + 4);
+  }
+  get dst(): Uint8Array {
+    return this.data.subarray(this.offset + DST, this.offset + DST + 4);
+  }
+}
+
+/** A header that contradicts itself: shown as far as it goes, the rest becomes data. (Module level, not a closure in dissectIpv4, which would allocate one per packet.) */
+function malformed(data: Uint8Array, span: Span, length: number, code: string, at: number, message: string, datagram = 0): Dissection {
+  const o = span.offset;
+  const layer = new Ipv4Layer(data, o, length, 'malformed', span.end, datagram);
+  layer.problem = { code, offset: at, message };
+  const start = Math.min(o + length, span.end);
+  return { layer, payload: { offset: start, end: span.end, reportedEnd: Math.max(start, span.reportedEnd) } };
+}
+
 export const dissectIpv4 = (data: Uint8Array, span: Span, ctx: DissectContext): Dissection => {
   const o = span.offset;
   const avail = span.end - o;
-  const malformed = (length: number, code: string, at: number, message: string, datagram = 0): Dissection => {
-    const layer = new Ipv4Layer(data, o, length, 'malformed', span.end, datagram);
-    layer.problem = { code, offset: at, message };
-    const start = Math.min(o + length, span.end);
-    return { layer, payload: { offset: start, end: span.end, reportedEnd: Math.max(start, span.reportedEnd) } };
-  };
   if (avail >= 1) {
     const b0 = data[o]!;
-    if (b0 >> 4 !== 4) return malformed(1, 'WL_MALFORMED_IPV4_VERSION', o, `IP version ${b0 >> 4} in an IPv4 header`);
-    if ((b0 & 0xf) < 5) return malformed(1, 'WL_MALFORMED_IPV4_IHL', o, `header length ${(b0 & 0xf) * 4} bytes is below the minimum of 20 (IHL ${b0 & 0xf})`);
+    if (b0 >> 4 !== 4) return malformed(data, span, 1, 'WL_MALFORMED_IPV4_VERSION', o, `IP version ${b0 >> 4} in an IPv4 header`);
+    if ((b0 & 0xf) < 5) return malformed(data, span, 1, 'WL_MALFORMED_IPV4_IHL', o, `header length ${(b0 & 0xf) * 4} bytes is below the minimum of 20 (IHL ${b0 & 0xf})`);
   }
   if (o + IPV4_MIN_HEADER_LEN > span.reportedEnd) {
-    return malformed(Math.max(0, Math.min(avail, span.reportedEnd - o)), 'WL_MALFORMED_IPV4_SHORT', o, `only ${span.reportedEnd - o} bytes left for a 20-byte IPv4 header`);
+    return malformed(data, span, Math.max(0, Math.min(avail, span.reportedEnd - o)), 'WL_MALFORMED_IPV4_SHORT', o, `only ${span.reportedEnd - o} bytes left for a 20-byte IPv4 header`);
   }
   if (avail < IPV4_MIN_HEADER_LEN) {
     const layer = new Ipv4Layer(data, o, IPV4_MIN_HEADER_LEN, 'truncated', span.end, 0);
@@ -262,8 +285,8 @@ export const dissectIpv4 = (data: Uint8Array, span: Span, ctx: DissectContext): 
   const totalField = u16(data, o + LENGTH);
   // A total length of 0 is what hosts doing TCP segmentation offload hand to the capture; Wireshark then uses the reported length.
   const total = totalField === 0 ? span.reportedEnd - o : totalField;
-  if (total < hlen) return malformed(LENGTH + 2, 'WL_MALFORMED_IPV4_TOTAL_LENGTH', o + LENGTH, `total length ${total} is less than the header length ${hlen}`, total);
-  if (o + hlen > span.reportedEnd) return malformed(Math.min(hlen, avail), 'WL_MALFORMED_IPV4_SHORT', o, `header length ${hlen} runs past the end of the packet (${span.reportedEnd - o} bytes)`, total);
+  if (total < hlen) return malformed(data, span, LENGTH + 2, 'WL_MALFORMED_IPV4_TOTAL_LENGTH', o + LENGTH, `total length ${total} is less than the header length ${hlen}`, total);
+  if (o + hlen > span.reportedEnd) return malformed(data, span, Math.min(hlen, avail), 'WL_MALFORMED_IPV4_SHORT', o, `header length ${hlen} runs past the end of the packet (${span.reportedEnd - o} bytes)`, total);
   // The datagram ends where the total length says (trimming link padding), never past what was sent.
   const reportedEnd = Math.min(o + total, span.reportedEnd);
   const end = Math.min(reportedEnd, span.end);
@@ -284,7 +307,7 @@ export const dissectIpv4 = (data: Uint8Array, span: Span, ctx: DissectContext): 
   const flagsFrag = u16(data, o + FLAGS_FRAG);
   const fragmentOffset = flagsFrag & 0x1fff;
   const more = (flagsFrag & 0x2000) !== 0;
-  ctx.network = { version: 4, src: data.subarray(o + SRC, o + SRC + 4), dst: data.subarray(o + DST, o + DST + 4) };
+  ctx.network = new Ipv4Network(data, o);
   // Only the first fragment carries the upper-layer header; the rest wait for reassembly (RFC 791 §3.2).
   if (fragmentOffset > 0) return { layer, payload };
   if (more) ctx.network.fragmented = true;
