@@ -1,0 +1,53 @@
+/**
+ * `wirelens fields [PREFIX] [--json]`: the names a display filter may use, like `tshark -G fields`
+ * (one line per field: name, type, protocol, description), optionally only those starting with PREFIX.
+ */
+import type { Command } from 'commander';
+import { allFields, type FieldDef } from '../filter/index.js';
+
+interface FieldsOptions {
+  json?: boolean;
+}
+
+export function registerFields(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('fields')
+    .description('list the field and protocol names display filters (-Y) understand')
+    .argument('[prefix]', 'only names starting with this, e.g. tcp.analysis or ip.')
+    .option('--json', 'NDJSON: one {name, type, protocol, description} object per line')
+    .addHelpText('after', '\nExamples:\n  wirelens fields\n  wirelens fields tcp.flags\n  wirelens fields --json | jq -r .name')
+    .action((prefix: string | undefined, opts: FieldsOptions) => {
+      setExit(runFields(prefix, opts));
+    });
+}
+
+export function runFields(prefix: string | undefined, opts: FieldsOptions): number {
+  const defs = listFields(prefix);
+  const lines = opts.json ? defs.map((d) => JSON.stringify(fieldJson(d))) : formatTable(defs);
+  if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+  // Like grep: nothing matched is exit code 1, so scripts can test for a name.
+  return defs.length ? 0 : 1;
+}
+
+/** Registered fields whose name is the prefix or starts with it, protocols first, then by name. */
+export function listFields(prefix?: string): FieldDef[] {
+  const p = prefix ?? '';
+  return allFields()
+    .filter((d) => d.name.startsWith(p))
+    .sort((a, b) => Number(b.type === 'protocol') - Number(a.type === 'protocol') || a.name.localeCompare(b.name));
+}
+
+function fieldJson(d: FieldDef): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: d.name, type: d.type, protocol: d.proto, description: d.description };
+  if (d.valueStrings) out.values = Object.fromEntries(d.valueStrings);
+  if (d.source === 'analysis') out.analysis = true;
+  return out;
+}
+
+function formatTable(defs: FieldDef[]): string[] {
+  const w = (f: (d: FieldDef) => string) => Math.max(0, ...defs.map((d) => f(d).length));
+  const wn = w((d) => d.name);
+  const wt = w((d) => d.type);
+  const wp = w((d) => d.proto);
+  return defs.map((d) => `${d.name.padEnd(wn)}  ${d.type.padEnd(wt)}  ${d.proto.padEnd(wp)}  ${d.description}`);
+}

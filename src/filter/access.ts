@@ -1,0 +1,281 @@
+/**
+ * Field accessors: how a compiled filter reads one field of one packet. An accessor calls a test on
+ * each occurrence of the field until the test says yes, so "any occurrence equals" needs no array,
+ * and a packet without the field costs one scan of its (short) layer list.
+ *
+ * Only the layers of the field's own protocol are asked for their fields(), once per packet per
+ * layer (cached for the packet); the analysis record likewise. The most used fields (addresses,
+ * ports, TCP flags) are read straight from the frame bytes at their RFC offsets when the header is
+ * whole, which skips fields() (and, for TCP, its checksum verification) altogether.
+ */
+import type { PacketAnalysis } from '../analysis/analyzer.js';
+import type { Field, Layer, Packet } from '../decode/layer.js';
+import { EITHER_FIELDS, MARKER_FIELDS, lookupField, type FieldDef } from './fields.js';
+import { fromFieldValue, type Value } from './values.js';
+
+/** Per-filter evaluation state, reset for each packet. */
+export class EvalContext {
+  packet!: Packet;
+  analysis: PacketAnalysis | undefined;
+  private readonly layerFields = new Map<Layer, Field[]>();
+  private analysisFields: Field[] | undefined;
+
+  reset(packet: Packet, analysis: PacketAnalysis | undefined): void {
+    this.packet = packet;
+    this.analysis = analysis;
+    if (this.layerFields.size) this.layerFields.clear();
+    this.analysisFields = undefined;
+  }
+  fieldsOf(layer: Layer): Field[] {
+    let f = this.layerFields.get(layer);
+    if (!f) this.layerFields.set(layer, (f = layer.fields()));
+    return f;
+  }
+  fieldsOfAnalysis(): Field[] {
+    return (this.analysisFields ??= this.analysis ? this.analysis.fields() : []);
+  }
+}
+
+export type Test = (v: Value) => boolean;
+/** Calls `test` on each occurrence; true as soon as one passes. */
+export type Accessor = (c: EvalContext, test: Test) => boolean;
+
+const u16 = (d: Uint8Array, o: number) => (d[o]! << 8) | d[o + 1]!;
+const u32 = (d: Uint8Array, o: number) => ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+
+/**
+ * Direct reads for whole headers, by field name: the values fields() would give, from the frame
+ * bytes. Offsets: Ethernet IEEE 802.3 §3.2.3 (dst 0, src 6, type 12); IPv4 RFC 791 §3.1 (TTL 8,
+ * protocol 9, src 12, dst 16; IHL 0, id 4, flags and fragment offset 6); IPv6 RFC 8200 §3 (src 8, dst 24); TCP RFC 9293 §3.1 (ports 0 and 2,
+ * seq 4, ack 8, data offset in the top nibble of 12, flags in its low 12 bits, window 14); UDP
+ * RFC 768 (ports 0 and 2, length 4).
+ * test/filter/access.test.ts checks each against fields() on the whole corpus.
+ */
+type Direct = (d: Uint8Array, o: number, test: Test) => boolean;
+const tcpFlag =
+  (mask: number): Direct =>
+  (d, o, t) =>
+    t((u16(d, o + 12) & mask) !== 0);
+const DIRECT: Record<string, { proto: string; read: Direct }> = {
+  'eth.dst': { proto: 'eth', read: (d, o, t) => t(d.subarray(o, o + 6)) },
+  'eth.src': { proto: 'eth', read: (d, o, t) => t(d.subarray(o + 6, o + 12)) },
+  // Wireshark adds eth.addr after eth.dst and again after eth.src.
+  'eth.addr': { proto: 'eth', read: (d, o, t) => t(d.subarray(o, o + 6)) || t(d.subarray(o + 6, o + 12)) },
+  'ip.ttl': { proto: 'ip', read: (d, o, t) => t(d[o + 8]!) },
+  'ip.proto': { proto: 'ip', read: (d, o, t) => t(d[o + 9]!) },
+  'ip.src': { proto: 'ip', read: (d, o, t) => t(u32(d, o + 12)) },
+  'ip.dst': { proto: 'ip', read: (d, o, t) => t(u32(d, o + 16)) },
+  'ip.addr': { proto: 'ip', read: (d, o, t) => t(u32(d, o + 12)) || t(u32(d, o + 16)) },
+  'ipv6.src': { proto: 'ipv6', read: (d, o, t) => t(d.subarray(o + 8, o + 24)) },
+  'ipv6.dst': { proto: 'ipv6', read: (d, o, t) => t(d.subarray(o + 24, o + 40)) },
+  'ipv6.addr': { proto: 'ipv6', read: (d, o, t) => t(d.subarray(o + 8, o + 24)) || t(d.subarray(o + 24, o + 40)) },
+  'tcp.srcport': { proto: 'tcp', read: (d, o, t) => t(u16(d, o)) },
+  'tcp.dstport': { proto: 'tcp', read: (d, o, t) => t(u16(d, o + 2)) },
+  'tcp.port': { proto: 'tcp', read: (d, o, t) => t(u16(d, o)) || t(u16(d, o + 2)) },
+  'tcp.flags': { proto: 'tcp', read: (d, o, t) => t(u16(d, o + 12) & 0x0fff) },
+  'tcp.flags.fin': { proto: 'tcp', read: tcpFlag(0x001) },
+  'tcp.flags.syn': { proto: 'tcp', read: tcpFlag(0x002) },
+  'tcp.flags.reset': { proto: 'tcp', read: tcpFlag(0x004) },
+  'tcp.flags.push': { proto: 'tcp', read: tcpFlag(0x008) },
+  'tcp.flags.ack': { proto: 'tcp', read: tcpFlag(0x010) },
+  'tcp.seq_raw': { proto: 'tcp', read: (d, o, t) => t(u32(d, o + 4)) },
+  'tcp.ack_raw': { proto: 'tcp', read: (d, o, t) => t(u32(d, o + 8)) },
+  'tcp.hdr_len': { proto: 'tcp', read: (d, o, t) => t((d[o + 12]! >> 4) * 4) },
+  'tcp.window_size_value': { proto: 'tcp', read: (d, o, t) => t(u16(d, o + 14)) },
+  'udp.length': { proto: 'udp', read: (d, o, t) => t(u16(d, o + 4)) },
+  'ip.hdr_len': { proto: 'ip', read: (d, o, t) => t((d[o]! & 0x0f) * 4) },
+  'ip.id': { proto: 'ip', read: (d, o, t) => t(u16(d, o + 4)) },
+  'ip.flags.df': { proto: 'ip', read: (d, o, t) => t((d[o + 6]! & 0x40) !== 0) },
+  'ip.flags.mf': { proto: 'ip', read: (d, o, t) => t((d[o + 6]! & 0x20) !== 0) },
+  'ip.frag_offset': { proto: 'ip', read: (d, o, t) => t(u16(d, o + 6) & 0x1fff) },
+  'udp.srcport': { proto: 'udp', read: (d, o, t) => t(u16(d, o)) },
+  'udp.dstport': { proto: 'udp', read: (d, o, t) => t(u16(d, o + 2)) },
+  'udp.port': { proto: 'udp', read: (d, o, t) => t(u16(d, o)) || t(u16(d, o + 2)) },
+};
+
+/** Names with a direct read (for tests). */
+export const DIRECT_FIELDS: readonly string[] = Object.keys(DIRECT);
+
+/**
+ * Which layers a reference looks at: all of the protocol's layers, or only the n-th (`#n`, 1-based;
+ * negative counts from the innermost), as Wireshark's layer operator.
+ */
+function forLayers(proto: string | readonly string[], layer: number | undefined, each: (l: Layer) => boolean): (c: EvalContext) => boolean {
+  if (typeof proto !== 'string') {
+    const set = new Set(proto);
+    return (c) => {
+      const ls = c.packet.layers;
+      let k = 0;
+      for (let i = 0; i < ls.length; i++) if (set.has(ls[i]!.proto) && (layer === undefined || ++k === layer) && each(ls[i]!)) return true;
+      return false;
+    };
+  }
+  if (layer === undefined) {
+    return (c) => {
+      const ls = c.packet.layers;
+      for (let i = 0; i < ls.length; i++) if (ls[i]!.proto === proto && each(ls[i]!)) return true;
+      return false;
+    };
+  }
+  return (c) => {
+    const ls = c.packet.layers;
+    let want = layer;
+    if (want < 0) {
+      let total = 0;
+      for (const l of ls) if (l.proto === proto) total++;
+      want = total + 1 + want;
+    }
+    let k = 0;
+    for (const l of ls) if (l.proto === proto && ++k === want) return each(l);
+    return false;
+  };
+}
+
+/** The accessor for a registered field or protocol, optionally restricted to one layer. */
+export function accessorFor(def: FieldDef, layer?: number): Accessor {
+  if (def.type === 'protocol') return protocolAccessor(def.name, layer, 'tvb');
+  if (def.source === 'frame') return frameAccessor(def);
+  if (def.source === 'status') return statusAccessor(def);
+  if (def.source === 'analysis') return analysisAccessor(def);
+  const either = EITHER_FIELDS[def.name];
+  const marker = MARKER_FIELDS[def.name];
+  const direct = DIRECT[def.name];
+  const generic = (l: Layer, c: EvalContext, test: Test): boolean => {
+    if (either) return layerValues(c, l, lookupField(either[0])!, test) || layerValues(c, l, lookupField(either[1])!, test);
+    if (marker) return layerValues(c, l, lookupField(marker)!, () => true) && test(true);
+    return layerValues(c, l, def, test);
+  };
+  // Closures made once here, not per packet: `state` carries the packet's context and test.
+  const state: { c: EvalContext; test: Test } = { c: undefined as unknown as EvalContext, test: () => false };
+  const each = direct
+    ? (l: Layer) => (l.status === 'ok' && l.proto === direct.proto ? direct.read(state.c.packet.frame.data, l.offset, state.test) : generic(l, state.c, state.test))
+    : (l: Layer) => generic(l, state.c, state.test);
+  const scan = forLayers(def.alsoFrom ? [def.source, ...def.alsoFrom] : def.source, layer, each);
+  return (c, test) => {
+    const saved = state.test;
+    const savedC = state.c;
+    state.c = c;
+    state.test = test;
+    try {
+      return scan(c);
+    } finally {
+      state.test = saved;
+      state.c = savedC;
+    }
+  };
+}
+
+function layerValues(c: EvalContext, l: Layer, def: FieldDef, test: Test): boolean {
+  const fields = c.fieldsOf(l);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (f.name !== def.name) continue;
+    const v = fromFieldValue(def, f.value);
+    if (v !== undefined && test(v)) return true;
+  }
+  return false;
+}
+
+/**
+ * A protocol's bytes. `tvb`: from its header to the end of what it carries (tshark searches
+ * `tcp contains "GET"` in the payload too); `header`: the header alone (what `len(tcp)` and
+ * `tcp[13]` see: tshark 4.0 gives `len(tcp)` as the header length). The end of what a layer carries
+ * is the furthest end among it and the layers after it (the IP total length has trimmed padding).
+ */
+export function protocolAccessor(proto: string, layer: number | undefined, part: 'tvb' | 'header'): Accessor {
+  if (proto === 'frame') return (c, test) => test(c.packet.frame.data);
+  const state: { c: EvalContext; test: Test } = { c: undefined as unknown as EvalContext, test: () => false };
+  const scan = forLayers(proto, layer, (l) => {
+    const p = state.c.packet;
+    const d = p.frame.data;
+    let end = Math.min(d.length, l.offset + l.length);
+    if (part === 'tvb') {
+      const ls = p.layers;
+      for (let i = ls.indexOf(l) + 1; i < ls.length; i++) end = Math.max(end, Math.min(d.length, ls[i]!.offset + ls[i]!.length));
+    }
+    return state.test(d.subarray(Math.min(l.offset, end), end));
+  });
+  return (c, test) => {
+    const saved = state.test;
+    const savedC = state.c;
+    state.c = c;
+    state.test = test;
+    try {
+      return scan(c);
+    } finally {
+      state.test = saved;
+      state.c = savedC;
+    }
+  };
+}
+
+function frameAccessor(def: FieldDef): Accessor {
+  switch (def.name) {
+    case 'frame.number':
+      return (c, t) => t(c.packet.frame.number);
+    case 'frame.len':
+      return (c, t) => t(c.packet.frame.origLen);
+    case 'frame.cap_len':
+      return (c, t) => t(c.packet.frame.data.length);
+    case 'frame.interface_id':
+      return (c, t) => t(c.packet.frame.interfaceId);
+    case 'frame.time_epoch':
+      return (c, t) => t(BigInt(c.packet.frame.tsSec) * 1_000_000_000n + BigInt(c.packet.frame.tsNsec));
+    case 'frame.protocols':
+      return (c, t) => t(c.packet.layers.map((l) => l.proto).join(':'));
+    case 'frame.comment':
+      return (c, t) => (c.packet.frame.comments ?? []).some(t);
+    default:
+      // A frame field registered without a reader here: never present (registry.test.ts lists frame fields).
+      return () => false;
+  }
+}
+
+function statusAccessor(def: FieldDef): Accessor {
+  switch (def.name) {
+    case '_ws.malformed':
+      return (c, t) => c.packet.layers.some((l) => l.status === 'malformed') && t(true);
+    case 'wl.truncated':
+      return (c, t) => c.packet.layers.some((l) => l.status === 'truncated' && t(l.proto));
+    case 'wl.error.code':
+      return (c, t) => c.packet.layers.some((l) => l.problem !== undefined && t(l.problem.code));
+    case 'wl.error.offset':
+      return (c, t) => c.packet.layers.some((l) => l.problem !== undefined && t(l.problem.offset));
+    case 'wl.error.message':
+      return (c, t) => c.packet.layers.some((l) => l.problem !== undefined && t(l.problem.message));
+    default:
+      return () => false;
+  }
+}
+
+function analysisAccessor(def: FieldDef): Accessor {
+  // tcp.analysis.flags is Wireshark's parent of the expert flags: present when any flag is.
+  const isFlag = (name: string) => name.startsWith('tcp.analysis.') && lookupField(name)?.type === 'none';
+  if (def.name === 'tcp.analysis.flags') return (c, t) => c.fieldsOfAnalysis().some((f) => isFlag(f.name)) && t(true);
+  return (c, t) => {
+    const fields = c.fieldsOfAnalysis();
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (f.name !== def.name) continue;
+      const v = fromFieldValue(def, f.value);
+      if (v !== undefined && t(v)) return true;
+    }
+    return false;
+  };
+}
+
+/** Number of layers of a protocol, and their header lengths, for `len(tcp)` and `count(tcp)`. */
+export function protocolHeaderLengths(proto: string, layer: number | undefined): Accessor {
+  if (proto === 'frame') return (c, t) => t(c.packet.frame.data.length);
+  const state: { test: Test } = { test: () => false };
+  const scan = forLayers(proto, layer, (l) => state.test(l.length));
+  return (c, test) => {
+    const saved = state.test;
+    state.test = test;
+    try {
+      return scan(c);
+    } finally {
+      state.test = saved;
+    }
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Display filters, Wireshark style: `wirelens read -Y 'tcp.port == 80 && ip.addr == 10.0.0.0/8'`.
+ *
+ *   const filter = compileFilter('tcp.analysis.retransmission');   // throws FilterError
+ *   if (filter.matches(packet, analysis)) ...
+ *
+ * Commands take the text from their `-Y, --display-filter` option through compileFilterOption.
+ */
+import type { PacketAnalysis } from '../analysis/analyzer.js';
+import type { Packet } from '../decode/layer.js';
+import { compileFilter, type PacketFilter } from './compile.js';
+
+export { compileFilter, MAX_MATCH_INPUT, type PacketFilter } from './compile.js';
+export { FilterError } from './errors.js';
+export { allFields, lookupField, suggestFields, type FieldDef, type FieldType } from './fields.js';
+
+export type PacketPredicate = (packet: Packet, analysis?: PacketAnalysis) => boolean;
+
+/** Flags and help text for the option, so every command spells it alike. */
+export const DISPLAY_FILTER_FLAGS = '-Y, --display-filter <filter>';
+export const DISPLAY_FILTER_HELP = 'only packets matching a Wireshark display filter, e.g. "tcp.port == 80" (wirelens fields lists the names)';
+
+/**
+ * The compiled `-Y` option, or undefined when it was not given. A bad filter throws a FilterError
+ * (a WirelensError: the command line prints it and exits with code 2).
+ */
+export function compileFilterOption(text: string | undefined): PacketFilter | undefined {
+  return text === undefined ? undefined : compileFilter(text);
+}

@@ -1,0 +1,59 @@
+/**
+ * The registry is complete: every field any layer or the analysis emits on the corpus is
+ * registered, under the source that emits it, with a type its values convert to. A new field in a
+ * protocol file fails here until it is added to src/filter/fields.ts.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { packetToJson } from '../../src/output/json.js';
+import { allFields, lookupField } from '../../src/filter/fields.js';
+import { fromFieldValue } from '../../src/filter/values.js';
+import { HAVE_CORPUS, decodeCorpus, type Decoded } from './corpus.js';
+
+describe('registry', () => {
+  it('has a name, type, protocol and description for every entry, names unique', () => {
+    const defs = allFields();
+    expect(new Set(defs.map((d) => d.name)).size).toBe(defs.length);
+    for (const d of defs) {
+      expect(d.name).toMatch(/^[a-z_][a-z0-9_.]*$/);
+      expect(d.description.length).toBeGreaterThan(0);
+      expect(d.proto.length).toBeGreaterThan(0);
+    }
+  });
+  it('registers the analysis fields with their Wireshark types', () => {
+    expect(lookupField('tcp.stream')).toMatchObject({ type: 'uint', source: 'analysis' });
+    expect(lookupField('tcp.analysis.retransmission')).toMatchObject({ type: 'none', source: 'analysis' });
+    expect(lookupField('tcp.analysis.ack_rtt')).toMatchObject({ type: 'time' });
+    expect(lookupField('tcp.time_relative')).toMatchObject({ type: 'time' });
+    expect(lookupField('udp.stream')).toMatchObject({ type: 'uint' });
+    expect(lookupField('ip.addr')).toMatchObject({ type: 'ipv4', derived: true });
+  });
+});
+
+describe.skipIf(!HAVE_CORPUS)('registry against the corpus', () => {
+  let corpus: Decoded[];
+  beforeAll(async () => {
+    corpus = await decodeCorpus();
+  });
+
+  it('registers every emitted field under the layer (or analysis) that emits it, with convertible values', () => {
+    const problems = new Set<string>();
+    for (const { file, packets } of corpus) {
+      for (const { packet, analysis } of packets) {
+        const check = (name: string, value: unknown, source: string) => {
+          const def = lookupField(name);
+          if (!def) problems.add(`${name}: not registered (seen in ${file} from ${source})`);
+          else if (def.source !== source && !def.alsoFrom?.includes(source)) problems.add(`${name}: registered with source ${def.source}, emitted by ${source}`);
+          else if (fromFieldValue(def, value as never) === undefined) problems.add(`${name}: value ${JSON.stringify(value)} does not fit type ${def.type}`);
+        };
+        for (const layer of packet.layers) {
+          if (lookupField(layer.proto)?.type !== 'protocol') problems.add(`protocol ${layer.proto}: not registered (seen in ${file})`);
+          for (const f of layer.fields()) check(f.name, f.value, layer.proto);
+        }
+        for (const f of analysis.fields()) check(f.name, f.value, 'analysis');
+        // Frame and status fields come from the JSON writer itself.
+        for (const name of Object.keys(packetToJson(packet, analysis))) if (!lookupField(name)) problems.add(`${name}: not registered (JSON of ${file})`);
+      }
+    }
+    expect([...problems]).toEqual([]);
+  });
+});
