@@ -1,0 +1,840 @@
+/**
+ * HTTP/1.x (RFC 9112) as a streaming parser over both directions of one connection: requests on
+ * the client side, responses on the server side, paired in order (pipelining, §9.3). The body
+ * length rules are §6.3's, which need the request method for a response (HEAD), hence one object
+ * for both directions. A 101 response hands the rest of both directions to WebSocket (or reports
+ * it raw for another protocol); a text/event-stream response body goes to the SSE parser.
+ *
+ * Invariants: headers are bounded (maxHeaderSize, counted from the start line to the blank line);
+ * bodies are streamed, never held; each message is reported on the frame that completes it. A
+ * malformed message is reported with a problem code, then the parser resynchronises on the next
+ * line that looks like a request or status line. Nothing here throws on any bytes.
+ */
+import { headerText, LineReader, type Direction, type MessageSpan, type ProtocolProblem, type StreamSink } from './stream.js';
+import { acceptedDeflate, WebSocketConnection, websocketAccept, type PerMessageDeflate, type WebSocketHandler } from './websocket.js';
+import { isEventStream, SseParser, type SseHandler } from './sse.js';
+
+export const WL_HTTP_HEADER_TOO_LARGE = 'WL_HTTP_HEADER_TOO_LARGE';
+export const WL_HTTP_BAD_START_LINE = 'WL_HTTP_BAD_START_LINE';
+export const WL_HTTP_BAD_HEADER = 'WL_HTTP_BAD_HEADER';
+export const WL_HTTP_BAD_CONTENT_LENGTH = 'WL_HTTP_BAD_CONTENT_LENGTH';
+export const WL_HTTP_BAD_TRANSFER_ENCODING = 'WL_HTTP_BAD_TRANSFER_ENCODING';
+export const WL_HTTP_BAD_CHUNK = 'WL_HTTP_BAD_CHUNK';
+export const WL_HTTP_GAP = 'WL_HTTP_GAP';
+export const WL_HTTP_INCOMPLETE = 'WL_HTTP_INCOMPLETE';
+
+export interface HttpHeader {
+  name: string;
+  value: string;
+}
+
+interface HttpMessageBase extends MessageSpan {
+  dir: Direction;
+  /** "HTTP/1.1" as written. */
+  version: string;
+  /** Header fields in order, names as written. */
+  headers: HttpHeader[];
+  /** Trailer fields of a chunked body (RFC 9112 §7.1.2). */
+  trailers: HttpHeader[];
+  /** Content-Length when present and valid (http.content_length). */
+  contentLength?: number;
+  /** Content-Type as written (http.content_type). */
+  contentType?: string;
+  chunked: boolean;
+  /** Body bytes after removing the chunked coding (including missing ones). */
+  bodyLen: number;
+  /** Body bytes never seen (gaps). */
+  missing: number;
+  /** Bytes from the start line to the blank line after the headers, inclusive. */
+  headerBytes: number;
+  /** The frame that completed the header section. */
+  headersFrame: number;
+  headersTime: number;
+  /** False when the stream ended or lost bytes before the message's end. */
+  complete: boolean;
+  problem?: ProtocolProblem;
+  /** Position in its direction, from 0. */
+  index: number;
+}
+
+export interface HttpRequest extends HttpMessageBase {
+  kind: 'request';
+  method: string;
+  uri: string;
+  host?: string;
+  userAgent?: string;
+  /** Last-Event-ID (an SSE reconnect names the last event it saw). */
+  lastEventId?: string;
+  /** Set when the response is complete (http.response_in). */
+  responseFrame?: number;
+}
+
+export interface HttpResponse extends HttpMessageBase {
+  kind: 'response';
+  status: number;
+  /** Reason phrase ("" when absent). */
+  phrase: string;
+  /** The request this answers, when it was seen (pairing is in order, RFC 9112 §9.3). */
+  request?: HttpRequest;
+  /** http.request_in. */
+  requestFrame?: number;
+  /** time minus the request's time (http.time). */
+  latency?: number;
+}
+
+export type HttpMessage = HttpRequest | HttpResponse;
+
+/** Bytes that were not an HTTP message: from a bad start line up to where parsing resumed. */
+export interface HttpMalformed extends MessageSpan {
+  dir: Direction;
+  problem: ProtocolProblem;
+  /** Bytes skipped (known to this parser; gaps not counted). */
+  bytes: number;
+}
+
+export interface HttpUpgrade {
+  /** The protocol switched to (the response's Upgrade, else the request's), or "CONNECT". */
+  protocol: string;
+  request?: HttpRequest;
+  response: HttpResponse;
+  /** Set for a WebSocket upgrade (RFC 6455 §4). */
+  websocket?: {
+    key?: string;
+    accept?: string;
+    /** Sec-WebSocket-Accept equals base64(SHA-1(key + GUID)) (§4.2.2). */
+    acceptValid: boolean;
+    extensions?: string;
+    deflate?: PerMessageDeflate;
+    subprotocol?: string;
+  };
+  frame: number;
+  time: number;
+}
+
+export interface HttpHandler {
+  /** A message's header section is complete; its body (if any) follows. */
+  httpHeaders?(msg: HttpMessage): void;
+  /** A piece of a body, transfer coding removed. The view is valid only during the call. */
+  httpBody?(msg: HttpMessage, chunk: Uint8Array, frame: number, time: number): void;
+  httpRequest?(req: HttpRequest): void;
+  httpResponse?(res: HttpResponse): void;
+  httpMalformed?(m: HttpMalformed): void;
+  httpUpgrade?(u: HttpUpgrade): void;
+  /** Bytes after a switch to a protocol other than WebSocket (or a CONNECT tunnel). */
+  httpTunnel?(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
+}
+
+/** Everything one connection can report: HTTP, then WebSocket or SSE on top of it. */
+export interface HttpConnectionHandler extends HttpHandler, WebSocketHandler, SseHandler {}
+
+export interface HttpOptions {
+  /** Most bytes in a header section plus trailer section (and in one line while resynchronising); default 64 KiB. */
+  maxHeaderSize?: number;
+  /** Most requests waiting for their response (default 1024); older ones are forgotten. */
+  maxPending?: number;
+  /** Most client bytes held while waiting to learn whether an Upgrade was accepted (default 256 KiB). */
+  maxUpgradeBuffer?: number;
+  /** Most bytes kept per WebSocket message (default 16 MiB). */
+  maxWebSocketMessage?: number;
+}
+
+const METHODS = [
+  'GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE',
+  'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'PRI',
+].map((m) => new TextEncoder().encode(m + ' '));
+
+/**
+ * Cheap sniff of a stream's first bytes: a known method and a space, or "HTTP/1." / "HTTP/0.".
+ * For choosing HTTP by content on any port; false for anything else, including too few bytes.
+ */
+export function looksLikeHttp(first: Uint8Array): 'request' | 'response' | false {
+  if (first.length >= 8 && first[0] === 0x48 && first[1] === 0x54 && first[2] === 0x54 && first[3] === 0x50 && first[4] === 0x2f
+    && (first[5] === 0x31 || first[5] === 0x30) && first[6] === 0x2e) return 'response';
+  outer: for (const m of METHODS) {
+    if (first.length < m.length) continue;
+    for (let i = 0; i < m.length; i++) if (first[i] !== m[i]) continue outer;
+    return 'request';
+  }
+  return false;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const VERSION = /^HTTP\/\d\.\d$/;
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+(\S+)[ \t]+(HTTP\/\d\.\d)[ \t]*$/;
+const STATUS_LINE = /^(HTTP\/\d\.\d)[ \t]+(\d{3})(?:[ \t](.*))?$/;
+
+function parseRequestLine(s: string): { method: string; uri: string; version: string } | undefined {
+  const m = REQUEST_LINE.exec(s);
+  return m ? { method: m[1]!, uri: m[2]!, version: m[3]! } : undefined;
+}
+
+function parseStatusLine(s: string): { version: string; status: number; phrase: string } | undefined {
+  const m = STATUS_LINE.exec(s);
+  return m ? { version: m[1]!, status: Number(m[2]), phrase: (m[3] ?? '').trim() } : undefined;
+}
+
+function header(headers: HttpHeader[], name: string): string | undefined {
+  for (const h of headers) if (h.name.length === name.length && h.name.toLowerCase() === name) return h.value;
+  return undefined;
+}
+
+function allValues(headers: HttpHeader[], name: string): string[] {
+  const out: string[] = [];
+  for (const h of headers) if (h.name.toLowerCase() === name) out.push(h.value);
+  return out;
+}
+
+function listHas(value: string | undefined, token: string): boolean {
+  return value !== undefined && value.split(',').some((v) => v.trim().toLowerCase() === token);
+}
+
+/** RFC 9112 §6.3 rule 5: several Content-Length values (or a list) must agree, and be digits. */
+function contentLength(headers: HttpHeader[]): number | 'invalid' | undefined {
+  const values = allValues(headers, 'content-length');
+  if (values.length === 0) return undefined;
+  let n: number | undefined;
+  for (const v of values) {
+    for (const part of v.split(',')) {
+      const t = part.trim();
+      if (!/^\d{1,15}$/.test(t)) return 'invalid';
+      const k = Number(t);
+      if (n !== undefined && n !== k) return 'invalid';
+      n = k;
+    }
+  }
+  return n;
+}
+
+type State =
+  | 'start'
+  | 'headers'
+  | 'body'
+  | 'chunk-size'
+  | 'chunk-data'
+  | 'chunk-end'
+  | 'trailers'
+  | 'close'
+  | 'await-upgrade'
+  | 'tunnel'
+  | 'resync';
+
+type Held = { bytes: Uint8Array; frame: number; time: number } | { gap: number };
+
+/** One direction's message parser; requests on the client side, responses on the server side. */
+class HttpReceiver implements StreamSink {
+  private state: State = 'start';
+  private readonly lines: LineReader;
+  private msg: HttpMessage | undefined;
+  private remaining = 0;
+  private frame = 0;
+  private time = 0;
+  private index = 0;
+  private ended = false;
+  // Resynchronisation: the damage being skipped.
+  private skipProblem: ProtocolProblem | undefined;
+  private skipBytes = 0;
+  private skipFirst = 0;
+  private skipFirstTime = 0;
+  // Client bytes held while an Upgrade or CONNECT is pending.
+  private held: Held[] = [];
+  private heldBytes = 0;
+  private tunnelSink: StreamSink | undefined;
+  private sse: SseParser | undefined;
+
+  constructor(
+    readonly dir: Direction,
+    private readonly conn: HttpConnection,
+  ) {
+    this.lines = new LineReader(conn.maxHeader);
+  }
+
+  private get isRequest(): boolean {
+    return this.dir === 'c2s';
+  }
+
+  push(bytes: Uint8Array, frame: number, time: number): void {
+    if (this.ended) return;
+    this.frame = frame;
+    this.time = time;
+    let pos = 0;
+    while (pos < bytes.length) {
+      switch (this.state) {
+        case 'start':
+        case 'headers':
+        case 'trailers':
+        case 'chunk-size':
+        case 'chunk-end':
+        case 'resync':
+          pos = this.line(bytes, pos);
+          break;
+        case 'body':
+        case 'chunk-data': {
+          const n = Math.min(this.remaining, bytes.length - pos);
+          this.body(bytes.subarray(pos, pos + n));
+          pos += n;
+          this.remaining -= n;
+          if (this.remaining === 0) {
+            if (this.state === 'body') this.complete();
+            else this.state = 'chunk-end';
+          }
+          break;
+        }
+        case 'close':
+          this.body(bytes.subarray(pos));
+          pos = bytes.length;
+          break;
+        case 'await-upgrade':
+          this.hold(bytes.subarray(pos), frame, time);
+          pos = bytes.length;
+          break;
+        case 'tunnel':
+          this.tunnel(bytes.subarray(pos));
+          pos = bytes.length;
+          break;
+      }
+    }
+  }
+
+  gap(length: number): void {
+    if (this.ended || length <= 0) return;
+    const msg = this.msg;
+    switch (this.state) {
+      case 'body':
+      case 'chunk-data':
+        if (msg && length <= this.remaining) {
+          this.missingBody(msg, length);
+          this.remaining -= length;
+          if (this.remaining === 0) {
+            if (this.state === 'body') this.complete();
+            else this.state = 'chunk-end';
+          }
+          return;
+        }
+        break;
+      case 'close':
+        if (msg) this.missingBody(msg, length);
+        return;
+      case 'await-upgrade':
+        this.held.push({ gap: length });
+        return;
+      case 'tunnel':
+        this.tunnelSink?.gap(length);
+        return;
+      case 'resync':
+        this.lines.reset();
+        return;
+      case 'start':
+        if (this.lines.pending === 0 && this.msg === undefined) {
+          // Lost between messages: the next bytes may be a message's middle.
+          this.enterResync({ code: WL_HTTP_GAP, message: `${length} bytes missing between messages` }, 0);
+          this.lines.reset();
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    if (msg) {
+      msg.missing += length;
+      this.abort({ code: WL_HTTP_GAP, message: `${length} bytes of the message are missing` });
+    } else {
+      this.enterResync({ code: WL_HTTP_GAP, message: `${length} bytes missing inside a start line` }, this.lines.pending);
+    }
+    this.lines.reset();
+  }
+
+  end(): void {
+    if (this.ended) return;
+    switch (this.state) {
+      case 'close':
+        this.complete();
+        break;
+      case 'await-upgrade':
+        this.release();
+        this.end();
+        return;
+      case 'tunnel':
+        this.tunnelSink?.end();
+        break;
+      case 'resync':
+        this.skipBytes += this.lines.pending;
+        this.reportSkipped();
+        break;
+      case 'start':
+        if (this.lines.pending > 0) {
+          this.enterResync({ code: WL_HTTP_INCOMPLETE, message: 'stream ended inside a start line' }, this.lines.pending);
+          this.reportSkipped();
+        }
+        break;
+      default:
+        if (this.msg) this.abort({ code: WL_HTTP_INCOMPLETE, message: 'stream ended before the end of the message' });
+        break;
+    }
+    this.ended = true;
+  }
+
+  // --- lines: start line, header fields, chunk sizes, trailers, resynchronisation
+
+  private line(bytes: Uint8Array, pos: number): number {
+    const r = this.lines.take(bytes, pos);
+    if (r.line === undefined) return r.next;
+    const overflow = r.overflow === true;
+    switch (this.state) {
+      case 'start':
+        this.startLine(r.line, overflow, r.size);
+        break;
+      case 'resync':
+        this.resyncLine(r.line, overflow, r.size);
+        break;
+      case 'headers':
+      case 'trailers':
+        this.fieldLine(r.line, overflow, r.size);
+        break;
+      case 'chunk-size':
+        this.chunkSize(r.line, overflow);
+        break;
+      case 'chunk-end':
+        if (r.line.length !== 0 || overflow) {
+          // §7.1: chunk-data is followed by CRLF.
+          this.abort({ code: WL_HTTP_BAD_CHUNK, message: 'chunk data not followed by CRLF' });
+        } else {
+          this.state = 'chunk-size';
+        }
+        break;
+      default:
+        break;
+    }
+    return r.next;
+  }
+
+  private startLine(line: Uint8Array, overflow: boolean, total: number): void {
+    // RFC 9112 §2.2: empty lines before a request line are ignored (robustness).
+    if (!overflow && line.length === 0) return;
+    const text = overflow ? '' : headerText(line);
+    if (this.isRequest) {
+      const rl = parseRequestLine(text);
+      if (rl) {
+        this.msg = this.newMessage({ kind: 'request', method: rl.method, uri: rl.uri }, rl.version, total);
+        this.state = 'headers';
+        return;
+      }
+    } else {
+      const sl = parseStatusLine(text);
+      if (sl) {
+        this.msg = this.newMessage({ kind: 'response', status: sl.status, phrase: sl.phrase }, sl.version, total);
+        this.state = 'headers';
+        return;
+      }
+    }
+    const problem = overflow
+      ? { code: WL_HTTP_HEADER_TOO_LARGE, message: `start line longer than ${this.conn.maxHeader} bytes` }
+      : { code: WL_HTTP_BAD_START_LINE, message: `not a ${this.isRequest ? 'request' : 'status'} line: ${JSON.stringify(text.slice(0, 60))}` };
+    this.enterResync(problem, total);
+  }
+
+  private newMessage(
+    head: { kind: 'request'; method: string; uri: string } | { kind: 'response'; status: number; phrase: string },
+    version: string,
+    headerBytes: number,
+  ): HttpMessage {
+    const base = {
+      dir: this.dir,
+      version,
+      headers: [],
+      trailers: [],
+      chunked: false,
+      bodyLen: 0,
+      missing: 0,
+      headerBytes,
+      headersFrame: 0,
+      headersTime: 0,
+      complete: false,
+      index: this.index++,
+      firstFrame: this.frame,
+      firstTime: this.time,
+      frame: this.frame,
+      time: this.time,
+    };
+    return { ...base, ...head } as HttpMessage;
+  }
+
+  private fieldLine(line: Uint8Array, overflow: boolean, size: number): void {
+    const msg = this.msg!;
+    // Trailers count against the same bound as the header section.
+    msg.headerBytes += size;
+    if (overflow || msg.headerBytes > this.conn.maxHeader) {
+      this.abort({ code: WL_HTTP_HEADER_TOO_LARGE, message: `header section longer than ${this.conn.maxHeader} bytes` });
+      return;
+    }
+    const list = this.state === 'trailers' ? msg.trailers : msg.headers;
+    if (line.length === 0) {
+      if (this.state === 'trailers') this.complete();
+      else this.headersDone(msg);
+      return;
+    }
+    const text = headerText(line);
+    const c0 = line[0];
+    if (c0 === 0x20 || c0 === 0x09) {
+      // §5.2 obs-fold: a continuation line; its value joins the previous one with a space.
+      const last = list[list.length - 1];
+      if (last) last.value = (last.value + ' ' + text.trim()).trim();
+      else this.flag(msg, { code: WL_HTTP_BAD_HEADER, message: 'continuation line before any header field' });
+      return;
+    }
+    const colon = text.indexOf(':');
+    const name = colon < 0 ? '' : text.slice(0, colon);
+    // §5.1: no whitespace is allowed between the field name and the colon.
+    if (!TOKEN.test(name)) {
+      this.flag(msg, { code: WL_HTTP_BAD_HEADER, message: `not a header field: ${JSON.stringify(text.slice(0, 60))}` });
+      return;
+    }
+    list.push({ name, value: text.slice(colon + 1).trim() });
+  }
+
+  private flag(msg: HttpMessage, problem: ProtocolProblem): void {
+    msg.problem ??= problem;
+  }
+
+  private headersDone(msg: HttpMessage): void {
+    msg.headersFrame = this.frame;
+    msg.headersTime = this.time;
+    const h = msg.headers;
+    const ct = header(h, 'content-type');
+    if (ct !== undefined) msg.contentType = ct;
+    const cl = contentLength(h);
+    if (typeof cl === 'number') msg.contentLength = cl;
+    const te = allValues(h, 'transfer-encoding').join(',');
+    const codings = te === '' ? [] : te.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+    const chunkedLast = codings.length > 0 && codings[codings.length - 1] === 'chunked';
+    if (msg.kind === 'request') {
+      const host = header(h, 'host');
+      if (host !== undefined) msg.host = host;
+      const ua = header(h, 'user-agent');
+      if (ua !== undefined) msg.userAgent = ua;
+      const lei = header(h, 'last-event-id');
+      if (lei !== undefined) msg.lastEventId = lei;
+      this.conn.queueRequest(msg);
+      this.conn.handler.httpHeaders?.(msg);
+      // §6.3 rules 4-6 for requests: chunked last, else a valid Content-Length, else no body.
+      if (codings.length > 0) {
+        if (!chunkedLast) {
+          this.abort({ code: WL_HTTP_BAD_TRANSFER_ENCODING, message: `request transfer coding ${JSON.stringify(te)} does not end in chunked` });
+          return;
+        }
+        this.beginChunked(msg);
+      } else if (cl === 'invalid') {
+        this.abort({ code: WL_HTTP_BAD_CONTENT_LENGTH, message: 'invalid or conflicting Content-Length' });
+      } else {
+        this.beginLength(cl ?? 0);
+      }
+      return;
+    }
+    const req = this.conn.requestFor(msg);
+    if (req) {
+      msg.request = req;
+    }
+    this.sseFor(msg, req);
+    this.conn.handler.httpHeaders?.(msg);
+    const s = msg.status;
+    // §6.3 rule 1: no body after HEAD, nor in 1xx, 204 and 304 responses.
+    if (req?.method === 'HEAD' || (s >= 100 && s < 200) || s === 204 || s === 304) {
+      this.complete();
+      return;
+    }
+    if (req?.method === 'CONNECT' && s >= 200 && s < 300) {
+      // §6.3 rule 2: a successful CONNECT turns the connection into a tunnel.
+      this.complete();
+      return;
+    }
+    if (codings.length > 0) {
+      if (chunkedLast) this.beginChunked(msg);
+      else this.state = 'close'; // §6.3 rule 4: read until the connection closes.
+      return;
+    }
+    if (cl === 'invalid') {
+      // §6.3 rule 5: unrecoverable framing; what follows is taken as body until close.
+      this.flag(msg, { code: WL_HTTP_BAD_CONTENT_LENGTH, message: 'invalid or conflicting Content-Length' });
+      this.state = 'close';
+      return;
+    }
+    if (cl !== undefined) this.beginLength(cl);
+    else this.state = 'close'; // §6.3 rule 8.
+  }
+
+  private sseFor(msg: HttpResponse, req: HttpRequest | undefined): void {
+    if (msg.status < 200 || msg.status >= 300 || !isEventStream(msg.contentType)) return;
+    this.sse = new SseParser(this.conn.handler, req?.lastEventId !== undefined ? { lastEventId: req.lastEventId } : {});
+  }
+
+  private beginLength(n: number): void {
+    if (n === 0) {
+      this.complete();
+      return;
+    }
+    this.remaining = n;
+    this.state = 'body';
+  }
+
+  private beginChunked(msg: HttpMessage): void {
+    msg.chunked = true;
+    this.state = 'chunk-size';
+  }
+
+  private chunkSize(line: Uint8Array, overflow: boolean): void {
+    // §7.1: chunk-size in hex, then optional ;chunk-ext (ignored), with BWS allowed around ';'.
+    const text = overflow ? '' : headerText(line);
+    const m = /^([0-9A-Fa-f]{1,13})[ \t]*(?:;.*)?$/.exec(text);
+    if (!m) {
+      this.abort({ code: WL_HTTP_BAD_CHUNK, message: `bad chunk size line ${JSON.stringify(text.slice(0, 40))}` });
+      return;
+    }
+    const size = parseInt(m[1]!, 16);
+    if (size === 0) {
+      this.state = 'trailers';
+      return;
+    }
+    this.remaining = size;
+    this.state = 'chunk-data';
+  }
+
+  private body(chunk: Uint8Array): void {
+    const msg = this.msg;
+    if (!msg || chunk.length === 0) return;
+    msg.bodyLen += chunk.length;
+    this.conn.handler.httpBody?.(msg, chunk, this.frame, this.time);
+    this.sse?.push(chunk, this.frame, this.time);
+  }
+
+  private missingBody(msg: HttpMessage, n: number): void {
+    msg.bodyLen += n;
+    msg.missing += n;
+    this.flag(msg, { code: WL_HTTP_GAP, message: `${n} body bytes are missing` });
+    this.sse?.gap(n);
+  }
+
+  /** The current message is done: report it and get ready for the next one (or the switch). */
+  private complete(): void {
+    const msg = this.msg;
+    if (!msg) return;
+    msg.frame = this.frame;
+    msg.time = this.time;
+    msg.complete = msg.missing === 0;
+    this.finish(msg);
+  }
+
+  /** Reports the current message cut short by a problem, then resynchronises. */
+  private abort(problem: ProtocolProblem): void {
+    const msg = this.msg;
+    if (msg) {
+      msg.frame = this.frame;
+      msg.time = this.time;
+      msg.complete = false;
+      this.flag(msg, problem);
+      if (msg.headersFrame === 0) {
+        msg.headersFrame = this.frame;
+        msg.headersTime = this.time;
+      }
+      this.finish(msg, true);
+    }
+    this.enterResync(undefined, 0);
+  }
+
+  private finish(msg: HttpMessage, aborted = false): void {
+    this.msg = undefined;
+    this.state = 'start';
+    this.sse?.end();
+    this.sse = undefined;
+    if (msg.kind === 'request') {
+      this.conn.handler.httpRequest?.(msg);
+      if (!aborted && this.conn.wantsSwitch(msg)) this.state = 'await-upgrade';
+      return;
+    }
+    const req = msg.request;
+    if (req) {
+      msg.requestFrame = req.frame;
+      msg.latency = msg.time - req.time;
+      if (msg.status >= 200 || msg.status === 101) req.responseFrame = msg.frame;
+    }
+    this.conn.handler.httpResponse?.(msg);
+    if (!aborted && req) this.conn.switchAfter(req, msg, this);
+  }
+
+  private enterResync(problem: ProtocolProblem | undefined, bytes: number): void {
+    this.state = 'resync';
+    this.lines.reset();
+    if (this.skipProblem === undefined && problem) {
+      this.skipProblem = problem;
+      this.skipBytes = bytes;
+      this.skipFirst = this.frame;
+      this.skipFirstTime = this.time;
+    }
+  }
+
+  private resyncLine(line: Uint8Array, overflow: boolean, size: number): void {
+    const looks = !overflow && line.length > 0 && (this.isRequest ? parseRequestLine(headerText(line)) : parseStatusLine(headerText(line)));
+    if (!looks) {
+      this.skipBytes += size;
+      return;
+    }
+    this.reportSkipped();
+    this.state = 'start';
+    this.startLine(line, false, size);
+  }
+
+  private reportSkipped(): void {
+    const problem = this.skipProblem;
+    if (!problem) return;
+    this.skipProblem = undefined;
+    this.conn.handler.httpMalformed?.({
+      dir: this.dir,
+      problem,
+      bytes: this.skipBytes,
+      firstFrame: this.skipFirst,
+      firstTime: this.skipFirstTime,
+      frame: this.frame,
+      time: this.time,
+    });
+    this.skipBytes = 0;
+  }
+
+  // --- protocol switch (RFC 9110 §7.8 Upgrade, §9.3.6 CONNECT)
+
+  private hold(bytes: Uint8Array, frame: number, time: number): void {
+    if (this.heldBytes + bytes.length > this.conn.maxUpgradeBuffer) {
+      // The answer is taking too long to matter: carry on as HTTP.
+      this.release();
+      this.push(bytes, frame, time);
+      return;
+    }
+    this.held.push({ bytes: bytes.slice(), frame, time });
+    this.heldBytes += bytes.length;
+  }
+
+  /** The switch was refused: the held bytes are HTTP after all. */
+  release(): void {
+    if (this.state !== 'await-upgrade') return;
+    this.state = 'start';
+    this.replay();
+  }
+
+  /** The switch happened: from now on (held bytes included) this direction goes to `sink`. */
+  switchTo(sink: StreamSink | undefined): void {
+    this.state = 'tunnel';
+    this.tunnelSink = sink;
+    this.lines.reset();
+    this.replay();
+  }
+
+  private replay(): void {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    const frame = this.frame;
+    const time = this.time;
+    for (const h of held) {
+      if ('gap' in h) this.gap(h.gap);
+      else this.push(h.bytes, h.frame, h.time);
+    }
+    this.frame = frame;
+    this.time = time;
+  }
+
+  private tunnel(bytes: Uint8Array): void {
+    if (this.tunnelSink) this.tunnelSink.push(bytes, this.frame, this.time);
+    else this.conn.handler.httpTunnel?.(this.dir, bytes, this.frame, this.time);
+  }
+
+  get awaitingUpgrade(): boolean {
+    return this.state === 'await-upgrade';
+  }
+}
+
+/**
+ * Both directions of one HTTP/1.x connection. Feed client bytes to `client` and server bytes to
+ * `server`, each in order; feed the directions in capture order so a response finds its request.
+ */
+export class HttpConnection {
+  readonly client: StreamSink;
+  readonly server: StreamSink;
+  /** Set once the connection switched to WebSocket. */
+  websocket: WebSocketConnection | undefined;
+  readonly maxHeader: number;
+  readonly maxUpgradeBuffer: number;
+  private readonly maxPending: number;
+  private readonly pending: HttpRequest[] = [];
+  private readonly clientRx: HttpReceiver;
+  private readonly serverRx: HttpReceiver;
+
+  constructor(
+    readonly handler: HttpConnectionHandler,
+    private readonly options: HttpOptions = {},
+  ) {
+    this.maxHeader = options.maxHeaderSize ?? 64 * 1024;
+    this.maxPending = options.maxPending ?? 1024;
+    this.maxUpgradeBuffer = options.maxUpgradeBuffer ?? 256 * 1024;
+    this.clientRx = new HttpReceiver('c2s', this);
+    this.serverRx = new HttpReceiver('s2c', this);
+    this.client = this.clientRx;
+    this.server = this.serverRx;
+  }
+
+  /** @internal */
+  queueRequest(req: HttpRequest): void {
+    if (this.pending.length >= this.maxPending) this.pending.shift();
+    this.pending.push(req);
+  }
+
+  /**
+   * @internal The request a response answers: the oldest unanswered one. Interim (1xx) responses
+   * leave it waiting for its final response (RFC 9110 §15.2), except 101, which is final here.
+   */
+  requestFor(res: HttpResponse): HttpRequest | undefined {
+    const interim = res.status >= 100 && res.status < 200 && res.status !== 101;
+    return interim ? this.pending[0] : this.pending.shift();
+  }
+
+  /** @internal Whether the client must wait for the response before its next bytes can be read. */
+  wantsSwitch(req: HttpRequest): boolean {
+    return req.method === 'CONNECT' || header(req.headers, 'upgrade') !== undefined;
+  }
+
+  /** @internal After a final response to `req`: switch protocols, or let held client bytes go on as HTTP. */
+  switchAfter(req: HttpRequest, res: HttpResponse, serverRx: HttpReceiver): void {
+    if (res.status >= 100 && res.status < 200 && res.status !== 101) return;
+    const upgraded = res.status === 101 && header(req.headers, 'upgrade') !== undefined;
+    const connected = req.method === 'CONNECT' && res.status >= 200 && res.status < 300;
+    if (!upgraded && !connected) {
+      this.clientRx.release();
+      return;
+    }
+    const protocol = connected ? 'CONNECT' : (header(res.headers, 'upgrade') ?? header(req.headers, 'upgrade') ?? '');
+    const info: HttpUpgrade = { protocol, request: req, response: res, frame: res.frame, time: res.time };
+    let clientSink: StreamSink | undefined;
+    let serverSink: StreamSink | undefined;
+    if (upgraded && listHas(protocol, 'websocket')) {
+      const key = header(req.headers, 'sec-websocket-key');
+      const accept = header(res.headers, 'sec-websocket-accept');
+      const extensions = header(res.headers, 'sec-websocket-extensions');
+      const deflate = acceptedDeflate(extensions);
+      const subprotocol = header(res.headers, 'sec-websocket-protocol');
+      info.websocket = {
+        acceptValid: key !== undefined && accept !== undefined && websocketAccept(key) === accept.trim(),
+        ...(key !== undefined ? { key } : {}),
+        ...(accept !== undefined ? { accept } : {}),
+        ...(extensions !== undefined ? { extensions } : {}),
+        ...(deflate ? { deflate } : {}),
+        ...(subprotocol !== undefined ? { subprotocol } : {}),
+      };
+      const ws = new WebSocketConnection(this.handler, {
+        ...(deflate ? { deflate } : {}),
+        ...(this.options.maxWebSocketMessage !== undefined ? { maxMessageSize: this.options.maxWebSocketMessage } : {}),
+      });
+      this.websocket = ws;
+      clientSink = ws.client;
+      serverSink = ws.server;
+    }
+    this.handler.httpUpgrade?.(info);
+    serverRx.switchTo(serverSink);
+    if (this.clientRx.awaitingUpgrade) this.clientRx.switchTo(clientSink);
+  }
+}

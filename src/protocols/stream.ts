@@ -1,0 +1,194 @@
+/**
+ * Shared pieces of the application-layer stream parsers (http.ts, websocket.ts, sse.ts).
+ *
+ * A stream parser is a state machine fed with the in-order bytes of one direction of a connection,
+ * in whatever pieces the network delivered them: `push` may be called with any split of the same
+ * bytes and must produce the same messages. Each push says which frame carried the bytes, so that a
+ * message is reported on the frame that completes it (as tshark does with desegmentation on).
+ * `gap` says bytes are missing (never captured); `end` says the direction is finished (FIN/RST or
+ * end of capture). None of these methods throws on any input.
+ */
+
+export type Direction = 'c2s' | 's2c';
+
+/**
+ * One direction of a stream. `time` is in whatever unit the caller likes (seconds relative to the
+ * first frame keep nanosecond precision in a double; epoch seconds do not): latencies are plain
+ * differences of these values.
+ */
+export interface StreamSink {
+  push(bytes: Uint8Array, frame: number, time: number): void;
+  gap(length: number): void;
+  end(): void;
+}
+
+/** A problem found in a message: a stable code (WL_HTTP_*, WL_WS_*, WL_SSE_*) and what was wrong. */
+export interface ProtocolProblem {
+  code: string;
+  message: string;
+}
+
+/** Where a message was seen: the frame carrying its first byte and the frame that completed it. */
+export interface MessageSpan {
+  firstFrame: number;
+  firstTime: number;
+  /** The frame that completed the message (where tshark puts its fields). */
+  frame: number;
+  time: number;
+}
+
+/**
+ * Collects one LF-terminated line across pushes. A line inside one push is returned as a view of
+ * that push's bytes (no copy); only a line crossing pushes is copied. Lines longer than `limit`
+ * are not kept: `overflow` is set and bytes are dropped until the line ends.
+ */
+export class LineReader {
+  private buf = new Uint8Array(0);
+  private len = 0;
+  /** Bytes of the current (unfinished) line seen so far, kept or not. */
+  seen = 0;
+  overflow = false;
+
+  constructor(public limit: number) {}
+
+  /**
+   * Scans `bytes` from `pos`. Returns the position after the LF and the line without its line
+   * ending (CR LF or a bare LF), or the end of `bytes` and undefined when the line goes on. A line
+   * that outgrew the limit comes back empty with `overflow` set. `size` is the whole line's length
+   * on the wire, ending included, over every push it came in.
+   */
+  take(bytes: Uint8Array, pos: number): { next: number; line?: Uint8Array; overflow?: boolean; size: number } {
+    const lf = bytes.indexOf(0x0a, pos);
+    const stop = lf < 0 ? bytes.length : lf;
+    const piece = bytes.subarray(pos, stop);
+    this.seen += piece.length;
+    if (!this.overflow) {
+      if (this.seen > this.limit) {
+        this.overflow = true;
+        this.len = 0;
+      } else if (lf >= 0 && this.len === 0) {
+        const size = this.seen + 1;
+        return { next: lf + 1, line: this.finish(piece), size };
+      } else {
+        this.append(piece);
+      }
+    }
+    if (lf < 0) return { next: bytes.length, size: 0 };
+    const overflow = this.overflow;
+    const size = this.seen + 1;
+    const line = this.finish(this.buf.subarray(0, this.len));
+    return overflow ? { next: lf + 1, line, overflow, size } : { next: lf + 1, line, size };
+  }
+
+  /** Drops a partial line (after a gap, or when the parser changes mode). */
+  reset(): void {
+    this.len = 0;
+    this.seen = 0;
+    this.overflow = false;
+  }
+
+  get pending(): number {
+    return this.seen;
+  }
+
+  private finish(line: Uint8Array): Uint8Array {
+    this.len = 0;
+    this.seen = 0;
+    this.overflow = false;
+    return line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
+  }
+
+  private append(piece: Uint8Array): void {
+    if (this.len + piece.length > this.buf.length) {
+      const grown = new Uint8Array(Math.max(256, (this.len + piece.length) * 2));
+      grown.set(this.buf.subarray(0, this.len));
+      this.buf = grown;
+    }
+    this.buf.set(piece, this.len);
+    this.len += piece.length;
+  }
+}
+
+/** Growable byte buffer with a cap: bytes past `limit` are counted, not kept. */
+export class BoundedBuffer {
+  private buf = new Uint8Array(0);
+  private len = 0;
+  /** Every byte offered, kept or not. */
+  total = 0;
+
+  constructor(public limit: number) {}
+
+  get overflowed(): boolean {
+    return this.total > this.limit;
+  }
+
+  /** Room left under the limit. */
+  get room(): number {
+    return Math.max(0, this.limit - this.len);
+  }
+
+  append(piece: Uint8Array): void {
+    this.total += piece.length;
+    const n = Math.min(piece.length, this.limit - this.len);
+    if (n <= 0) return;
+    this.reserve(n);
+    this.buf.set(n === piece.length ? piece : piece.subarray(0, n), this.len);
+    this.len += n;
+  }
+
+  /** Makes room for n more bytes and returns the view to write them into (the caller fills it). */
+  extend(n: number): Uint8Array {
+    this.total += n;
+    const k = Math.max(0, Math.min(n, this.limit - this.len));
+    this.reserve(k);
+    const view = this.buf.subarray(this.len, this.len + k);
+    this.len += k;
+    return view;
+  }
+
+  /** Counts bytes that were never seen (a gap) without keeping anything. */
+  skip(n: number): void {
+    this.total += n;
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** A copy the caller may keep once the buffer is reused. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.len);
+    this.clear();
+    return out;
+  }
+
+  clear(): void {
+    this.len = 0;
+    this.total = 0;
+  }
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(1024, (this.len + n) * 2));
+    grown.set(this.buf.subarray(0, this.len));
+    this.buf = grown;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+/** Header text: UTF-8 when it is valid, else each byte as one character (RFC 9110 §5.5 obs-text). */
+export function headerText(bytes: Uint8Array): string {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) {
+      try {
+        return utf8Fatal.decode(bytes);
+      } catch {
+        // TextDecoder's 'latin1' is really windows-1252; Buffer's is ISO-8859-1.
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+      }
+    }
+  }
+  return utf8.decode(bytes);
+}

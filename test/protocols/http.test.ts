@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import {
+  HttpConnection,
+  looksLikeHttp,
+  WL_HTTP_BAD_CHUNK,
+  WL_HTTP_BAD_CONTENT_LENGTH,
+  WL_HTTP_BAD_START_LINE,
+  WL_HTTP_BAD_TRANSFER_ENCODING,
+  WL_HTTP_GAP,
+  WL_HTTP_HEADER_TOO_LARGE,
+  WL_HTTP_INCOMPLETE,
+  type HttpOptions,
+  type HttpRequest,
+  type HttpResponse,
+} from '../../src/protocols/http.js';
+import { emitWsFrame, websocketAccept } from '../../src/protocols/websocket.js';
+import { cat, enc, eventsOf, expectSplitInvariant, prng, recorder, run, type Step, type Target } from './harness.js';
+
+const conn = (options?: HttpOptions) => (): Target => {
+  const { handler, rec } = recorder();
+  const c = new HttpConnection(handler, options);
+  return { sinks: { c2s: c.client, s2c: c.server }, rec };
+};
+const c2s = (s: string | Uint8Array): Step => ({ dir: 'c2s', bytes: typeof s === 'string' ? enc(s) : s });
+const s2c = (s: string | Uint8Array): Step => ({ dir: 's2c', bytes: typeof s === 'string' ? enc(s) : s });
+const reqs = (r: ReturnType<typeof run>) => eventsOf<HttpRequest>(r, 'httpRequest');
+const resps = (r: ReturnType<typeof run>) => eventsOf<HttpResponse>(r, 'httpResponse');
+
+describe('looksLikeHttp', () => {
+  it('recognises request and status lines by content', () => {
+    expect(looksLikeHttp(enc('GET / HTTP/1.1\r\n'))).toBe('request');
+    expect(looksLikeHttp(enc('PROPFIND /x HTTP/1.1'))).toBe('request');
+    expect(looksLikeHttp(enc('HTTP/1.1 200 OK\r\n'))).toBe('response');
+    expect(looksLikeHttp(enc('HTTP/1.0 404'))).toBe('response');
+    expect(looksLikeHttp(enc('GETX / HTTP/1.1'))).toBe(false);
+    expect(looksLikeHttp(enc('\x16\x03\x01\x02\x00'))).toBe(false);
+    expect(looksLikeHttp(enc('HTTP/'))).toBe(false);
+    expect(looksLikeHttp(new Uint8Array(0))).toBe(false);
+  });
+});
+
+describe('HTTP/1.x requests and responses', () => {
+  it('parses a GET and its Content-Length response, paired, with latency and fields', () => {
+    const steps: Step[] = [
+      c2s('GET /download/x.txt HTTP/1.1\r\nUser-Agent: Wget/1.14\r\nHost: bro.org\r\nAccept: */*\r\n\r\n'),
+      s2c('HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: 10\r\n\r\n01234'),
+      s2c('56789'),
+    ];
+    const r = expectSplitInvariant(conn(), steps);
+    const [q] = reqs(r);
+    expect(q).toMatchObject({ kind: 'request', method: 'GET', uri: '/download/x.txt', version: 'HTTP/1.1', host: 'bro.org', userAgent: 'Wget/1.14', bodyLen: 0, frame: 1, firstFrame: 1, complete: true });
+    expect(q!.headers).toHaveLength(3);
+    const [a] = resps(r);
+    expect(a).toMatchObject({ status: 200, phrase: 'OK', contentType: 'text/plain; charset=UTF-8', contentLength: 10, bodyLen: 10, frame: 3, firstFrame: 2, headersFrame: 2, requestFrame: 1, complete: true });
+    expect(a!.latency).toBeCloseTo(0.002, 9);
+    expect(r.pieces['httpBody:s2c#0']).toEqual(Array.from(enc('0123456789')));
+  });
+
+  it('pipelines requests and answers HEAD, 204, 304, 100-continue and chunked-with-trailers in order', () => {
+    const steps: Step[] = [
+      c2s('HEAD /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nGET /c HTTP/1.1\r\n\r\nGET /d HTTP/1.1\r\n\r\n'),
+      s2c('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n'),
+      s2c('HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n'),
+      s2c('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5;ext=1\r\nhello\r\nA \r\n0123456789\r\n0\r\nX-Trailer: yes\r\n\r\n'),
+      c2s('POST /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n'),
+      s2c('HTTP/1.1 100 Continue\r\n\r\n'),
+      c2s('abc'),
+      s2c('HTTP/1.0 201 Created\r\nContent-Length: 0\r\n\r\n'),
+    ];
+    const r = expectSplitInvariant(conn(), steps);
+    expect(reqs(r).map((q) => [q.method, q.uri, q.frame])).toEqual([['HEAD', '/a', 1], ['GET', '/b', 1], ['GET', '/c', 1], ['GET', '/d', 1], ['POST', '/e', 7]]);
+    const rs = resps(r);
+    expect(rs.map((s) => [s.status, s.bodyLen, s.requestFrame, s.frame, s.request?.uri])).toEqual([
+      [200, 0, 1, 2, '/a'],
+      [204, 0, 1, 3, '/b'],
+      [304, 0, 1, 3, '/c'],
+      [200, 15, 1, 4, '/d'],
+      [100, 0, 5, 6, '/e'],
+      [201, 0, 7, 8, '/e'],
+    ]);
+    expect(rs[3]).toMatchObject({ chunked: true, trailers: [{ name: 'X-Trailer', value: 'yes' }] });
+    expect(rs[0]!.contentLength).toBe(1234);
+    expect(r.pieces['httpBody:s2c#3']).toEqual(Array.from(enc('hello0123456789')));
+    expect(reqs(r)[4]!.bodyLen).toBe(3);
+  });
+
+  it('ends a close-delimited response at end(), and reports an unfinished one as incomplete', () => {
+    const r = expectSplitInvariant(conn(), [c2s('GET / HTTP/1.0\r\n\r\n'), s2c('HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>'), s2c('</html>'), { dir: 's2c', end: true }]);
+    expect(resps(r)).toMatchObject([{ status: 200, bodyLen: 13, frame: 3, complete: true }]);
+    const r2 = run(conn(), [c2s('GET / HTTP/1.1\r\n\r\n'), s2c('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc'), { dir: 's2c', end: true }]);
+    expect(resps(r2)).toMatchObject([{ status: 200, bodyLen: 3, complete: false, problem: { code: WL_HTTP_INCOMPLETE } }]);
+  });
+
+  it('takes folded headers, skips leading empty lines, keeps odd bytes as latin-1', () => {
+    const r = expectSplitInvariant(conn(), [
+      c2s(cat(enc('\r\nGET / HTTP/1.1\r\nX-Long: a\r\n  b\r\nX-Bin: '), Uint8Array.of(0xe9, 0x74, 0xe9), enc('\r\nX-Utf8: été\r\n\r\n'))),
+    ]);
+    expect(reqs(r)[0]!.headers).toEqual([{ name: 'X-Long', value: 'a b' }, { name: 'X-Bin', value: 'été' }, { name: 'X-Utf8', value: 'été' }]);
+  });
+
+  it('links an SSE reconnect: Last-Event-ID on the request, events parsed from the chunked body', () => {
+    const body = 'retry: 500\nid: 7\nevent: tick\ndata: a\ndata: b\n\n: keepalive\ndata: c\n\n';
+    const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const r = expectSplitInvariant(conn(), [
+      c2s('GET /events HTTP/1.1\r\nAccept: text/event-stream\r\nLast-Event-ID: 6\r\n\r\n'),
+      s2c('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n'),
+      s2c(chunked),
+    ]);
+    expect(reqs(r)[0]!.lastEventId).toBe('6');
+    expect(eventsOf(r, 'sseEvent')).toMatchObject([
+      { event: 'tick', id: '7', data: 'a\nb', retry: 500, frame: 3 },
+      { event: 'message', id: '7', data: 'c', frame: 3 },
+    ]);
+    expect(eventsOf(r, 'sseComment')).toMatchObject([{ text: ' keepalive' }]);
+    // The headers are announced before the (endless, in real life) body.
+    expect(r.events.findIndex(([m]) => m === 'httpHeaders' && true)).toBeLessThan(r.events.findIndex(([m]) => m === 'sseEvent'));
+  });
+
+  it('an SSE stream resumed without ids reports the Last-Event-ID it resumed from', () => {
+    const r = run(conn(), [c2s('GET /e HTTP/1.1\r\nLast-Event-ID: 41\r\n\r\n'), s2c('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: x\n\n'), { dir: 's2c', end: true }]);
+    expect(eventsOf(r, 'sseEvent')).toMatchObject([{ id: '41', data: 'x' }]);
+  });
+});
+
+describe('HTTP Upgrade and CONNECT', () => {
+  // RFC 6455 §1.3's example key and accept value.
+  const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+  const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
+  it('computes Sec-WebSocket-Accept as RFC 6455 §1.3 shows', () => {
+    expect(websocketAccept(KEY)).toBe(ACCEPT);
+  });
+
+  it('hands both directions to WebSocket after 101, held client bytes included', () => {
+    const clientFrame = emitWsFrame({ opcode: 1, maskingKey: 0x37fa213d, payload: enc('Hello') });
+    const serverFrame = emitWsFrame({ opcode: 1, payload: enc('Hi') });
+    const r = expectSplitInvariant(conn(), [
+      c2s(cat(enc(`GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`), clientFrame)),
+      s2c(cat(enc(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${ACCEPT}\r\n\r\n`), serverFrame)),
+    ]);
+    expect(eventsOf(r, 'httpUpgrade')).toMatchObject([{ protocol: 'websocket', websocket: { acceptValid: true, key: KEY } }]);
+    const msgs = eventsOf(r, 'wsMessage');
+    // The client's frame was held until the 101 decided what it is; it keeps its own frame number.
+    expect(msgs.map((m) => [m['dir'], m['text'], m['frame']])).toEqual([['c2s', 'Hello', 1], ['s2c', 'Hi', 2]]);
+    expect(resps(r)[0]).toMatchObject({ status: 101, requestFrame: 1 });
+  });
+
+  it('flags a wrong Sec-WebSocket-Accept', () => {
+    const r = run(conn(), [c2s(`GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${KEY}\r\n\r\n`), s2c('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: AAAA\r\n\r\n')]);
+    expect(eventsOf(r, 'httpUpgrade')).toMatchObject([{ websocket: { acceptValid: false } }]);
+  });
+
+  it('goes on as HTTP when the upgrade is refused', () => {
+    const r = expectSplitInvariant(conn(), [
+      c2s('GET / HTTP/1.1\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\nGET /next HTTP/1.1\r\n\r\n'),
+      s2c('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'),
+    ]);
+    expect(reqs(r).map((q) => q.uri)).toEqual(['/', '/next']);
+    expect(resps(r).map((s) => s.request?.uri)).toEqual(['/', '/next']);
+    expect(eventsOf(r, 'httpUpgrade')).toEqual([]);
+  });
+
+  it('reports the bytes after a non-WebSocket 101 or a CONNECT 200 raw', () => {
+    const r = expectSplitInvariant(conn(), [
+      c2s('GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\nPRI * HTTP/2.0\r\n'),
+      s2c('HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n\x00\x00\x00\x04'),
+    ]);
+    expect(eventsOf(r, 'httpUpgrade')).toMatchObject([{ protocol: 'h2c' }]);
+    expect(r.pieces['httpTunnel:c2s']).toEqual(Array.from(enc('PRI * HTTP/2.0\r\n')));
+    expect(r.pieces['httpTunnel:s2c']).toEqual([0, 0, 0, 4]);
+    const t = run(conn(), [c2s('CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n\x16\x03\x01'), s2c('HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03')]);
+    expect(eventsOf(t, 'httpUpgrade')).toMatchObject([{ protocol: 'CONNECT' }]);
+    expect(t.pieces['httpTunnel:c2s']).toEqual([0x16, 3, 1]);
+  });
+});
+
+describe('HTTP malformed input', () => {
+  it('reports a bad start line and resynchronises on the next request line', () => {
+    const r = expectSplitInvariant(conn(), [c2s('garbage here\r\nmore\r\nGET /ok HTTP/1.1\r\n\r\n')]);
+    expect(eventsOf(r, 'httpMalformed')).toMatchObject([{ dir: 'c2s', problem: { code: WL_HTTP_BAD_START_LINE }, bytes: 20 }]);
+    expect(reqs(r).map((q) => q.uri)).toEqual(['/ok']);
+  });
+
+  it('marks a bad chunk size and resynchronises on the next status line', () => {
+    const r = expectSplitInvariant(conn(), [
+      c2s('GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n'),
+      s2c('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\njunk\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno'),
+    ]);
+    expect(resps(r)).toMatchObject([
+      { status: 200, complete: false, problem: { code: WL_HTTP_BAD_CHUNK } },
+      { status: 404, bodyLen: 2, complete: true, request: { uri: '/2' } },
+    ]);
+  });
+
+  it('bounds the header section', () => {
+    const big = `GET / HTTP/1.1\r\n${'X-A: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(10)}\r\n`;
+    const r = expectSplitInvariant(conn({ maxHeaderSize: 200 }), [c2s(big + 'GET /after HTTP/1.1\r\n\r\n')]);
+    expect(reqs(r)).toMatchObject([{ uri: '/', problem: { code: WL_HTTP_HEADER_TOO_LARGE }, complete: false }, { uri: '/after' }]);
+    const one = run(conn({ maxHeaderSize: 100 }), [c2s(`GET /${'x'.repeat(500)} HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n`)]);
+    expect(eventsOf(one, 'httpMalformed')).toMatchObject([{ problem: { code: WL_HTTP_HEADER_TOO_LARGE } }]);
+    expect(reqs(one).map((q) => q.uri)).toEqual(['/b']);
+  });
+
+  it('rejects conflicting Content-Length and a request transfer coding that is not chunked', () => {
+    const r = run(conn(), [c2s('POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc\r\nGET /x HTTP/1.1\r\n\r\n')]);
+    expect(reqs(r)).toMatchObject([{ problem: { code: WL_HTTP_BAD_CONTENT_LENGTH } }, { uri: '/x' }]);
+    expect(eventsOf(r, 'httpMalformed')).toEqual([]);
+    const ok = run(conn(), [c2s('POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabc')]);
+    expect(reqs(ok)).toMatchObject([{ contentLength: 3, bodyLen: 3, complete: true }]);
+    const te = run(conn(), [c2s('POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n')]);
+    expect(reqs(te)).toMatchObject([{ problem: { code: WL_HTTP_BAD_TRANSFER_ENCODING } }]);
+  });
+
+  it('counts missing body bytes and resynchronises after a gap in the headers', () => {
+    const r = run(conn(), [
+      c2s('GET /1 HTTP/1.1\r\n\r\n'),
+      s2c('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'),
+      { dir: 's2c', gap: 4 },
+      s2c('xyz'),
+      c2s('GET /2 HTTP/1.1\r\nHo'),
+      { dir: 'c2s', gap: 50 },
+      c2s('st: x\r\n\r\nGET /3 HTTP/1.1\r\n\r\n'),
+    ]);
+    expect(resps(r)).toMatchObject([{ bodyLen: 10, missing: 4, complete: false, problem: { code: WL_HTTP_GAP }, frame: 4 }]);
+    expect(reqs(r).map((q) => [q.uri, q.complete])).toEqual([['/1', true], ['/2', false], ['/3', true]]);
+  });
+
+  it('never throws on random bytes, whole or split, with and without an HTTP start', () => {
+    const rnd = prng(4);
+    for (let i = 0; i < 300; i++) {
+      const n = Math.floor(rnd() * 300);
+      const bytes = new Uint8Array(n);
+      for (let k = 0; k < n; k++) bytes[k] = rnd() < 0.2 ? 0x0a : Math.floor(rnd() * 256);
+      const head = i % 3 === 0 ? enc('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n') : i % 3 === 1 ? enc('GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n') : new Uint8Array(0);
+      const data = cat(head, bytes);
+      const at = Math.floor(rnd() * data.length);
+      expect(() =>
+        run(conn({ maxHeaderSize: 64 }), [
+          c2s(data),
+          s2c(data.subarray(0, at)),
+          { dir: 's2c', gap: 3 },
+          s2c(data.subarray(at)),
+          { dir: 'c2s', end: true },
+          { dir: 's2c', end: true },
+        ]),
+      ).not.toThrow();
+    }
+  });
+});
