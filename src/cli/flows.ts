@@ -1,0 +1,237 @@
+/**
+ * `wirelens flows FILE`: one row per TCP connection or UDP conversation, like tshark's
+ * `-z conv,tcp -z conv,udp` tables joined with Zeek's conn.log: who the client and server are,
+ * when it started and how long it lasted, packets and bytes each way, the handshake RTT, the
+ * retransmissions, Zeek's conn_state and history, and who closed or reset it.
+ *
+ * Rows come in the order of each conversation's first packet (so tcp.stream and udp.stream each
+ * increase down the table). `--json` prints one object per row (NDJSON).
+ */
+import type { Command } from 'commander';
+import { openCapture } from '../capture/reader.js';
+import { decodePacket } from '../decode/bindings.js';
+import { Analyzer } from '../analysis/analyzer.js';
+import type { TcpConnection, UdpConversation } from '../analysis/connection.js';
+import { UdpConversations } from '../analysis/conversations.js';
+import { TcpLifecycle, type Side } from '../analysis/tcp-lifecycle.js';
+import { LineSink } from '../output/sink.js';
+import type { ReadWarning } from '../errors.js';
+import { reportWarnings } from './common.js';
+
+interface FlowsOptions {
+  json?: boolean;
+}
+
+/** Counts each way: sent by the client and sent by the server. */
+export interface PerSide {
+  client: number;
+  server: number;
+}
+
+/** One row, with the keys `--json` prints. */
+export interface FlowRow {
+  stream: number;
+  proto: 'tcp' | 'udp';
+  /** Client (Zeek's originator) address and port. */
+  src: string;
+  srcport: number;
+  /** Server (Zeek's responder) address and port. */
+  dst: string;
+  dstport: number;
+  state: string;
+  history: string;
+  /** First packet, seconds since the epoch. */
+  start: number;
+  /** From the first packet to the last, seconds (tshark's conversation duration). */
+  duration: number;
+  /** Frames each way. */
+  packets: PerSide;
+  /** Bytes on the wire each way (frame.len). */
+  bytes: PerSide;
+  /** Transport payload bytes each way (tcp.len / UDP payload). */
+  payload_bytes: PerSide;
+  /** Seconds from the SYN to the first ACK (tcp.analysis.initial_rtt); null for UDP or when not seen. */
+  handshake_rtt: number | null;
+  /** Segments tshark marks tcp.analysis.retransmission (fast and spurious included); null for UDP. */
+  retransmissions: number | null;
+  /** The side whose FIN came first; null when none (and for UDP). */
+  closed_by: Side | null;
+  /** The side that sent the first RST; null when none (and for UDP). */
+  reset_by: Side | null;
+}
+
+export function registerFlows(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('flows')
+    .description('one row per TCP connection or UDP conversation (tshark conv tables + Zeek conn.log)')
+    .argument('<file>', 'pcap or pcapng file, or - for standard input')
+    .option('--json', 'NDJSON: one object per conversation')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  wirelens flows capture.pcapng\n  wirelens flows --json capture.pcap | jq \'select(.state == "REJ")\'\n\n' +
+        'State and history follow Zeek\'s conn.log (S0 attempt, SF normal close, REJ refused, RSTO/RSTR reset\n' +
+        'by client/server, OTH midstream, ...; history letters: S syn, h syn-ack, A/a ack, D/d data, F/f fin,\n' +
+        'R/r rst, T/t retransmission, W/w zero window, G/g gap, ^ roles flipped; upper case = client).',
+    )
+    .action(async (file: string, opts: FlowsOptions) => {
+      setExit(await runFlows(file, opts));
+    });
+}
+
+/** Reads a capture and returns its conversations, in the order of their first packets. */
+export async function collectFlows(file: string): Promise<{ rows: FlowRow[]; firstTime: number; warnings: ReadWarning[] }> {
+  const reader = await openCapture(file);
+  const lifecycle = new TcpLifecycle();
+  const udp = new UdpConversations();
+  const tcpSpans = new Spans();
+  const udpSpans = new Spans();
+  const analyzer = new Analyzer({ tcpObservers: [lifecycle], udpObservers: [udp] });
+  let firstTime = Number.NaN;
+  for await (const batch of reader.batches()) {
+    for (const frame of batch) {
+      if (Number.isNaN(firstTime)) firstTime = frame.tsSec + frame.tsNsec / 1e9;
+      const a = analyzer.analyze(decodePacket(frame));
+      if (a.tcp) tcpSpans.note(a.tcp.stream, frame.tsSec, frame.tsNsec);
+      else if (a.udpStream !== undefined) udpSpans.note(a.udpStream, frame.tsSec, frame.tsNsec);
+    }
+  }
+  analyzer.finish();
+  reader.close();
+  const rows: { first: number; row: FlowRow }[] = [];
+  for (const c of analyzer.connections()) rows.push({ first: c.firstFrame, row: tcpRow(c, lifecycle, tcpSpans.duration(c)) });
+  for (const c of analyzer.udpConversations()) rows.push({ first: c.firstFrame, row: udpRow(c, udp, udpSpans.duration(c)) });
+  rows.sort((x, y) => x.first - y.first);
+  return { rows: rows.map((r) => r.row), firstTime, warnings: reader.warnings };
+}
+
+/**
+ * First and last packet times per stream as seconds and nanoseconds, so that durations are exact
+ * (epoch seconds in a double are only good to a few hundred nanoseconds).
+ */
+class Spans {
+  private readonly t: number[] = [];
+
+  note(stream: number, tsSec: number, tsNsec: number): void {
+    const i = stream * 4;
+    if (this.t[i] === undefined) {
+      this.t[i] = tsSec;
+      this.t[i + 1] = tsNsec;
+    }
+    this.t[i + 2] = tsSec;
+    this.t[i + 3] = tsNsec;
+  }
+
+  duration(c: TcpConnection | UdpConversation): number {
+    const i = c.stream * 4;
+    const t = this.t;
+    if (t[i] === undefined) return c.lastTime - c.startTime;
+    return t[i + 2]! - t[i]! + (t[i + 3]! - t[i + 1]!) / 1e9;
+  }
+}
+
+function perSide(pair: readonly [number, number], clientDir: number): PerSide {
+  return clientDir === 0 ? { client: pair[0], server: pair[1] } : { client: pair[1], server: pair[0] };
+}
+
+function tcpRow(c: TcpConnection, lifecycle: TcpLifecycle, duration: number): FlowRow {
+  const s = lifecycle.summary(c.stream);
+  const dir = s?.clientDir ?? 0;
+  const [cl, sv] = dir === 0 ? [c.a, c.b] : [c.b, c.a];
+  return {
+    stream: c.stream,
+    proto: 'tcp',
+    src: cl.address,
+    srcport: cl.port,
+    dst: sv.address,
+    dstport: sv.port,
+    state: s?.state ?? 'OTH',
+    history: s?.history ?? '',
+    start: c.startTime,
+    duration,
+    packets: perSide(c.packets, dir),
+    bytes: perSide(c.bytes, dir),
+    payload_bytes: perSide(c.payloadBytes, dir),
+    handshake_rtt: s?.handshake.rtt ?? null,
+    retransmissions: s?.retransmissions ?? 0,
+    closed_by: s?.closedBy ?? null,
+    reset_by: s?.resetBy ?? null,
+  };
+}
+
+function udpRow(c: UdpConversation, udp: UdpConversations, duration: number): FlowRow {
+  const s = udp.summary(c.stream);
+  const dir = s?.clientDir ?? 0;
+  const [cl, sv] = dir === 0 ? [c.a, c.b] : [c.b, c.a];
+  return {
+    stream: c.stream,
+    proto: 'udp',
+    src: cl.address,
+    srcport: cl.port,
+    dst: sv.address,
+    dstport: sv.port,
+    state: s?.state ?? 'OTH',
+    history: s?.history ?? '',
+    start: c.startTime,
+    duration,
+    packets: perSide(c.packets, dir),
+    bytes: perSide(c.bytes, dir),
+    payload_bytes: perSide(c.payloadBytes, dir),
+    handshake_rtt: null,
+    retransmissions: null,
+    closed_by: null,
+    reset_by: null,
+  };
+}
+
+export async function runFlows(file: string, opts: FlowsOptions): Promise<number> {
+  const { rows, firstTime, warnings } = await collectFlows(file);
+  const sink = new LineSink();
+  if (opts.json) for (const r of rows) sink.line(JSON.stringify(r));
+  else for (const line of formatTable(rows, firstTime)) sink.line(line);
+  await sink.flush(true);
+  reportWarnings(warnings);
+  return 0;
+}
+
+function endpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function seconds(v: number | null, digits: number): string {
+  return v === null ? '-' : v.toFixed(digits);
+}
+
+const HEADER = ['Stream', 'Proto', 'Client', 'Server', 'Start', 'Duration', 'Pkts c>s', 'Pkts s>c', 'Bytes c>s', 'Bytes s>c', 'Data c>s', 'Data s>c', 'HS RTT', 'Retr', 'State', 'History', 'Closed', 'Reset'];
+/** Columns aligned left (text); the rest are numbers, aligned right. */
+const LEFT = new Set([1, 2, 3, 14, 15, 16, 17]);
+
+/** The aligned text table: a header line, then one line per row; Start is relative to the first packet. */
+export function formatTable(rows: readonly FlowRow[], firstTime: number): string[] {
+  const cells = rows.map((r) => [
+    String(r.stream),
+    r.proto.toUpperCase(),
+    endpoint(r.src, r.srcport),
+    endpoint(r.dst, r.dstport),
+    (r.start - firstTime).toFixed(6),
+    r.duration.toFixed(6),
+    String(r.packets.client),
+    String(r.packets.server),
+    String(r.bytes.client),
+    String(r.bytes.server),
+    String(r.payload_bytes.client),
+    String(r.payload_bytes.server),
+    seconds(r.handshake_rtt, 6),
+    r.retransmissions === null ? '-' : String(r.retransmissions),
+    r.state,
+    r.history || '-',
+    r.closed_by ?? '-',
+    r.reset_by ?? '-',
+  ]);
+  const widths = HEADER.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const fmt = (c: string[]) =>
+    c
+      .map((v, i) => (LEFT.has(i) ? v.padEnd(widths[i]!) : v.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [fmt(HEADER), ...cells.map(fmt)];
+}
