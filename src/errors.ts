@@ -14,7 +14,13 @@ export type ErrorCode =
   | 'WL_ERR_PCAPNG_NO_INTERFACE'
   | 'WL_ERR_PCAPNG_BAD_BLOCK'
   | 'WL_ERR_TRUNCATED_FILE'
-  | 'WL_ERR_USAGE';
+  | 'WL_ERR_USAGE'
+  /** `follow --stream N` names a stream the capture does not have. */
+  | 'WL_ERR_NO_SUCH_STREAM'
+  /** Display filters (src/filter/): bad syntax, an unknown field, a value of the wrong type. */
+  | 'WL_ERR_FILTER_SYNTAX'
+  | 'WL_ERR_FILTER_FIELD'
+  | 'WL_ERR_FILTER_TYPE';
 
 export class WirelensError extends Error {
   constructor(

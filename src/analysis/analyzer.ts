@@ -12,10 +12,14 @@
  *   observers          anything else that follows connections segment by segment
  *                      (tcp-lifecycle.ts: state and history; reassembly.ts: byte streams)
  */
-import type { Field, Packet } from '../decode/layer.js';
+import type { Field, Layer, Packet } from '../decode/layer.js';
+import { TcpLayer } from '../wire/tcp.js';
+import { UdpLayer } from '../wire/udp.js';
+import { Ipv4Layer } from '../wire/ipv4.js';
+import { Ipv6Layer } from '../wire/ipv6.js';
 import type { TcpConnection, TcpSegment, UdpConversation, UdpDatagram } from './connection.js';
-import { flowKeyOf } from './flows.js';
 import { TcpTracker, type TcpSegmentInfo } from './tcp-tracker.js';
+import { UdpTracker } from './udp-tracker.js';
 
 /** Follows TCP connections segment by segment, after the tracker's sequence analysis. */
 export interface TcpObserver {
@@ -43,33 +47,114 @@ export interface PacketAnalysis {
 export interface AnalyzerOptions {
   tcpObservers?: TcpObserver[];
   udpObservers?: UdpObserver[];
+  /**
+   * The PacketAnalysis returned by analyze() (and the TcpSegmentInfo given to observers) is one
+   * object reused for every packet, valid until the next call: no allocation per packet, for
+   * callers that keep nothing per packet (`stats`).
+   */
+  reuseResults?: boolean;
 }
 
-const NOTHING: PacketAnalysis = { fields: () => [] };
+const NO_FIELDS: Field[] = [];
+const NOTHING: PacketAnalysis = { fields: () => NO_FIELDS };
+
+/** The 20-byte fixed TCP header (RFC 9293 §3.1) is captured and within the segment. */
+function fixedTcpHeader(packet: Packet, t: Layer): boolean {
+  return t.offset + 20 <= packet.frame.data.length && (t as TcpLayer).segmentLength >= 20;
+}
+
+class UdpPacketAnalysis implements PacketAnalysis {
+  constructor(
+    public udpStream: number,
+    public offset: number,
+  ) {}
+  fields(): Field[] {
+    return [{ name: 'udp.stream', value: this.udpStream, offset: this.offset, length: 0 }];
+  }
+}
 
 export class Analyzer {
   readonly tcp = new TcpTracker();
+  readonly udp = new UdpTracker();
   private readonly tcpObservers: TcpObserver[];
   private readonly udpObservers: UdpObserver[];
+  private finished = false;
+  private readonly reuse: boolean;
+  private readonly udpScratch = new UdpPacketAnalysis(0, 0);
+  private readonly loc: { network: Layer; transport: Layer } = { network: undefined!, transport: undefined! };
+  /** Per tcp.stream: 1 once observers were told of the connection. */
+  private readonly announced: number[] = [];
 
   constructor(options: AnalyzerOptions = {}) {
     this.tcpObservers = options.tcpObservers ?? [];
     this.udpObservers = options.udpObservers ?? [];
+    this.tcp.buildSegments = this.tcpObservers.length > 0;
+    this.tcp.reuseInfo = options.reuseResults ?? false;
+    this.reuse = options.reuseResults ?? false;
   }
 
   analyze(packet: Packet): PacketAnalysis {
-    const key = flowKeyOf(packet);
-    if (!key) return NOTHING;
-    const time = packet.frame.tsSec + packet.frame.tsNsec / 1e9;
-    if (key.proto === 'tcp') {
-      const { conn, seg, info } = this.tcp.track(packet, key, time);
-      for (const o of this.tcpObservers) o.onSegment(conn, seg, info);
-      return { tcp: info, fields: () => info.fields() };
+    // The innermost ip/ipv6 layer directly followed by tcp or udp (flows.ts's rule, found here
+    // without building a key: this runs once per packet).
+    // Class checks rather than reading `proto` across a dozen layer classes (a megamorphic load).
+    const layers = packet.layers;
+    let i = layers.length - 1;
+    for (; i > 0; i--) {
+      const l = layers[i];
+      if (l instanceof TcpLayer || l instanceof UdpLayer) break;
     }
-    return NOTHING;
+    if (i <= 0) return NOTHING;
+    const t = layers[i]!;
+    const n = layers[i - 1]!;
+    if (!(n instanceof Ipv4Layer) && !(n instanceof Ipv6Layer)) return NOTHING;
+    const loc = this.loc;
+    loc.network = n;
+    loc.transport = t;
+    if (t instanceof TcpLayer) {
+      // tshark numbers and analyses a TCP header damaged past its fixed part; observers get sound ones.
+      const sound = t.status === 'ok';
+      if (!sound && !fixedTcpHeader(packet, t)) return NOTHING;
+      const { conn, seg, info } = this.tcp.track(packet, loc);
+      if (!sound) return info;
+      const obs = this.tcpObservers;
+      if (obs.length === 0) return info;
+      const isNew = this.announced[conn.stream] !== 1;
+      if (isNew) this.announced[conn.stream] = 1;
+      for (let k = 0; k < obs.length; k++) {
+        const o = obs[k]!;
+        if (isNew) o.onConnection?.(conn, seg);
+        o.onSegment(conn, seg, info);
+      }
+      return info;
+    }
+    if (t.status !== 'ok') return NOTHING;
+    const { conv, dgram, isNew } = this.udp.track(packet, loc, packet.frame.tsSec + packet.frame.tsNsec / 1e9);
+    const obs = this.udpObservers;
+    for (let k = 0; k < obs.length; k++) {
+      const o = obs[k]!;
+      if (isNew) o.onConversation?.(conv, dgram);
+      o.onDatagram(conv, dgram);
+    }
+    if (!this.reuse) return new UdpPacketAnalysis(conv.stream, t.offset);
+    this.udpScratch.udpStream = conv.stream;
+    this.udpScratch.offset = t.offset;
+    return this.udpScratch;
   }
 
+  /** TCP connections in tcp.stream order. */
+  connections(): readonly TcpConnection[] {
+    return this.tcp.connections();
+  }
+
+  /** UDP conversations in udp.stream order. */
+  udpConversations(): readonly UdpConversation[] {
+    return this.udp.conversations();
+  }
+
+  /** The capture ended: lets observers flush (once; later calls do nothing). */
   finish(): void {
+    if (this.finished) return;
+    this.finished = true;
     for (const o of this.tcpObservers) o.finish?.();
     for (const o of this.udpObservers) o.finish?.();
   }

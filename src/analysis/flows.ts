@@ -6,6 +6,7 @@
  */
 import type { Layer, Packet } from '../decode/layer.js';
 import { formatIPv4, formatIPv6 } from '../wire/addr.js';
+import type { TcpLayer } from '../wire/tcp.js';
 
 export type TransportProto = 'tcp' | 'udp';
 
@@ -28,17 +29,27 @@ export interface FlowKey {
 /**
  * The innermost ip/ipv6 layer directly followed by tcp or udp, or undefined for packets that are
  * not part of a TCP or UDP conversation (ARP, ICMP, non-first fragments, damaged headers).
+ *
+ * `damagedTcp`: also a TCP header that is damaged or cut short after its fixed 20 bytes (bad
+ * options, a data offset past the segment): tshark still numbers and analyses such segments, so
+ * the TCP tracker takes them; observers that need a sound header get only 'ok' ones.
  */
-export function flowKeyOf(packet: Packet): FlowKey | undefined {
+export function flowKeyOf(packet: Packet, damagedTcp = false): FlowKey | undefined {
   const layers = packet.layers;
   for (let i = layers.length - 1; i > 0; i--) {
     const t = layers[i]!;
     if (t.proto !== 'tcp' && t.proto !== 'udp') continue;
     const n = layers[i - 1]!;
-    if ((n.proto !== 'ip' && n.proto !== 'ipv6') || t.status !== 'ok') return undefined;
+    if (n.proto !== 'ip' && n.proto !== 'ipv6') return undefined;
+    if (t.status !== 'ok' && !(damagedTcp && t.proto === 'tcp' && soundFixedHeader(packet, t))) return undefined;
     return makeKey(packet.frame.data, n, t, t.proto);
   }
   return undefined;
+}
+
+/** The 20-byte fixed TCP header (RFC 9293 §3.1) is captured and within the segment. */
+function soundFixedHeader(packet: Packet, t: Layer): boolean {
+  return t.offset + 20 <= packet.frame.data.length && (t as TcpLayer).segmentLength >= 20;
 }
 
 function makeKey(d: Uint8Array, n: Layer, t: Layer, proto: TransportProto): FlowKey {

@@ -5,7 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { WirelensError } from '../errors.js';
 import { registerRead } from './read.js';
+import { registerFields } from './fields.js';
 import { registerStats } from './stats.js';
+import { registerFlows } from './flows.js';
+import { registerFollow } from './follow.js';
 
 export const VERSION = '0.1.0';
 
@@ -21,7 +24,10 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = Math.max(exitCode, code);
   };
   registerRead(program, setExit);
+  registerFields(program, setExit);
   registerStats(program, setExit);
+  registerFlows(program, setExit);
+  registerFollow(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -5,14 +5,17 @@
 import type { Command } from 'commander';
 import { openCapture } from '../capture/reader.js';
 import { decodePacket } from '../decode/bindings.js';
+import { Analyzer } from '../analysis/analyzer.js';
 import { packetToJson } from '../output/json.js';
 import { LineSink } from '../output/sink.js';
 import { formatSummaryLine, relativeTime, summarize } from '../output/summary.js';
 import { parseCount, reportWarnings } from './common.js';
+import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP, compileFilterOption } from '../filter/index.js';
 
 interface ReadOptions {
   count?: number;
   json?: boolean;
+  displayFilter?: string;
 }
 
 export function registerRead(program: Command, setExit: (code: number) => void): void {
@@ -22,6 +25,7 @@ export function registerRead(program: Command, setExit: (code: number) => void):
     .argument('<file>', 'pcap or pcapng file, or - for standard input')
     .option('-c, --count <n>', 'stop after n packets', parseCount)
     .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
+    .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
     .addHelpText('after', '\nExamples:\n  wirelens read traces/http-get.pcapng\n  wirelens read -c 10 --json capture.pcap\n  tcpdump -i lo -w - | wirelens read -')
     .action(async (file: string, opts: ReadOptions) => {
       setExit(await runRead(file, opts));
@@ -29,12 +33,15 @@ export function registerRead(program: Command, setExit: (code: number) => void):
 }
 
 export async function runRead(file: string, opts: ReadOptions): Promise<number> {
+  const filter = compileFilterOption(opts.displayFilter);
   const reader = await openCapture(file);
   const sink = new LineSink();
   const limit = opts.count ?? Number.POSITIVE_INFINITY;
   let n = 0;
   let firstSec = 0;
   let firstNsec = 0;
+  // Context fields (tcp.stream, relative numbers, expert flags) need every packet in order.
+  const analyzer = opts.json || filter?.needsAnalysis ? new Analyzer() : undefined;
   outer: for await (const batch of reader.batches()) {
     for (const frame of batch) {
       if (n >= limit) break outer;
@@ -44,7 +51,9 @@ export async function runRead(file: string, opts: ReadOptions): Promise<number> 
       }
       n++;
       const packet = decodePacket(frame);
-      if (opts.json) sink.line(JSON.stringify(packetToJson(packet)));
+      const analysis = analyzer?.analyze(packet);
+      if (filter && !filter.matches(packet, analysis)) continue;
+      if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis)));
       else {
         const time = relativeTime(frame.tsSec, frame.tsNsec, firstSec, firstNsec);
         sink.line(formatSummaryLine(frame.number, time, summarize(packet), frame.origLen));
@@ -54,6 +63,7 @@ export async function runRead(file: string, opts: ReadOptions): Promise<number> 
     if (sink.isClosed) break;
   }
   await sink.flush(true);
+  analyzer?.finish();
   reader.close();
   reportWarnings(reader.warnings);
   return 0;

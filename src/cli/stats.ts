@@ -6,11 +6,14 @@ import type { Command } from 'commander';
 import { openCapture } from '../capture/reader.js';
 import { linkTypeName } from '../capture/linktype.js';
 import { ProtocolHierarchy } from '../analysis/hierarchy.js';
+import { Analyzer } from '../analysis/analyzer.js';
 import { decodePacket } from '../decode/bindings.js';
 import { reportWarnings } from './common.js';
+import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP, compileFilterOption } from '../filter/index.js';
 
 interface StatsOptions {
   json?: boolean;
+  displayFilter?: string;
 }
 
 export function registerStats(program: Command, setExit: (code: number) => void): void {
@@ -19,6 +22,7 @@ export function registerStats(program: Command, setExit: (code: number) => void)
     .description('packets, bytes, duration, link types and protocol hierarchy')
     .argument('<file>', 'pcap or pcapng file, or - for standard input')
     .option('--json', 'one JSON object')
+    .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
     .addHelpText('after', '\nExamples:\n  wirelens stats capture.pcapng\n  wirelens stats --json capture.pcap | jq .protocols')
     .action(async (file: string, opts: StatsOptions) => {
       setExit(await runStats(file, opts));
@@ -36,11 +40,17 @@ export interface CaptureStats {
   duration: number;
   linkTypes: { linkType: number; name: string; packets: number }[];
   protocols: ReturnType<ProtocolHierarchy['tree']>;
+  /** TCP connections (tcp.stream values) and UDP conversations (udp.stream values). */
+  tcpConnections: number;
+  udpConversations: number;
 }
 
 export async function runStats(file: string, opts: StatsOptions): Promise<number> {
+  const filter = compileFilterOption(opts.displayFilter);
   const reader = await openCapture(file);
   const hierarchy = new ProtocolHierarchy();
+  // The full analysis runs even though only its counts are printed: stats is the benchmark of it.
+  const analyzer = new Analyzer({ reuseResults: true });
   const linkTypes = new Map<number, number>();
   let packets = 0;
   let bytes = 0;
@@ -49,18 +59,34 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
   let last: number | null = null;
   let minTs = Number.POSITIVE_INFINITY;
   let maxTs = Number.NEGATIVE_INFINITY;
+  // Frames of one link type come in long runs: count the run and add it to the map when it ends
+  // (a map update per packet is a noticeable part of the loop). Map order stays first-seen order.
+  let runLinkType = -1;
+  let runLength = 0;
   for await (const batch of reader.batches()) {
     for (const frame of batch) {
+      // -Y: decode and analyse every packet, count only the matching ones (as tshark -z io,phs -Y).
+      const filtered = filter ? decodePacket(frame) : undefined;
+      if (filtered && !filter!.matches(filtered, analyzer.analyze(filtered))) continue;
       packets++;
       bytes += frame.origLen;
       capturedBytes += frame.data.length;
-      linkTypes.set(frame.linkType, (linkTypes.get(frame.linkType) ?? 0) + 1);
+      if (frame.linkType !== runLinkType) {
+        if (runLength > 0) linkTypes.set(runLinkType, (linkTypes.get(runLinkType) ?? 0) + runLength);
+        runLinkType = frame.linkType;
+        runLength = 0;
+      }
+      runLength++;
       const ts = frame.tsSec + frame.tsNsec / 1e9;
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
-      hierarchy.add(decodePacket(frame));
+      const packet = filtered ?? decodePacket(frame);
+      hierarchy.add(packet);
+      if (!filtered) analyzer.analyze(packet);
     }
   }
+  if (runLength > 0) linkTypes.set(runLinkType, (linkTypes.get(runLinkType) ?? 0) + runLength);
+  analyzer.finish();
   reader.close();
   if (packets > 0) {
     first = minTs;
@@ -77,6 +103,8 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
     duration: packets > 0 ? maxTs - minTs : 0,
     linkTypes: [...linkTypes].map(([linkType, n]) => ({ linkType, name: linkTypeName(linkType), packets: n })),
     protocols: hierarchy.tree(),
+    tcpConnections: analyzer.connections().length,
+    udpConversations: analyzer.udpConversations().length,
   };
   if (opts.json) process.stdout.write(JSON.stringify(stats) + '\n');
   else process.stdout.write(formatStats(stats, hierarchy).join('\n') + '\n');
@@ -93,6 +121,7 @@ function formatStats(s: CaptureStats, hierarchy: ProtocolHierarchy): string[] {
     `First:       ${iso(s.first)}`,
     `Last:        ${iso(s.last)}`,
     `Duration:    ${s.duration.toFixed(6)} s`,
+    `Streams:     ${s.tcpConnections} TCP, ${s.udpConversations} UDP`,
     `Link types:  ${s.linkTypes.map((l) => `${l.name} (${l.linkType}) ×${l.packets}`).join(', ') || '-'}`,
     '',
     'Protocol hierarchy:',

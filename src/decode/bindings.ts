@@ -17,8 +17,10 @@ import * as ipv4 from '../wire/ipv4.js';
 import * as ipv6 from '../wire/ipv6.js';
 import * as icmp from '../wire/icmp.js';
 import * as icmpv6 from '../wire/icmpv6.js';
+import * as dns from '../protocols/dns.js';
+import * as quic from '../protocols/quic.js';
 
-export const defaultTables = new BindingTables([...ethernet.bindings, ...vlan.bindings, ...arp.bindings, ...sll.bindings, ...nullLoop.bindings, ...raw.bindings, ...tcp.bindings, ...udp.bindings, ...ipv4.bindings, ...ipv6.bindings, ...icmp.bindings, ...icmpv6.bindings]);
+export const defaultTables = new BindingTables([...ethernet.bindings, ...vlan.bindings, ...arp.bindings, ...sll.bindings, ...nullLoop.bindings, ...raw.bindings, ...tcp.bindings, ...udp.bindings, ...ipv4.bindings, ...ipv6.bindings, ...icmp.bindings, ...icmpv6.bindings, ...dns.bindings, ...quic.bindings]);
 
 /** Decodes a frame with the standard tables. */
 export function decodePacket(frame: Frame): Packet {

@@ -5,10 +5,16 @@
  */
 import { formatEpoch } from '../capture/frame.js';
 import type { FieldValue, Packet } from '../decode/layer.js';
+import type { PacketAnalysis } from '../analysis/analyzer.js';
 
 export type PacketJson = Record<string, FieldValue | FieldValue[]>;
 
-export function packetToJson(packet: Packet): PacketJson {
+/**
+ * `analysis` (from an Analyzer run over the packets in order) adds the fields only context can
+ * give (tcp.stream, relative tcp.seq, tcp.analysis.*, udp.stream), right after the transport
+ * layer's own fields, where tshark's tree has them.
+ */
+export function packetToJson(packet: Packet, analysis?: PacketAnalysis): PacketJson {
   const { frame } = packet;
   const out: PacketJson = {
     'frame.number': frame.number,
@@ -19,8 +25,13 @@ export function packetToJson(packet: Packet): PacketJson {
     'frame.protocols': packet.layers.map((l) => l.proto).join(':'),
   };
   if (frame.comments?.length) out['frame.comment'] = frame.comments.length === 1 ? frame.comments[0]! : frame.comments;
+  let extra = analysis?.fields();
   for (const layer of packet.layers) {
     for (const f of layer.fields()) addValue(out, f.name, f.value);
+    if (extra?.length && extra[0]!.offset === layer.offset) {
+      for (const f of extra) addValue(out, f.name, f.value);
+      extra = undefined;
+    }
     // Wireshark's own name for a malformed packet; the rest is ours, under `wl.`.
     if (layer.status === 'malformed') out['_ws.malformed'] = true;
     if (layer.status === 'truncated') addValue(out, 'wl.truncated', layer.proto);
@@ -30,6 +41,7 @@ export function packetToJson(packet: Packet): PacketJson {
       addValue(out, 'wl.error.message', layer.problem.message);
     }
   }
+  if (extra) for (const f of extra) addValue(out, f.name, f.value);
   return out;
 }
 

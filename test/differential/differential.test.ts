@@ -14,8 +14,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../../src/capture/reader.js';
 import { decodePacket } from '../../src/decode/bindings.js';
 import { packetToJson, type PacketJson } from '../../src/output/json.js';
+import { Analyzer } from '../../src/analysis/analyzer.js';
 import {
   AGGREGATOR,
+  ANALYSIS_FIELDS,
   ENCAP_COLUMN,
   FIELDS,
   PROTOCOLS_COLUMN,
@@ -109,6 +111,9 @@ interface FileResult {
   mismatches: Mismatch[];
   /** Per field, in how many frames tshark showed it: proves the comparison is not vacuous. */
   seen: Record<string, number>;
+  /** Analysis fields: frames where either side shows the field, and the mismatches among them. */
+  analysisCompared: Record<string, number>;
+  analysisMismatches: Mismatch[];
 }
 
 function isPcapng(path: string): boolean {
@@ -120,7 +125,12 @@ async function decodeOurs(path: string): Promise<{ packets: PacketJson[] } | { e
   try {
     const { frames } = await readCaptureFile(path);
     const packets: PacketJson[] = [];
-    for (const frame of frames) packets.push(packetToJson(decodePacket(frame)));
+    const analyzer = new Analyzer();
+    for (const frame of frames) {
+      const packet = decodePacket(frame);
+      packets.push(packetToJson(packet, analyzer.analyze(packet)));
+    }
+    analyzer.finish();
     return { packets };
   } catch (e) {
     const err = e as { code?: string; message?: string };
@@ -131,7 +141,17 @@ async function decodeOurs(path: string): Promise<{ packets: PacketJson[] } | { e
 function compareFile(file: string, ts: TsharkRun, ours: { packets: PacketJson[] } | { error: string }, pcapng: boolean): FileResult {
   // Records tshark makes of pcapng custom blocks carry no packet (no encapsulation): not frames for us.
   const rows = ts.rows.filter((r) => r[ENCAP_COLUMN] !== '');
-  const result: FileResult = { file, ourFrames: 0, tsharkFrames: rows.length, tsharkExit: ts.exitCode, tsharkStderr: ts.stderr, mismatches: [], seen: {} };
+  const result: FileResult = {
+    file,
+    ourFrames: 0,
+    tsharkFrames: rows.length,
+    tsharkExit: ts.exitCode,
+    tsharkStderr: ts.stderr,
+    mismatches: [],
+    seen: {},
+    analysisCompared: {},
+    analysisMismatches: [],
+  };
   const whole = (field: string, o: string, t: string) => result.mismatches.push({ file, field, frame: 0, ours: o, tshark: t, protocols: '' });
   if ('error' in ours) {
     result.readerError = ours.error;
@@ -155,8 +175,43 @@ function compareFile(file: string, ts: TsharkRun, ours: { packets: PacketJson[] 
       if (t !== '') result.seen[spec.name] = (result.seen[spec.name] ?? 0) + 1;
       if (o !== t) result.mismatches.push({ file, field: spec.name, frame, ours: o, tshark: t, protocols: row[PROTOCOLS_COLUMN]! });
     }
+    for (const spec of ANALYSIS_FIELDS) {
+      const o = canonOurs(spec.kind, json[spec.name]);
+      const t = canonTshark(spec.kind, row[spec.name] ?? '');
+      if (o === '' && t === '') continue;
+      result.analysisCompared[spec.name] = (result.analysisCompared[spec.name] ?? 0) + 1;
+      if (t !== '') result.seen[spec.name] = (result.seen[spec.name] ?? 0) + 1;
+      if (o !== t) result.analysisMismatches.push({ file, field: spec.name, frame, ours: o, tshark: t, protocols: row[PROTOCOLS_COLUMN]! });
+    }
   }
   return result;
+}
+
+/**
+ * Classes of disagreement on the analysis fields (see known-differences.md, same order). Each
+ * names the files and fields it covers and, where it is narrower, the frames.
+ */
+interface AnalysisClass {
+  id: string;
+  file: string;
+  fields: readonly string[];
+  frames?: readonly number[];
+  reason: string;
+}
+
+const ANALYSIS_CLASSES: readonly AnalysisClass[] = [
+  {
+    id: 'invalid-nanoseconds',
+    file: 'pcap_nsec_invalid_timestamps.pcap',
+    fields: ['tcp.time_relative', 'tcp.time_delta', 'tcp.analysis.initial_rtt', 'tcp.analysis.ack_rtt'],
+    frames: [3],
+    reason:
+      'nanosecond field 2 147 483 648 (>= 1e9): tshark keeps it as a negative 32-bit number of ns, we carry whole seconds, so every time difference to frame 3 differs by the same 1.032735283 s',
+  },
+];
+
+function analysisClassFor(m: Mismatch): AnalysisClass | undefined {
+  return ANALYSIS_CLASSES.find((c) => c.file === m.file && c.fields.includes(m.field) && (!c.frames || c.frames.includes(m.frame)));
 }
 
 function explains(k: KnownDifference, m: Mismatch): boolean {
@@ -194,7 +249,7 @@ describe('tshark output parsing and normalisation', () => {
     expect(args.slice(0, 3)).toEqual(['-n', '-r', 'x.pcap']);
     expect(args).toContain(`aggregator=${AGGREGATOR}`);
     expect(args).toContain('tcp.desegment_tcp_streams:FALSE');
-    expect(args.filter((a) => a === '-e')).toHaveLength(FIELDS.length + 2);
+    expect(args.filter((a) => a === '-e')).toHaveLength(FIELDS.length + ANALYSIS_FIELDS.length + 2);
   });
 
   it('splits lines and columns, dropping a cut-off last line', () => {
@@ -320,7 +375,11 @@ describe.skipIf(!version || !haveTraces)(`differential against tshark ${version 
     for (const r of all) results.set(r.file, r);
     const reportPath = process.env['WIRELENS_DIFF_REPORT'];
     if (reportPath) {
-      const report = all.map((r) => ({ ...r, mismatches: r.mismatches.map((m) => ({ ...m, known: knownFor(m)?.reason })) }));
+      const report = all.map((r) => ({
+        ...r,
+        mismatches: r.mismatches.map((m) => ({ ...m, known: knownFor(m)?.reason })),
+        analysisMismatches: r.analysisMismatches.map((m) => ({ ...m, known: analysisClassFor(m)?.id })),
+      }));
       writeFileSync(reportPath, JSON.stringify(report, null, 1));
     }
   }, 120_000);
@@ -338,6 +397,36 @@ describe.skipIf(!version || !haveTraces)(`differential against tshark ${version 
     });
   }
 
+  it('analysis fields agree with tshark on at least 99% of the frames that show them', () => {
+    const compared: Record<string, number> = {};
+    const wrong: Record<string, number> = {};
+    const unexplained: Mismatch[] = [];
+    for (const r of results.values()) {
+      for (const [f, n] of Object.entries(r.analysisCompared)) compared[f] = (compared[f] ?? 0) + n;
+      for (const m of r.analysisMismatches) {
+        wrong[m.field] = (wrong[m.field] ?? 0) + 1;
+        if (!analysisClassFor(m)) unexplained.push(m);
+      }
+    }
+    const lines = ANALYSIS_FIELDS.map((f) => {
+      const n = compared[f.name] ?? 0;
+      const w = wrong[f.name] ?? 0;
+      const rate = n === 0 ? 1 : (n - w) / n;
+      return { field: f.name, frames: n, disagree: w, rate };
+    });
+    console.log(
+      'analysis agreement with tshark over the corpus:\n' +
+        lines.map((l) => `  ${l.field.padEnd(40)} ${(l.rate * 100).toFixed(2).padStart(6)}%  (${l.disagree} of ${l.frames})`).join('\n'),
+    );
+    const low = lines.filter((l) => l.rate < 0.99).map((l) => `${l.field} ${(l.rate * 100).toFixed(2)}%`);
+    expect(low).toEqual([]);
+    const shown = unexplained
+      .slice(0, 20)
+      .map((m) => `${m.file} #${m.frame} ${m.field} ours=${show(m.ours)} tshark=${show(m.tshark)}`)
+      .join('\n');
+    expect(unexplained.length, shown).toBe(0);
+  });
+
   it('every compared field occurs somewhere in the corpus', () => {
     const absent = FIELDS.filter((f) => ![...results.values()].some((r) => (r.seen[f.name] ?? 0) > 0)).map((f) => f.name);
     expect(absent).toEqual([]);
@@ -346,5 +435,7 @@ describe.skipIf(!version || !haveTraces)(`differential against tshark ${version 
   it('every known difference still occurs (remove entries that no longer apply)', () => {
     const stale = KNOWN_DIFFERENCES.filter((k) => ![...results.values()].some((r) => r.mismatches.some((m) => explains(k, m))));
     expect(stale.map((k) => `${k.file} ${k.field}${k.frames ? ` #${k.frames.join(',')}` : ''}`)).toEqual([]);
+    const staleClasses = ANALYSIS_CLASSES.filter((c) => ![...results.values()].some((r) => r.analysisMismatches.some((m) => analysisClassFor(m) === c)));
+    expect(staleClasses.map((c) => c.id)).toEqual([]);
   });
 });
