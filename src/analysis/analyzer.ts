@@ -20,6 +20,7 @@ import { Ipv6Layer } from '../wire/ipv6.js';
 import type { TcpConnection, TcpSegment, UdpConversation, UdpDatagram } from './connection.js';
 import { TcpTracker, type TcpSegmentInfo } from './tcp-tracker.js';
 import { UdpTracker } from './udp-tracker.js';
+import { Defragmenter, reassemblyFields, type ReassembledPacket } from './defrag.js';
 
 /** Follows TCP connections segment by segment, after the tracker's sequence analysis. */
 export interface TcpObserver {
@@ -40,6 +41,12 @@ export interface UdpObserver {
 export interface PacketAnalysis {
   readonly tcp?: TcpSegmentInfo;
   readonly udpStream?: number;
+  /**
+   * When this frame completed a fragmented IP datagram: the datagram decoded as a whole (its
+   * layers refer to a new buffer; its frame is the completing one). Views show it instead of the
+   * fragment, as Wireshark does with IP reassembly on.
+   */
+  readonly reassembled?: ReassembledPacket;
   /** Extra fields by Wireshark name (tcp.stream, tcp.seq, tcp.analysis.*, udp.stream), in display order. */
   fields(): Field[];
 }
@@ -53,6 +60,12 @@ export interface AnalyzerOptions {
    * callers that keep nothing per packet (`stats`).
    */
   reuseResults?: boolean;
+  /**
+   * Reassemble fragmented IP datagrams (RFC 791, RFC 8200 §4.5) before the transport analysis,
+   * as Wireshark does by default (ip.defragment). A fragment that does not complete a datagram
+   * gets no transport analysis.
+   */
+  defragment?: boolean;
 }
 
 const NO_FIELDS: Field[] = [];
@@ -61,6 +74,23 @@ const NOTHING: PacketAnalysis = { fields: () => NO_FIELDS };
 /** The 20-byte fixed TCP header (RFC 9293 §3.1) is captured and within the segment. */
 function fixedTcpHeader(packet: Packet, t: Layer): boolean {
   return t.offset + 20 <= packet.frame.data.length && (t as TcpLayer).segmentLength >= 20;
+}
+
+/** The analysis of a reassembled datagram, with Wireshark's reassembly fields in front. */
+class ReassembledAnalysis implements PacketAnalysis {
+  constructor(
+    readonly reassembled: ReassembledPacket,
+    private readonly inner: PacketAnalysis,
+  ) {}
+  get tcp() {
+    return this.inner.tcp;
+  }
+  get udpStream() {
+    return this.inner.udpStream;
+  }
+  fields(): Field[] {
+    return [...reassemblyFields(this.reassembled.datagram), ...this.inner.fields()];
+  }
 }
 
 class UdpPacketAnalysis implements PacketAnalysis {
@@ -84,6 +114,7 @@ export class Analyzer {
   private readonly loc: { network: Layer; transport: Layer } = { network: undefined!, transport: undefined! };
   /** Per tcp.stream: 1 once observers were told of the connection. */
   private readonly announced: number[] = [];
+  private readonly defrag?: Defragmenter;
 
   constructor(options: AnalyzerOptions = {}) {
     this.tcpObservers = options.tcpObservers ?? [];
@@ -91,9 +122,18 @@ export class Analyzer {
     this.tcp.buildSegments = this.tcpObservers.length > 0;
     this.tcp.reuseInfo = options.reuseResults ?? false;
     this.reuse = options.reuseResults ?? false;
+    if (options.defragment) this.defrag = new Defragmenter();
   }
 
   analyze(packet: Packet): PacketAnalysis {
+    if (!this.defrag) return this.analyzeWhole(packet);
+    const whole = this.defrag.process(packet);
+    if (whole) return new ReassembledAnalysis(whole, this.analyzeWhole(whole));
+    // A fragment waiting for the rest: Wireshark decodes no transport in it either.
+    return this.defrag.consumed ? NOTHING : this.analyzeWhole(packet);
+  }
+
+  private analyzeWhole(packet: Packet): PacketAnalysis {
     // The innermost ip/ipv6 layer directly followed by tcp or udp (flows.ts's rule, found here
     // without building a key: this runs once per packet).
     // Class checks rather than reading `proto` across a dozen layer classes (a megamorphic load).
@@ -155,6 +195,7 @@ export class Analyzer {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.defrag?.finish();
     for (const o of this.tcpObservers) o.finish?.();
     for (const o of this.udpObservers) o.finish?.();
   }

@@ -41,7 +41,7 @@ export async function runRead(file: string, opts: ReadOptions): Promise<number> 
   let firstSec = 0;
   let firstNsec = 0;
   // Context fields (tcp.stream, relative numbers, expert flags) need every packet in order.
-  const analyzer = opts.json || filter?.needsAnalysis ? new Analyzer() : undefined;
+  const analyzer = new Analyzer({ defragment: true });
   outer: for await (const batch of reader.batches()) {
     for (const frame of batch) {
       if (n >= limit) break outer;
@@ -56,7 +56,7 @@ export async function runRead(file: string, opts: ReadOptions): Promise<number> 
       if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis)));
       else {
         const time = relativeTime(frame.tsSec, frame.tsNsec, firstSec, firstNsec);
-        sink.line(formatSummaryLine(frame.number, time, summarize(packet), frame.origLen));
+        sink.line(formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen));
       }
     }
     await sink.flush();

@@ -7,6 +7,7 @@ import { openCapture } from '../capture/reader.js';
 import { linkTypeName } from '../capture/linktype.js';
 import { ProtocolHierarchy } from '../analysis/hierarchy.js';
 import { Analyzer } from '../analysis/analyzer.js';
+import { TcpReassembler } from '../analysis/reassembly.js';
 import { decodePacket } from '../decode/bindings.js';
 import { reportWarnings } from './common.js';
 import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP, compileFilterOption } from '../filter/index.js';
@@ -49,8 +50,10 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
   const filter = compileFilterOption(opts.displayFilter);
   const reader = await openCapture(file);
   const hierarchy = new ProtocolHierarchy();
-  // The full analysis runs even though only its counts are printed: stats is the benchmark of it.
-  const analyzer = new Analyzer({ reuseResults: true });
+  // The full analysis (defragmentation, TCP analysis and stream reassembly) runs even though only
+  // its counts are printed: stats is the benchmark of it, and reports what it found.
+  const reassembler = new TcpReassembler({ onData() {} });
+  const analyzer = new Analyzer({ reuseResults: true, defragment: true, tcpObservers: [reassembler] });
   const linkTypes = new Map<number, number>();
   let packets = 0;
   let bytes = 0;

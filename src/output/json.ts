@@ -15,18 +15,20 @@ export type PacketJson = Record<string, FieldValue | FieldValue[]>;
  * layer's own fields, where tshark's tree has them.
  */
 export function packetToJson(packet: Packet, analysis?: PacketAnalysis): PacketJson {
+  // The frame as captured; its layers as decoded whole when it completed a fragmented datagram.
   const { frame } = packet;
+  const shown = analysis?.reassembled ?? packet;
   const out: PacketJson = {
     'frame.number': frame.number,
     'frame.time_epoch': formatEpoch(frame.tsSec, frame.tsNsec),
     'frame.len': frame.origLen,
     'frame.cap_len': frame.data.length,
     'frame.interface_id': frame.interfaceId,
-    'frame.protocols': packet.layers.map((l) => l.proto).join(':'),
+    'frame.protocols': shown.layers.map((l) => l.proto).join(':'),
   };
   if (frame.comments?.length) out['frame.comment'] = frame.comments.length === 1 ? frame.comments[0]! : frame.comments;
   let extra = analysis?.fields();
-  for (const layer of packet.layers) {
+  for (const layer of shown.layers) {
     for (const f of layer.fields()) addValue(out, f.name, f.value);
     if (extra?.length && extra[0]!.offset === layer.offset) {
       for (const f of extra) addValue(out, f.name, f.value);

@@ -5,6 +5,9 @@
  * overwrites the columns of the one below.
  */
 import type { Layer, Packet } from '../decode/layer.js';
+import type { PacketAnalysis } from '../analysis/analyzer.js';
+import { TcpAnalysisFlag as F, type TcpSegmentInfo } from '../analysis/tcp-tracker.js';
+import { TcpLayer } from '../wire/tcp.js';
 import { escapeControl } from './escape.js';
 
 /** Protocol column names, as Wireshark shows them. */
@@ -30,7 +33,47 @@ export interface SummaryColumns {
   info: string;
 }
 
-export function summarize(packet: Packet): SummaryColumns {
+/**
+ * tshark's expert marks at the front of a TCP Info column, in the order it shows them when
+ * several apply (each is prepended in turn by packet-tcp.c's tcp_print_sequence_number_analysis).
+ */
+const EXPERT_MARKS: readonly [number, string][] = [
+  [F.REUSED_PORTS, 'TCP Port numbers reused'],
+  [F.LOST_SEGMENT, 'TCP Previous segment not captured'],
+  [F.ACK_LOST_SEGMENT, 'TCP ACKed unseen segment'],
+  [F.KEEP_ALIVE, 'TCP Keep-Alive'],
+  [F.WINDOW_UPDATE, 'TCP Window Update'],
+  [F.WINDOW_FULL, 'TCP Window Full'],
+  [F.KEEP_ALIVE_ACK, 'TCP Keep-Alive ACK'],
+  [F.DUPLICATE_ACK, 'TCP Dup ACK'],
+  [F.ZERO_WINDOW_PROBE, 'TCP ZeroWindowProbe'],
+  [F.ZERO_WINDOW, 'TCP ZeroWindow'],
+  [F.ZERO_WINDOW_PROBE_ACK, 'TCP ZeroWindowProbeAck'],
+  [F.SPURIOUS_RETRANSMISSION, 'TCP Spurious Retransmission'],
+  [F.RETRANSMISSION, 'TCP Retransmission'],
+  [F.FAST_RETRANSMISSION, 'TCP Fast Retransmission'],
+  [F.OUT_OF_ORDER, 'TCP Out-Of-Order'],
+];
+
+export function tcpExpertPrefix(a: TcpSegmentInfo): string {
+  if (a.flags === 0) return '';
+  let prefix = '';
+  for (const [flag, text] of EXPERT_MARKS) {
+    if ((a.flags & flag) === 0) continue;
+    const mark = flag === F.DUPLICATE_ACK ? `${text} ${a.dupAckFrame}#${a.dupAckNum}` : text;
+    prefix = `[${mark}] ${prefix}`;
+  }
+  return prefix;
+}
+
+/** The Info text of a TCP segment, with relative numbers and expert marks when analysed. */
+function tcpInfo(tcp: TcpLayer, a: TcpSegmentInfo | undefined): string {
+  if (!a) return tcp.info();
+  return tcpExpertPrefix(a) + tcp.info({ seq: a.seq, ack: a.ack, window: a.window });
+}
+
+export function summarize(original: Packet, analysis?: PacketAnalysis): SummaryColumns {
+  const packet = analysis?.reassembled ?? original;
   let source = '';
   let destination = '';
   let protocol = '';
@@ -59,6 +102,10 @@ export function summarize(packet: Packet): SummaryColumns {
   }
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i]!;
+    if (layer instanceof TcpLayer) {
+      info = tcpInfo(layer, analysis?.tcp);
+      break;
+    }
     if (layer.info) {
       info = layer.info();
       break;

@@ -253,9 +253,8 @@ export class TcpLayer implements Layer {
     return this.options().sackBlocks;
   }
 
-  private options(): ParsedOptions {
-    if (this.parsed) return this.parsed;
-    const opts: ParsedOptions = { sackPermitted: false, sackBlocks: NO_SACK };
+  /** Calls `each` for every whole option past EOL/NOP, in header order (RFC 9293 §3.2). */
+  private walkOptions(each: (kind: number, p: number, len: number) => void): void {
     const d = this.data;
     for (let p = this.offset + TCP_HEADER_LEN; p < this.optionsEnd; ) {
       const kind = d[p]!;
@@ -265,6 +264,16 @@ export class TcpLayer implements Layer {
       }
       const len = d[p + 1]!;
       if (p + len > this.capturedEnd) break;
+      each(kind, p, len);
+      p += len;
+    }
+  }
+
+  private options(): ParsedOptions {
+    if (this.parsed) return this.parsed;
+    const opts: ParsedOptions = { sackPermitted: false, sackBlocks: NO_SACK };
+    const d = this.data;
+    this.walkOptions((kind, p, len) => {
       if (kind === TcpOptionKind.SACK) {
         opts.sackBlocks = [];
         for (let q = p + 2; q + 8 <= p + len; q += 8) opts.sackBlocks.push({ left: u32(d, q), right: u32(d, q + 4) });
@@ -285,8 +294,7 @@ export class TcpLayer implements Layer {
             break;
         }
       }
-      p += len;
-    }
+    });
     return (this.parsed = opts);
   }
 
@@ -297,24 +305,33 @@ export class TcpLayer implements Layer {
 
   /**
    * The Info column as tshark writes it ("35354 → 8080 [SYN] Seq=… Win=65495 Len=0 MSS=65495
-   * SACK_PERM TSval=… TSecr=0 WS=1024"). Sequence numbers and the window are as sent: relative
-   * numbers and scaled windows need the connection's handshake, which the analysis layer knows.
+   * SACK_PERM TSval=… TSecr=0 WS=1024"). Sequence numbers and the window are as sent unless the
+   * analysis, which knows the connection's ISNs and window scale, passes relative ones.
    */
-  info(): string {
+  info(relative?: { seq: number; ack: number; window: number }): string {
+    // `relative` also shifts SACK edges: they count in the peer's sequence space, like the ACK.
     if (this.capturedEnd < this.offset + DST_PORT + 2) return '';
     const ports = `${this.srcPort} → ${this.dstPort}`;
     if (this.headerLength < TCP_HEADER_LEN || this.capturedEnd < this.offset + TCP_HEADER_LEN) return ports;
     const flags = this.flags;
-    let text = `${ports} ${this.flagsText()} Seq=${this.seq}`;
-    if (flags & TcpFlag.ACK) text += ` Ack=${this.ack}`;
-    text += ` Win=${this.window} Len=${this.payloadLength}`;
+    let text = `${ports} ${this.flagsText()} Seq=${relative ? relative.seq : this.seq}`;
+    if (flags & TcpFlag.ACK) text += ` Ack=${relative ? relative.ack : this.ack}`;
+    text += ` Win=${relative ? relative.window : this.window}`;
     if (flags & TcpFlag.URG) text += ` Urg=${this.urgentPointer}`;
-    const o = this.options();
-    if (o.mss !== undefined) text += ` MSS=${o.mss}`;
-    if (o.sackPermitted) text += ' SACK_PERM';
-    for (const b of o.sackBlocks) text += ` SLE=${b.left} SRE=${b.right}`;
-    if (o.tsval !== undefined) text += ` TSval=${o.tsval} TSecr=${o.tsecr}`;
-    if (o.wscale !== undefined) text += ` WS=${2 ** Math.min(o.wscale, MAX_WSCALE_SHIFT)}`;
+    text += ` Len=${this.payloadLength}`;
+    const sackBase = relative ? (this.ack - relative.ack) >>> 0 : 0;
+    const d = this.data;
+    // tshark lists the options in the order the header carries them.
+    this.walkOptions((kind, p, len) => {
+      if (!hasExpectedLength(kind, len) && kind !== TcpOptionKind.SACK) return;
+      if (kind === TcpOptionKind.MSS) text += ` MSS=${u16(d, p + 2)}`;
+      else if (kind === TcpOptionKind.SACK_PERMITTED) text += ' SACK_PERM';
+      else if (kind === TcpOptionKind.TIMESTAMP) text += ` TSval=${u32(d, p + 2)} TSecr=${u32(d, p + 6)}`;
+      else if (kind === TcpOptionKind.WSCALE) text += ` WS=${2 ** Math.min(d[p + 2]!, MAX_WSCALE_SHIFT)}`;
+      else if (kind === TcpOptionKind.SACK) {
+        for (let q = p + 2; q + 8 <= p + len; q += 8) text += ` SLE=${(u32(d, q) - sackBase) >>> 0} SRE=${(u32(d, q + 4) - sackBase) >>> 0}`;
+      }
+    });
     return text;
   }
 
