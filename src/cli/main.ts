@@ -9,6 +9,7 @@ import { registerFields } from './fields.js';
 import { registerStats } from './stats.js';
 import { registerFlows } from './flows.js';
 import { registerFollow } from './follow.js';
+import { registerSynth } from './synth.js';
 
 export const VERSION = '0.1.0';
 
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   registerStats(program, setExit);
   registerFlows(program, setExit);
   registerFollow(program, setExit);
+  registerSynth(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

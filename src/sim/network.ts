@@ -1,0 +1,330 @@
+/**
+ * The simulated network: hosts (one MAC, one IPv4 address each), point-to-point links between
+ * them, and taps. A host hands a finished Ethernet frame to the link towards the destination; the
+ * link decides the frame's fate the moment it is offered (tail drop, random loss) and schedules its
+ * arrival (serialisation at the link's bandwidth, one-way latency, jitter, reordering,
+ * duplication). Taps record frames as tcpdump would at their position, with each frame's ground
+ * truth as the packet comment.
+ *
+ * Frames are built only by the wire/ emit functions (Ethernet ← IPv4 ← TCP/UDP): what the capture
+ * holds is exactly what the decoder reads. The receiving host is handed the sender's Repr along
+ * with the bytes (its exact encoding) instead of parsing them again, to keep one emit per packet.
+ */
+import { emitEthernet, EtherType } from '../wire/ethernet.js';
+import { emitIpv4, IpProtocol } from '../wire/ipv4.js';
+import { emitTcp, type TcpRepr } from '../wire/tcp.js';
+import { emitUdp, type UdpRepr } from '../wire/udp.js';
+import { parseIPv4 } from '../wire/addr.js';
+import type { NetworkContext } from '../decode/dissector.js';
+import { Capture, type CaptureOptions } from './capture.js';
+import { Engine } from './engine.js';
+import { formatDuration, type Nanos } from './clock.js';
+import { Prng } from './prng.js';
+import { TcpStack, type TcpConfig } from './tcp.js';
+import { UdpStack } from './udp.js';
+
+export interface SimPacket {
+  frame: Uint8Array;
+  src: Host;
+  dstIp: number;
+  tcp?: TcpRepr;
+  udp?: UdpRepr;
+  /** Ground truth from the sender (why it sent this). */
+  note: string;
+  /** What happens when the packet is lost: "will be retransmitted", "not retransmitted", … */
+  lossNote: string;
+}
+
+export interface LinkParams {
+  /** One-way propagation delay. */
+  latency: Nanos;
+  /** Extra delay, uniform in [0, jitter); FIFO order is kept unless reordering picks the packet. */
+  jitter?: Nanos;
+  /** Bits per second; 0 or absent: no serialisation delay. */
+  bandwidth?: number;
+  /** Packets waiting or being serialised, at most; one more is tail-dropped. Default 1000. */
+  queueLimit?: number;
+  /** Probability that a packet is lost in flight, 0..1. */
+  loss?: number;
+  /** Probability that a packet is held back and overtaken, 0..1. */
+  reorder?: number;
+  /** How long a reordered packet is held back. Default: a quarter of the latency plus 1 ms. */
+  reorderDelay?: Nanos;
+  /** Probability that a packet arrives twice, 0..1. */
+  duplicate?: number;
+}
+
+export interface HostOptions {
+  ip: string;
+  /** Default 02:00:00:00:00:NN, NN counting hosts from 1. */
+  mac?: string;
+  tcp?: Partial<TcpConfig>;
+}
+
+export interface NetworkOptions extends CaptureOptions {
+  seed?: number;
+}
+
+export const ipToU32 = (b: Uint8Array): number => ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+export const u32ToIp = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+
+export class Network {
+  readonly engine = new Engine();
+  readonly prng: Prng;
+  readonly capture: Capture;
+  readonly hosts: Host[] = [];
+  readonly links: Link[] = [];
+  readonly seed: number;
+
+  constructor(options: NetworkOptions = {}) {
+    this.seed = options.seed ?? 1;
+    this.prng = new Prng(this.seed);
+    this.capture = new Capture(options);
+  }
+
+  get now(): Nanos {
+    return this.engine.now;
+  }
+
+  host(name: string, options: HostOptions): Host {
+    const ip = parseIPv4(options.ip);
+    if (!ip) throw new Error(`host ${name}: ${options.ip} is not an IPv4 address`);
+    const n = this.hosts.length + 1;
+    const mac = options.mac ? Uint8Array.from(options.mac.split(':').map((x) => parseInt(x, 16))) : Uint8Array.of(2, 0, 0, 0, (n >> 8) & 255, n & 255);
+    const h = new Host(this, name, ip, mac, this.prng.fork(), options.tcp ?? {});
+    this.hosts.push(h);
+    return h;
+  }
+
+  /** A duplex link; `back` gives the b→a direction its own parameters (default: the same). */
+  link(a: Host, b: Host, params: LinkParams, back?: LinkParams): Link {
+    const l = new Link(this, `${a.name}-${b.name}`, a, b, params, back ?? params);
+    this.links.push(l);
+    return l;
+  }
+
+  /** Captures everything a host sends and receives, as tcpdump on that host would. */
+  tap(host: Host, name = host.name): Host {
+    host.tapIds.push(this.capture.addInterface(name, `wirelens synth: tap on host ${host.name} (${host.ipText})`));
+    return host;
+  }
+
+  /** Captures a link on the wire, both directions, as each frame finishes serialisation (so it sees frames lost in flight, not tail drops). */
+  tapLink(link: Link, name = `link ${link.name}`): Link {
+    const id = this.capture.addInterface(name, `wirelens synth: tap on link ${link.name}`);
+    link.ab.tapIds.push(id);
+    link.ba.tapIds.push(id);
+    return link;
+  }
+
+  run(until?: Nanos): void {
+    this.engine.run(until);
+  }
+
+  /** Runs `fn` when the simulation starts (after taps are in place): where apps begin. */
+  atStart(fn: () => void): void {
+    this.engine.at(0, fn);
+  }
+
+  /** Runs `fn` at time `at`. */
+  at(at: Nanos, fn: () => void): void {
+    this.engine.at(at, fn);
+  }
+}
+
+export class Host {
+  readonly ipU32: number;
+  readonly ipText: string;
+  readonly tapIds: number[] = [];
+  readonly routes = new Map<number, LinkDirection>();
+  defaultRoute?: LinkDirection;
+  readonly tcp: TcpStack;
+  readonly udp: UdpStack;
+  private ident: number;
+  private nextEphemeral: number;
+  private readonly net4: NetworkContext;
+  private readonly peerCtx = new Map<number, NetworkContext>();
+
+  constructor(
+    readonly network: Network,
+    readonly name: string,
+    readonly ip: Uint8Array,
+    readonly mac: Uint8Array,
+    readonly prng: Prng,
+    tcpConfig: Partial<TcpConfig>,
+  ) {
+    this.ipU32 = ipToU32(ip);
+    this.ipText = u32ToIp(this.ipU32);
+    this.ident = prng.int(0, 0xffff);
+    // RFC 6335 §6: the dynamic port range 49152–65535.
+    this.nextEphemeral = prng.int(49152, 60000);
+    this.net4 = { version: 4, src: ip, dst: ip };
+    this.tcp = new TcpStack(this, tcpConfig);
+    this.udp = new UdpStack(this);
+  }
+
+  get engine(): Engine {
+    return this.network.engine;
+  }
+
+  ephemeralPort(): number {
+    const p = this.nextEphemeral;
+    this.nextEphemeral = p >= 65535 ? 49152 : p + 1;
+    return p;
+  }
+
+  private ctx(dst: number): NetworkContext {
+    let c = this.peerCtx.get(dst);
+    if (!c) {
+      const b = Uint8Array.of(dst >>> 24, (dst >>> 16) & 255, (dst >>> 8) & 255, dst & 255);
+      c = { version: 4, src: this.net4.src, dst: b };
+      this.peerCtx.set(dst, c);
+    }
+    return c;
+  }
+
+  sendTcp(dst: number, repr: TcpRepr, note: string, lossNote: string): void {
+    const c = this.ctx(dst);
+    this.sendIp(dst, IpProtocol.TCP, emitTcp(repr, c), { frame: undefined!, src: this, dstIp: dst, tcp: repr, note, lossNote }, true);
+  }
+
+  sendUdp(dst: number, repr: UdpRepr, note: string): void {
+    const c = this.ctx(dst);
+    this.sendIp(dst, IpProtocol.UDP, emitUdp(repr, c), { frame: undefined!, src: this, dstIp: dst, udp: repr, note, lossNote: 'UDP: not retransmitted' }, false);
+  }
+
+  private sendIp(dst: number, protocol: number, payload: Uint8Array, pkt: SimPacket, df: boolean): void {
+    const route = this.routes.get(dst) ?? this.defaultRoute;
+    const c = this.ctx(dst);
+    this.ident = (this.ident + 1) & 0xffff;
+    const ip = emitIpv4(
+      { dscp: 0, ecn: 0, ident: this.ident, dontFragment: df, moreFragments: false, fragmentOffset: 0, ttl: 64, protocol, src: this.ip, dst: c.dst },
+      payload,
+    );
+    const dstMac = route ? route.to.mac : BROADCAST;
+    pkt.frame = emitEthernet({ dst: dstMac, src: this.mac, etherType: EtherType.IPv4 }, ip);
+    const fate = route ? route.offer(pkt) : `no route from ${this.name} to ${u32ToIp(dst)}: dropped`;
+    const taps = this.tapIds;
+    if (taps.length > 0) {
+      const comment = fate === undefined ? pkt.note : `${pkt.note}; ${fate}`;
+      for (let i = 0; i < taps.length; i++) this.network.capture.record(taps[i]!, this.engine.now, pkt.frame, comment);
+    }
+  }
+
+  /** A frame arrives from a link. */
+  receive(pkt: SimPacket, linkNote: string | undefined): void {
+    const taps = this.tapIds;
+    if (taps.length > 0) {
+      const comment = linkNote === undefined ? pkt.note : `${pkt.note}; ${linkNote}`;
+      for (let i = 0; i < taps.length; i++) this.network.capture.record(taps[i]!, this.engine.now, pkt.frame, comment);
+    }
+    if (pkt.dstIp !== this.ipU32) return;
+    if (pkt.tcp) this.tcp.receive(pkt.src.ipU32, pkt.tcp);
+    else if (pkt.udp) this.udp.receive(pkt.src.ipU32, pkt.udp);
+  }
+}
+
+const BROADCAST = Uint8Array.of(255, 255, 255, 255, 255, 255);
+
+export class Link {
+  readonly ab: LinkDirection;
+  readonly ba: LinkDirection;
+  constructor(
+    readonly network: Network,
+    readonly name: string,
+    readonly a: Host,
+    readonly b: Host,
+    params: LinkParams,
+    back: LinkParams,
+  ) {
+    this.ab = new LinkDirection(this, a, b, params, network.prng.fork());
+    this.ba = new LinkDirection(this, b, a, back, network.prng.fork());
+    a.routes.set(b.ipU32, this.ab);
+    b.routes.set(a.ipU32, this.ba);
+    a.defaultRoute ??= this.ab;
+    b.defaultRoute ??= this.ba;
+  }
+}
+
+export class LinkDirection {
+  readonly tapIds: number[] = [];
+  /** Counters for reports and tests. */
+  stats = { offered: 0, lost: 0, tailDropped: 0, duplicated: 0, reordered: 0 };
+  private busyUntil = 0;
+  private lastArrival = 0;
+  /** When each packet in the queue finishes serialisation, FIFO; [head, length) are still queued. */
+  private finish: number[] = [];
+  private head = 0;
+  private readonly nsPerByte: number;
+  private readonly queueLimit: number;
+  private readonly reorderDelay: Nanos;
+
+  constructor(
+    readonly link: Link,
+    readonly from: Host,
+    readonly to: Host,
+    readonly params: LinkParams,
+    private readonly prng: Prng,
+  ) {
+    this.nsPerByte = params.bandwidth ? 8e9 / params.bandwidth : 0;
+    this.queueLimit = params.queueLimit ?? 1000;
+    this.reorderDelay = params.reorderDelay ?? Math.round(params.latency / 4) + 1_000_000;
+  }
+
+  /** Takes a frame; returns a note when it will not arrive (its fate is known at once). */
+  offer(pkt: SimPacket): string | undefined {
+    const engine = this.link.network.engine;
+    const now = engine.now;
+    const p = this.params;
+    this.stats.offered++;
+    const fin = this.finish;
+    while (this.head < fin.length && fin[this.head]! <= now) this.head++;
+    if (this.head > 1024 && this.head * 2 > fin.length) {
+      fin.splice(0, this.head);
+      this.head = 0;
+    }
+    const queued = fin.length - this.head;
+    if (queued >= this.queueLimit) {
+      this.stats.tailDropped++;
+      return `dropped: queue of link ${this.link.name} full (${queued} packets, tail drop; ${pkt.lossNote})`;
+    }
+    const start = now > this.busyUntil ? now : this.busyUntil;
+    const done = start + Math.ceil(pkt.frame.length * this.nsPerByte);
+    this.busyUntil = done;
+    fin.push(done);
+    const lost = this.prng.chance(p.loss ?? 0);
+    if (this.tapIds.length > 0) this.tapOnWire(done, pkt, lost);
+    if (lost) {
+      this.stats.lost++;
+      return `lost on link ${this.link.name} (${pkt.lossNote})`;
+    }
+    let arrival = done + p.latency + (p.jitter ? Math.floor(this.prng.next() * p.jitter) : 0);
+    let note: string | undefined;
+    if (this.prng.chance(p.reorder ?? 0)) {
+      arrival += this.reorderDelay;
+      this.stats.reordered++;
+      note = `held back ${formatDuration(this.reorderDelay)} by link ${this.link.name} (reordered)`;
+    } else {
+      // Jitter alone does not reorder: a FIFO link delivers in order.
+      if (arrival < this.lastArrival) arrival = this.lastArrival;
+      this.lastArrival = arrival;
+    }
+    const to = this.to;
+    engine.at(arrival, () => to.receive(pkt, note));
+    if (this.prng.chance(p.duplicate ?? 0)) {
+      this.stats.duplicated++;
+      engine.at(arrival + 1000, () => to.receive(pkt, `duplicate copy made by link ${this.link.name}`));
+    }
+    return undefined;
+  }
+
+  private tapOnWire(at: Nanos, pkt: SimPacket, lost: boolean): void {
+    const net = this.link.network;
+    const comment = lost ? `${pkt.note}; lost on link ${this.link.name} after this point (${pkt.lossNote})` : pkt.note;
+    net.engine.at(at, () => {
+      for (const id of this.tapIds) net.capture.record(id, at, pkt.frame, comment);
+    });
+  }
+}
+
+export type { TcpConfig };
