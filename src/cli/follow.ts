@@ -29,8 +29,9 @@ import { decodePacket } from '../decode/bindings.js';
 import { WirelensError, type ReadWarning } from '../errors.js';
 import { LineSink } from '../output/sink.js';
 import { reportWarnings } from './common.js';
+import { collectMessages, formatMessage } from './messages.js';
 
-export type FollowFormat = 'ascii' | 'hex' | 'raw';
+export type FollowFormat = 'ascii' | 'hex' | 'raw' | 'messages';
 
 interface FollowOptions {
   stream: number;
@@ -59,8 +60,8 @@ function parseStream(value: string): number {
 }
 
 function parseFormat(value: string): FollowFormat {
-  if (value === 'ascii' || value === 'hex' || value === 'raw') return value;
-  throw new InvalidArgumentError('expected ascii, hex or raw');
+  if (value === 'ascii' || value === 'hex' || value === 'raw' || value === 'messages') return value;
+  throw new InvalidArgumentError('expected ascii, hex, raw or messages');
 }
 
 export function registerFollow(program: Command, setExit: (code: number) => void): void {
@@ -69,7 +70,7 @@ export function registerFollow(program: Command, setExit: (code: number) => void
     .description("one TCP connection's reassembled byte streams, as Wireshark's Follow TCP Stream")
     .argument('<file>', 'pcap or pcapng file, or - for standard input')
     .requiredOption('-s, --stream <n>', 'tcp.stream number (as `wirelens read --json` and tshark number them)', parseStream)
-    .option('-f, --format <format>', 'ascii, hex or raw (as tshark -z follow,tcp,FORMAT,N)', parseFormat, 'ascii')
+    .option('-f, --format <format>', 'ascii, hex or raw (as tshark -z follow,tcp,FORMAT,N), or messages (the decoded HTTP/WebSocket/SSE/TLS/DNS messages)', parseFormat, 'ascii')
     .addHelpText(
       'after',
       '\nExamples:\n  wirelens follow capture.pcap --stream 0\n  wirelens follow capture.pcap -s 3 --format hex\n  wirelens follow capture.pcap -s 0 --format raw | tail -n +7 | xxd -r -p',
@@ -124,6 +125,7 @@ export function gapMarker(length: number): Uint8Array {
 }
 
 export async function runFollow(file: string, opts: FollowOptions): Promise<number> {
+  if (opts.format === 'messages') return runFollowMessages(file, opts.stream);
   const result = await followStream(file, opts.stream);
   if (opts.stream >= result.streams || !result.conn) {
     const have = result.streams === 0 ? 'no TCP streams' : result.streams === 1 ? '1 TCP stream (number 0)' : `${result.streams} TCP streams (0 to ${result.streams - 1})`;
@@ -211,4 +213,26 @@ export function* hexDump(bytes: Uint8Array, offset: number, prefix: string): Gen
     if (text.endsWith(' ')) text = text.slice(0, -1);
     yield `${prefix}${(offset + i).toString(16).toUpperCase().padStart(8, '0')}  ${hex.padEnd(50)}${text}`;
   }
+}
+
+/**
+ * `--format messages`: the stream's decoded application messages (`wirelens messages --stream N`
+ * lines under follow's header). The default formats stay byte-identical to tshark's.
+ */
+async function runFollowMessages(file: string, stream: number): Promise<number> {
+  const { messages, warnings } = await collectMessages(file, { stream });
+  const sink = new LineSink();
+  sink.line(SEPARATOR);
+  sink.line('Follow: tcp,messages');
+  sink.line(`Filter: tcp.stream eq ${stream}`);
+  if (messages.length === 0) sink.line('(no HTTP, WebSocket, SSE, TLS or DNS message recognised on this stream: use --format ascii)');
+  for (const m of messages) {
+    sink.line(formatMessage(m));
+    await sink.flush();
+    if (sink.isClosed) break;
+  }
+  sink.line(SEPARATOR);
+  await sink.flush(true);
+  reportWarnings(warnings);
+  return 0;
 }

@@ -6,6 +6,7 @@
  */
 import type { Layer, Packet } from '../decode/layer.js';
 import type { PacketAnalysis } from '../analysis/analyzer.js';
+import { TlsAppLayer } from '../analysis/app.js';
 import { TcpAnalysisFlag as F, type TcpSegmentInfo } from '../analysis/tcp-tracker.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { escapeControl } from './escape.js';
@@ -24,6 +25,7 @@ const COLUMN_NAME: Record<string, string> = {
   icmpv6: 'ICMPv6',
   tcp: 'TCP',
   udp: 'UDP',
+  websocket: 'WebSocket',
 };
 
 export interface SummaryColumns {
@@ -111,7 +113,8 @@ export function summarize(original: Packet, analysis?: PacketAnalysis): SummaryC
       break;
     }
   }
-  if (top) protocol = COLUMN_NAME[top.proto] ?? top.proto.toUpperCase();
+  // TLS names the column after the record version ("TLSv1.3"), as tshark does.
+  if (top) protocol = top instanceof TlsAppLayer ? top.versionName : (COLUMN_NAME[top.proto] ?? top.proto.toUpperCase());
   else protocol = 'DATA';
   const damaged = packet.layers.find((l) => l.status !== 'ok');
   if (damaged?.status === 'malformed') info += `${info ? ' ' : ''}[Malformed ${COLUMN_NAME[damaged.proto] ?? damaged.proto}: ${damaged.problem?.code ?? ''}]`;

@@ -1,0 +1,723 @@
+/**
+ * The application-layer stage: HTTP/1.x (with WebSocket and SSE after it), TLS hellos and DNS over
+ * TCP on reassembled TCP streams; DNS transaction pairing and QUIC flow state on UDP. It is a
+ * TcpObserver and a UdpObserver for the Analyzer:
+ *
+ *   const app = new AppStage({ onMessage: (m) => ... });
+ *   const analyzer = new Analyzer({ tcpObservers: [app], udpObservers: [app] });   // or appAnalyzerOptions()
+ *
+ * What a frame gets. The reassembler delivers bytes synchronously while the Analyzer handles the
+ * segment that makes them in order, so the messages completed by a segment are known before
+ * analyze() returns. They become layers of that packet (http, websocket, tls, dns), replacing the
+ * trailing `data` layer, as tshark with desegmentation shows the PDU on the frame that completes
+ * it. So `read --json`, the Info column (the top layer's info()), `frame.protocols` and display
+ * filters (`-Y http`, `http.response.code == 404`) see them with no further plumbing. Fields only
+ * a later packet can tell (http.response_in on a request, dns.response_in on a query) are computed
+ * when fields() is called: a streaming `read --json` prints a packet before its answer is seen, as
+ * tshark's single pass does; `messages` prints once the capture is read.
+ *
+ * Which protocol a stream carries is decided on its first payload bytes, on any port: TCP port 53
+ * is DNS (RFC 1035 §4.2.2 length-prefixed messages); a TLS record header (RFC 8446 §5.1) is TLS; a
+ * request or status line (RFC 9112 §3, §4) is HTTP. Anything else is left alone, and its segments
+ * are no longer reassembled (the cost of the stage on other traffic is one check per segment).
+ */
+import type { Field, Layer, LayerProblem, LayerStatus, Packet } from '../decode/layer.js';
+import type { AnalyzerOptions, TcpObserver, UdpObserver } from './analyzer.js';
+import type { Dir, TcpConnection, TcpSegment, UdpConversation, UdpDatagram } from './connection.js';
+import { TcpReassembler, type EndReason, type StreamGap, type StreamHandler } from './reassembly.js';
+import { TcpFlag } from '../wire/tcp.js';
+import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpMalformed, type HttpMessage, type HttpRequest, type HttpResponse } from '../protocols/http.js';
+import type { Direction } from '../protocols/stream.js';
+import type { WsClose, WsFrame, WsMessage, WsPing, WsPong } from '../protocols/websocket.js';
+import type { SseEvent } from '../protocols/sse.js';
+import { looksLikeTlsRecord, tlsInfo, tlsRecordFields, TlsConnection, HandshakeType, type TlsRecordEvent } from '../protocols/tls.js';
+import { DnsLayer, DnsTcpFramer, DnsTransactions, DNS_PORT, dissectDnsMessage, dnsTypeName, type DnsTransactionInfo } from '../protocols/dns.js';
+import { QuicFlows, QuicLayer } from '../protocols/quic.js';
+
+export type AppProto = 'http' | 'websocket' | 'sse' | 'dns' | 'tls' | 'quic';
+
+/** One application message, as `wirelens messages --json` prints it (keys per kind: see messages.ts). */
+export interface AppMessage {
+  /** The frame that completed the message. */
+  frame: number;
+  /** Seconds since the time base (the first packet, unless set). */
+  time: number;
+  /** tcp.stream, or udp.stream for DNS/QUIC over UDP. */
+  stream: number;
+  transport: 'tcp' | 'udp';
+  proto: AppProto;
+  kind: string;
+  dir: Direction;
+  [key: string]: unknown;
+}
+
+export interface AppStageOptions {
+  /** Every message, in the order they complete. */
+  onMessage?: (m: AppMessage) => void;
+  /** Which TCP streams to decode (default all). */
+  tcpStreams?: (stream: number) => boolean;
+  /** Most bytes kept per WebSocket message (default: the parser's 16 MiB). */
+  maxWebSocketMessage?: number;
+}
+
+/** What a stream was recognised as. */
+const enum Mode {
+  Undecided,
+  Http,
+  Tls,
+  Dns,
+  None,
+}
+
+/** Bytes held while too few have arrived to recognise the protocol (a longest method is 10). */
+const SNIFF_BYTES = 10;
+const SNIFF_LIMIT = 64;
+
+interface SniffChunk {
+  dir: Dir;
+  bytes: Uint8Array;
+}
+
+class ConnState {
+  mode = Mode.Undecided;
+  clientDir: Dir = 0;
+  http?: HttpConnection;
+  tls?: TlsConnection;
+  dns?: [DnsTcpFramer, DnsTcpFramer];
+  sniff: SniffChunk[] | null = null;
+  sniffBytes = 0;
+  gaps = 0;
+  constructor(readonly conn: TcpConnection) {}
+  dirName(d: Dir): Direction {
+    return d === this.clientDir ? 'c2s' : 's2c';
+  }
+}
+
+const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
+
+// ---------------------------------------------------------------------------------------------
+// Layers added to packets
+
+/** Fields and Info of app layers carry no frame offsets of their own: they sit on the TCP payload. */
+abstract class AppLayer implements Layer {
+  abstract readonly proto: string;
+  status: LayerStatus = 'ok';
+  problem?: LayerProblem;
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+  ) {}
+  abstract fields(): Field[];
+  abstract info(): string;
+  protected field(out: Field[], name: string, value: number | string | boolean): void {
+    out.push({ name, value, offset: this.offset, length: 0 });
+  }
+}
+
+/** RFC 9112 §2.1's message grammar problems (not a gap or an early end) make the message malformed. */
+const MALFORMED_HTTP = /^WL_HTTP_(BAD_|HEADER_TOO_LARGE)/;
+
+export class HttpAppLayer extends AppLayer {
+  readonly proto = 'http';
+  constructor(
+    offset: number,
+    length: number,
+    readonly message: HttpMessage | HttpMalformed,
+    /** The http layers of the same frame, in order: tshark appends each message's Info. */
+    private readonly group: HttpAppLayer[],
+  ) {
+    super(offset, length);
+    const p = message.problem;
+    if (p && ('kind' in message ? MALFORMED_HTTP.test(p.code) : true)) {
+      this.status = 'malformed';
+      this.problem = { code: p.code, offset, message: p.message };
+    }
+  }
+  ownInfo(): string {
+    const m = this.message;
+    if (!('kind' in m)) return '';
+    if (m.kind === 'request') return `${m.method} ${m.uri} ${m.version} `;
+    // tshark: the status line, then "  (media type)" without parameters when there is a body type.
+    const ct = m.contentType?.split(';')[0]!.trim();
+    return `${m.version} ${m.status} ${m.phrase} ${ct ? ` (${ct})` : ''}`;
+  }
+  info(): string {
+    return this.group.map((l) => l.ownInfo()).join('');
+  }
+  fields(): Field[] {
+    const out: Field[] = [];
+    const m = this.message;
+    if (!('kind' in m)) return out;
+    const add = (n: string, v: number | string | boolean | undefined) => v !== undefined && this.field(out, n, v);
+    if (m.kind === 'request') {
+      add('http.request.method', m.method);
+      add('http.request.uri', m.uri);
+      add('http.request.version', m.version);
+      add('http.host', m.host);
+      add('http.user_agent', m.userAgent);
+    } else {
+      add('http.response.version', m.version);
+      add('http.response.code', m.status);
+      add('http.response.phrase', m.phrase);
+    }
+    add('http.content_type', m.contentType);
+    add('http.content_length', m.contentLength);
+    if (m.kind === 'request') add('http.response_in', m.responseFrame);
+    else {
+      if (m.latency !== undefined) add('http.time', round9(m.latency));
+      add('http.request_in', m.requestFrame);
+    }
+    return out;
+  }
+}
+
+const WS_OPCODE_NAMES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'Binary', 8: 'Connection Close', 9: 'Ping', 10: 'Pong' };
+
+export class WebSocketAppLayer extends AppLayer {
+  readonly proto = 'websocket';
+  constructor(
+    offset: number,
+    length: number,
+    readonly frame: WsFrame,
+  ) {
+    super(offset, length);
+    if (frame.problem) {
+      this.status = 'malformed';
+      this.problem = { code: frame.problem.code, offset, message: frame.problem.message };
+    }
+  }
+  info(): string {
+    const f = this.frame;
+    // tshark: "WebSocket Ping [FIN] " and "WebSocket Pong [FIN] [MASKED]".
+    return `WebSocket ${WS_OPCODE_NAMES[f.opcode] ?? `Unknown (${f.opcode})`} ${f.fin ? '[FIN] ' : ''}${f.masked ? '[MASKED]' : ''}`;
+  }
+  fields(): Field[] {
+    const f = this.frame;
+    const out: Field[] = [];
+    this.field(out, 'websocket.fin', f.fin);
+    this.field(out, 'websocket.rsv', f.rsv);
+    this.field(out, 'websocket.opcode', f.opcode);
+    this.field(out, 'websocket.mask', f.masked);
+    this.field(out, 'websocket.payload_length', f.lengthCode);
+    if (f.lengthCode === 126) this.field(out, 'websocket.payload_length_ext_16', f.payloadLength);
+    if (f.lengthCode === 127) this.field(out, 'websocket.payload_length_ext_64', f.payloadLength);
+    if (f.masked && f.maskingKey !== undefined) this.field(out, 'websocket.masking_key', (f.maskingKey >>> 0).toString(16).padStart(8, '0'));
+    return out;
+  }
+}
+
+export class TlsAppLayer extends AppLayer {
+  readonly proto = 'tls';
+  constructor(
+    offset: number,
+    length: number,
+    readonly events: TlsRecordEvent[],
+    /** The connection's ServerHello selected TLS 1.3 (RFC 8446 §4.2.1): tshark names every later record so. */
+    private readonly tls13: boolean,
+  ) {
+    super(offset, length);
+  }
+  info(): string {
+    return tlsInfo(this.events);
+  }
+  fields(): Field[] {
+    // tlsRecordFields gives stream offsets; on a packet the fields sit on the TCP payload.
+    const out = this.events.flatMap(tlsRecordFields);
+    for (const f of out) {
+      f.offset = this.offset;
+      f.length = 0;
+    }
+    return out;
+  }
+  /** The version tshark names the Protocol column after ("TLSv1.3"). */
+  get versionName(): string {
+    const v = this.events[this.events.length - 1]?.record.version ?? 0x0301;
+    return tlsVersionName(v, this.tls13);
+  }
+}
+
+function tlsVersionName(v: number, tls13: boolean): string {
+  if (tls13) return 'TLSv1.3';
+  return v === 0x0300 ? 'SSLv3' : v === 0x0301 ? 'TLSv1' : v === 0x0302 ? 'TLSv1.1' : v === 0x0303 ? 'TLSv1.2' : v === 0x0304 ? 'TLSv1.3' : 'TLS';
+}
+
+/**
+ * A DNS layer that also lists its transaction fields (dns.response_to, dns.time...), at `offset`
+ * in the frame. Made with Object.create so it stays a DnsLayer for every reader of the original.
+ */
+function dnsWithTransaction(layer: DnsLayer, tx: DnsTransactionInfo, offset?: number, length?: number): DnsLayer {
+  const w = Object.create(layer) as DnsLayer;
+  const own = layer.fields.bind(layer);
+  Object.defineProperty(w, 'fields', { value: () => own().concat(tx.fields()) });
+  if (offset !== undefined) {
+    Object.defineProperty(w, 'offset', { value: offset });
+    Object.defineProperty(w, 'length', { value: length ?? 0 });
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stage
+
+export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
+  private readonly reassembler: TcpReassembler;
+  private readonly states: (ConnState | undefined)[] = [];
+  private readonly dnsTx = new DnsTransactions();
+  private readonly quic = new QuicFlows();
+  private readonly onMessage?: (m: AppMessage) => void;
+  private readonly tcpStreams?: (stream: number) => boolean;
+  private readonly maxWs?: number;
+  /** The packet being analysed (undefined at the capture end). */
+  private cur: Packet | undefined;
+  private curSeg: TcpSegment | undefined;
+  private curFrame = -1;
+  private curTime = 0;
+  /** Layers completed by the current segment. */
+  private added: Layer[] = [];
+  private httpGroup: HttpAppLayer[] = [];
+  private tlsEvents: TlsRecordEvent[] | null = null;
+  private tls13Now = false;
+  private baseSec = 0;
+  private baseNsec = 0;
+  private based = false;
+  /** SSE: the frame of the last event with each id, per server endpoint (for Last-Event-ID). */
+  private readonly sseIds = new Map<string, number>();
+
+  constructor(options: AppStageOptions = {}) {
+    this.reassembler = new TcpReassembler(this);
+    if (options.onMessage) this.onMessage = options.onMessage;
+    if (options.tcpStreams) this.tcpStreams = options.tcpStreams;
+    if (options.maxWebSocketMessage !== undefined) this.maxWs = options.maxWebSocketMessage;
+  }
+
+  /** Message times count from this timestamp (default: the first packet the stage sees). */
+  setTimeBase(sec: number, nsec: number): void {
+    this.baseSec = sec;
+    this.baseNsec = nsec;
+    this.based = true;
+  }
+
+  private enter(p: Packet): void {
+    const f = p.frame;
+    if (!this.based) this.setTimeBase(f.tsSec, f.tsNsec);
+    this.cur = p;
+    this.curFrame = f.number;
+    this.curTime = f.tsSec - this.baseSec + (f.tsNsec - this.baseNsec) / 1e9;
+  }
+
+  // TcpObserver --------------------------------------------------------------------------------
+
+  onConnection(conn: TcpConnection, first: TcpSegment): void {
+    if (this.tcpStreams && !this.tcpStreams(conn.stream)) return;
+    const st = new ConnState(conn);
+    const f = first.tcp.flags;
+    // RFC 9293 §3.5: the SYN's sender is the client; a SYN-ACK's receiver is.
+    if (f & TcpFlag.SYN) st.clientDir = f & TcpFlag.ACK ? ((1 - first.dir) as Dir) : first.dir;
+    // Without the handshake, the side on the higher (ephemeral) port is taken for the client.
+    else st.clientDir = conn.a.port >= conn.b.port ? 0 : 1;
+    if (conn.a.port === DNS_PORT || conn.b.port === DNS_PORT) this.decide(st, Mode.Dns);
+    this.states[conn.stream] = st;
+    this.reassembler.onConnection(conn, first);
+  }
+
+  onSegment(conn: TcpConnection, seg: TcpSegment): void {
+    const st = this.states[conn.stream];
+    if (!st || st.mode === Mode.None) return;
+    this.enter(seg.packet);
+    this.curSeg = seg;
+    this.reassembler.onSegment(conn, seg);
+    this.flushLayers();
+    this.curSeg = undefined;
+  }
+
+  // UdpObserver --------------------------------------------------------------------------------
+
+  onDatagram(conv: UdpConversation, dgram: UdpDatagram): void {
+    const layers = dgram.packet.layers;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const l = layers[i]!;
+      if (l instanceof DnsLayer) {
+        this.enter(dgram.packet);
+        const tx = this.dnsTx.onMessage(l, dgram.packet.frame.number, dgram.packet.frame, conv.key);
+        layers[i] = dnsWithTransaction(l, tx);
+        this.dnsMessage(l, tx, conv.stream, 'udp', dgram.dir === 0 ? 'c2s' : 's2c');
+        return;
+      }
+      if (l instanceof QuicLayer) {
+        this.enter(dgram.packet);
+        // A direction label is all QuicFlows needs; dir 0 (the first sender) serves as one.
+        this.quic.onDatagram(l, conv.key, dgram.dir === 0);
+        if (this.onMessage) this.quicMessage(l, conv, dgram);
+        return;
+      }
+    }
+  }
+
+  finish(): void {
+    this.cur = undefined;
+    this.curFrame = -1;
+    this.reassembler.finish();
+    this.added = [];
+    this.httpGroup = [];
+    this.tlsEvents = null;
+  }
+
+  // StreamHandler ------------------------------------------------------------------------------
+
+  onData(conn: TcpConnection, dir: Dir, bytes: Uint8Array): void {
+    const st = this.states[conn.stream];
+    if (!st) return;
+    if (st.mode === Mode.Undecided) {
+      (st.sniff ??= []).push({ dir, bytes: bytes.slice() });
+      st.sniffBytes += bytes.length;
+      this.sniff(st, dir);
+      return;
+    }
+    this.feed(st, dir, bytes);
+  }
+
+  onGap(conn: TcpConnection, dir: Dir, gap: StreamGap): void {
+    const st = this.states[conn.stream];
+    if (!st) return;
+    if (st.mode === Mode.Undecided) {
+      // What came before the hole cannot be read; what follows it may start a message (the capture
+      // began mid-connection, or missed a segment), as tshark tries too. A second hole gives up.
+      if (st.gaps++ > 0) this.decide(st, Mode.None);
+      else if (st.sniff) {
+        st.sniff = st.sniff.filter((c) => c.dir !== dir);
+        st.sniffBytes = st.sniff.reduce((n, c) => n + c.bytes.length, 0);
+        if (st.sniff.length === 0) st.sniff = null;
+      }
+      return;
+    }
+    if (st.mode === Mode.Http) this.sinkOf(st, dir).gap(gap.length);
+    // Length-prefixed framings cannot find their next boundary after a gap: stop this stream.
+    else if (st.mode === Mode.Dns || st.mode === Mode.Tls) this.decide(st, Mode.None);
+  }
+
+  onEnd(conn: TcpConnection, dir: Dir, _reason: EndReason): void {
+    const st = this.states[conn.stream];
+    if (!st) return;
+    if (st.mode === Mode.Undecided && st.sniff) this.sniff(st, dir, true);
+    if (st.mode === Mode.Http) this.sinkOf(st, dir).end();
+  }
+
+  // Recognition and feeding --------------------------------------------------------------------
+
+  private sniff(st: ConnState, dir: Dir, final = false): void {
+    const chunks = st.sniff!;
+    const firstDir = chunks[0]!.dir;
+    const head = chunks.filter((c) => c.dir === firstDir).map((c) => c.bytes);
+    const joined = head.length === 1 ? head[0]! : concat(head);
+    let mode = Mode.None;
+    if (looksLikeTlsRecord(joined, 0, joined.length)) mode = Mode.Tls;
+    else {
+      const h = looksLikeHttp(joined);
+      if (h) {
+        mode = Mode.Http;
+        st.clientDir = h === 'request' ? firstDir : ((1 - firstDir) as Dir);
+      } else if (joined.length < SNIFF_BYTES && st.sniffBytes < SNIFF_LIMIT && !final && couldBeHttp(joined)) {
+        return;
+      }
+    }
+    this.decide(st, mode);
+  }
+
+  private decide(st: ConnState, mode: Mode): void {
+    st.mode = mode;
+    const held = st.sniff;
+    st.sniff = null;
+    st.sniffBytes = 0;
+    if (mode === Mode.Http) {
+      const handler = this.httpHandler(st);
+      st.http = new HttpConnection(handler, this.maxWs !== undefined ? { maxWebSocketMessage: this.maxWs } : {});
+    } else if (mode === Mode.Tls) st.tls = new TlsConnection();
+    else if (mode === Mode.Dns) st.dns = [new DnsTcpFramer(), new DnsTcpFramer()];
+    else {
+      st.http = undefined;
+      st.tls = undefined;
+      st.dns = undefined;
+      return;
+    }
+    if (held) for (const c of held) this.feed(st, c.dir, c.bytes);
+  }
+
+  private sinkOf(st: ConnState, dir: Dir) {
+    return dir === st.clientDir ? st.http!.client : st.http!.server;
+  }
+
+  private feed(st: ConnState, dir: Dir, bytes: Uint8Array): void {
+    if (st.mode === Mode.Http) {
+      this.sinkOf(st, dir).push(bytes, this.curFrame, this.curTime);
+    } else if (st.mode === Mode.Tls) {
+      const events = st.tls!.push(st.dirName(dir), bytes);
+      if (events.length) this.tlsRecords(st, events);
+    } else if (st.mode === Mode.Dns) {
+      for (const m of st.dns![dir].push(bytes)) {
+        // The framer's message is a view that follows its 2-byte length in the same buffer.
+        const whole = new Uint8Array(m.message.buffer, m.message.byteOffset - 2, m.message.length + 2);
+        const layer = dissectDnsMessage(whole, { offset: 0, end: whole.length, reportedEnd: whole.length }, true);
+        const frame = this.cur?.frame;
+        const tx = this.dnsTx.onMessage(layer, this.curFrame, frame ?? this.curTime, st.conn.key);
+        this.addLayer(() => dnsWithTransaction(layer, tx, ...this.payloadSpan()));
+        this.dnsMessage(layer, tx, st.conn.stream, 'tcp', st.dirName(dir));
+      }
+    }
+  }
+
+  // Layers -------------------------------------------------------------------------------------
+
+  /** The current segment's payload in its frame: where app layers sit. */
+  private payloadSpan(): [number, number] {
+    const seg = this.curSeg;
+    if (!seg) return [0, 0];
+    const off = seg.tcp.payloadOffset;
+    const end = Math.min(seg.packet.frame.data.length, off + seg.tcp.payloadLength);
+    return [off, Math.max(0, end - off)];
+  }
+
+  /** Adds a layer to the current packet (nothing at the capture end: that packet was printed). */
+  private addLayer(make: () => Layer): void {
+    if (!this.curSeg) return;
+    this.added.push(make());
+  }
+
+  private flushLayers(): void {
+    const p = this.cur;
+    if (this.tlsEvents) {
+      const [o, n] = this.payloadSpan();
+      this.added.push(new TlsAppLayer(o, n, this.tlsEvents, this.tls13Now));
+      this.tlsEvents = null;
+    }
+    if (this.added.length && p) {
+      const ls = p.layers;
+      // The payload is now the application protocol's (tshark shows no `data` for it).
+      if (ls.length && ls[ls.length - 1]!.proto === 'data') ls.pop();
+      for (const l of this.added) ls.push(l);
+      this.added = [];
+    }
+    if (this.httpGroup.length) this.httpGroup = [];
+  }
+
+  private tlsRecords(st: ConnState, events: TlsRecordEvent[]): void {
+    if (this.curSeg) {
+      (this.tlsEvents ??= []).push(...events);
+      this.tls13Now = st.tls!.tls13;
+    }
+    if (!this.onMessage) return;
+    for (const ev of events) {
+      for (const h of ev.handshakes) {
+        if (h.type !== HandshakeType.ClientHello && h.type !== HandshakeType.ServerHello) continue;
+        const s = h.summary;
+        const m: Partial<AppMessage> = {
+          kind: h.type === HandshakeType.ClientHello ? 'client_hello' : 'server_hello',
+          sni: s?.sni ?? null,
+          alpn: s?.alpn ?? [],
+          versions: (s?.versions ?? []).map(versionText),
+        };
+        if (h.server) m['cipher'] = `0x${h.server.cipherSuite.toString(16).padStart(4, '0')}`;
+        else if (h.client) m['ciphers'] = h.client.cipherSuites.length;
+        if (h.problem) m['error'] = h.problem.code;
+        this.emit('tls', st.conn.stream, 'tcp', ev.dir, m, this.curFrame, this.curTime);
+      }
+    }
+  }
+
+  private emit(proto: AppProto, stream: number, transport: 'tcp' | 'udp', dir: Direction, rest: Partial<AppMessage>, frame: number, time: number): void {
+    // Head keys first (the JSON contract's order), then the kind's, accessors kept live.
+    const m = { frame: frame >= 0 ? frame : this.curFrame, time: round9(time), stream, transport, proto, kind: rest.kind!, dir } as AppMessage;
+    Object.defineProperties(m, Object.getOwnPropertyDescriptors(rest));
+    this.onMessage!(m);
+  }
+
+  private dnsMessage(layer: DnsLayer, tx: DnsTransactionInfo, stream: number, transport: 'tcp' | 'udp', dir: Direction): void {
+    if (!this.onMessage) return;
+    const resp = layer.isResponse;
+    const m: Partial<AppMessage> = { kind: resp ? 'response' : 'query', id: layer.id };
+    let name: string | null = null;
+    let type: string | null = null;
+    const answers: string[] = [];
+    for (const f of layer.fields()) {
+      if (f.name === 'dns.qry.name' && name === null) name = String(f.value);
+      else if (f.name === 'dns.qry.type' && type === null) type = dnsTypeName(Number(f.value));
+      else if ((f.name === 'dns.a' || f.name === 'dns.aaaa' || f.name === 'dns.cname') && answers.length < layer.answerCount) answers.push(String(f.value));
+    }
+    m['name'] = name;
+    m['type'] = type;
+    if (!resp) Object.defineProperty(m, 'response_frame', { enumerable: true, get: () => tx.responseIn ?? null });
+    if (resp) {
+      m['rcode'] = layer.rcode;
+      m['answers'] = answers;
+      m['latency'] = tx.time ?? null;
+      m['query_frame'] = tx.responseTo ?? null;
+    }
+    if (layer.problem) m['error'] = layer.problem.code;
+    this.emit('dns', stream, transport, dir, m, this.curFrame, this.curTime);
+  }
+
+  private quicMessage(l: QuicLayer, conv: UdpConversation, dgram: UdpDatagram): void {
+    const pk = l.packets[0];
+    if (!pk) return;
+    const m: Partial<AppMessage> = { kind: pk.type, packets: l.packets.length };
+    if (pk.version !== undefined) m['version'] = pk.version;
+    const dcid = l.dcid(pk);
+    const scid = l.scid(pk);
+    if (dcid !== undefined) m['dcid'] = dcid;
+    if (scid !== undefined) m['scid'] = scid;
+    if (l.problem) m['error'] = l.problem.code;
+    this.emit('quic', conv.stream, 'udp', dgram.dir === 0 ? 'c2s' : 's2c', m, this.curFrame, this.curTime);
+  }
+
+  /** One connection's handler: HTTP messages become layers and messages; WebSocket and SSE too. */
+  private httpHandler(st: ConnState): HttpConnectionHandler {
+    const stream = st.conn.stream;
+    const on = !!this.onMessage;
+    const httpLayer = (m: HttpMessage | HttpMalformed) => {
+      if (m.frame !== this.curFrame) return;
+      this.addLayer(() => {
+        const [o, n] = this.payloadSpan();
+        const l = new HttpAppLayer(o, n, m, this.httpGroup);
+        this.httpGroup.push(l);
+        return l;
+      });
+    };
+    const serverKey = () => {
+      const s = st.clientDir === 0 ? st.conn.b : st.conn.a;
+      return `${s.address}|${s.port}`;
+    };
+    return {
+      httpRequest: (q: HttpRequest) => {
+        httpLayer(q);
+        if (!on) return;
+        const m: Partial<AppMessage> = { kind: 'request', method: q.method, uri: q.uri, version: q.version, headers: q.headers.map((h) => [h.name, h.value]), body_len: q.bodyLen };
+        if (q.lastEventId !== undefined) {
+          m['last_event_id'] = q.lastEventId;
+          m['resumes_frame'] = this.sseIds.get(`${serverKey()}|${q.lastEventId}`) ?? null;
+        }
+        if (q.problem) m['error'] = q.problem.code;
+        // Known once the response completes: read when the message is printed.
+        Object.defineProperty(m, 'response_frame', { enumerable: true, get: () => q.responseFrame ?? null });
+        this.emit('http', stream, 'tcp', 'c2s', m, q.frame, q.time);
+      },
+      httpResponse: (r: HttpResponse) => {
+        // An event stream's headers were shown when they came (below); its end adds nothing.
+        if (!(r.status >= 200 && r.status < 300 && isSse(r))) httpLayer(r);
+        if (!on) return;
+        const m: Partial<AppMessage> = {
+          kind: 'response',
+          status: r.status,
+          phrase: r.phrase,
+          content_type: r.contentType ?? null,
+          body_len: r.bodyLen,
+          request_frame: r.requestFrame ?? null,
+          latency: r.latency !== undefined ? round9(r.latency) : null,
+        };
+        if (r.problem) m['error'] = r.problem.code;
+        this.emit('http', stream, 'tcp', 's2c', m, r.frame, r.time);
+      },
+      httpHeaders: (msg: HttpMessage) => {
+        if (msg.kind === 'response' && msg.status >= 200 && msg.status < 300 && isSse(msg)) {
+          if (msg.headersFrame === this.curFrame) {
+            this.addLayer(() => {
+              const [o, n] = this.payloadSpan();
+              const l = new HttpAppLayer(o, n, msg, this.httpGroup);
+              this.httpGroup.push(l);
+              return l;
+            });
+          }
+        }
+      },
+      httpMalformed: (x: HttpMalformed) => {
+        httpLayer(x);
+        if (on) this.emit('http', stream, 'tcp', x.dir, { kind: 'malformed', error: x.problem.code, message: x.problem.message, bytes: x.bytes }, x.frame, x.time);
+      },
+      httpUpgrade: (u) => {
+        if (on && u.websocket) {
+          const ws = u.websocket;
+          this.emit('websocket', stream, 'tcp', 's2c', { kind: 'handshake', accept_valid: ws.acceptValid, deflate: !!ws.deflate, subprotocol: ws.subprotocol ?? null }, u.frame, u.time);
+        }
+      },
+      wsFrame: (f: WsFrame) => {
+        if (f.frame === this.curFrame) this.addLayer(() => new WebSocketAppLayer(...this.payloadSpan(), f));
+        if (on) {
+          const m: Partial<AppMessage> = { kind: 'frame', opcode: f.opcode, fin: f.fin, masked: f.masked, payload_len: f.payloadLength };
+          if (f.problem) m['error'] = f.problem.code;
+          this.emit('websocket', stream, 'tcp', f.dir, m, f.frame, f.time);
+        }
+      },
+      wsMessage: (w: WsMessage) => {
+        if (!on) return;
+        const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };
+        if (w.text !== undefined) m['text'] = w.text;
+        if (w.compressed) m['compressed'] = true;
+        if (w.problem) m['error'] = w.problem.code;
+        this.emit('websocket', stream, 'tcp', w.dir, m, w.frame, w.time);
+      },
+      wsClose: (c: WsClose) => {
+        if (!on) return;
+        const m: Partial<AppMessage> = { kind: 'close', close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
+        if (c.problem) m['error'] = c.problem.code;
+        this.emit('websocket', stream, 'tcp', c.dir, m, c.frame, c.time);
+      },
+      wsPing: (p: WsPing) => {
+        if (on) this.emit('websocket', stream, 'tcp', p.dir, { kind: 'ping', payload_len: p.payload.length }, p.frame, p.time);
+      },
+      wsPong: (p: WsPong) => {
+        if (on) this.emit('websocket', stream, 'tcp', p.dir, { kind: 'pong', payload_len: p.payload.length, ping_frame: p.pingFrame ?? null, latency: p.pingTime !== undefined ? round9(p.time - p.pingTime) : null }, p.frame, p.time);
+      },
+      wsLostSync: (dir, problem, frame, time) => {
+        if (on) this.emit('websocket', stream, 'tcp', dir, { kind: 'lost_sync', error: problem.code, message: problem.message }, frame, time);
+      },
+      sseEvent: (e: SseEvent) => {
+        if (e.id !== '') this.sseIds.set(`${serverKey()}|${e.id}`, e.frame);
+        if (!on) return;
+        const m: Partial<AppMessage> = { kind: 'event', event: e.event, id: e.id, data: e.data };
+        if (e.retry !== undefined) m['retry'] = e.retry;
+        if (e.problem) m['error'] = e.problem.code;
+        this.emit('sse', stream, 'tcp', 's2c', m, e.frame, e.time);
+      },
+    };
+  }
+}
+
+function isSse(m: HttpMessage): boolean {
+  const ct = m.contentType;
+  return ct !== undefined && ct.split(';')[0]!.trim().toLowerCase() === 'text/event-stream';
+}
+
+/** Few bytes that are a prefix of something looksLikeHttp would accept. */
+function couldBeHttp(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    // Upper-case letters, '/', '.', digits: methods and "HTTP/1.".
+    if (!((c >= 0x41 && c <= 0x5a) || c === 0x2f || c === 0x2e || (c >= 0x30 && c <= 0x39) || c === 0x20)) return false;
+  }
+  return true;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function versionText(v: number): string {
+  const names: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' };
+  return names[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
+}
+
+/** Analyzer options with the application stage installed (plus any other observers given). */
+export function appAnalyzerOptions(stage: AppStage = new AppStage(), base: AnalyzerOptions = {}): AnalyzerOptions {
+  return {
+    ...base,
+    tcpObservers: [...(base.tcpObservers ?? []), stage],
+    udpObservers: [...(base.udpObservers ?? []), stage],
+  };
+}
+
+/** The app protocols a display filter can name that only this stage produces on packets. */
+export const APP_STAGE_PROTOCOLS: ReadonlySet<string> = new Set(['http', 'websocket', 'tls', 'dns', 'quic']);

@@ -1,0 +1,157 @@
+/**
+ * The application stage on built TCP conversations (any split of the same bytes gives the same
+ * messages and puts the layers on the frame that completes each message), on corpus captures
+ * (frame.protocols, Info and Protocol columns as tshark shows them), and on random bytes.
+ */
+import { existsSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/capture/frame.js';
+import { readCaptureFileSync } from '../../src/capture/reader.js';
+import { decodePacket } from '../../src/decode/bindings.js';
+import type { Packet } from '../../src/decode/layer.js';
+import { emitEthernet } from '../../src/wire/ethernet.js';
+import { emitIpv4 } from '../../src/wire/ipv4.js';
+import { emitTcp, TcpFlag } from '../../src/wire/tcp.js';
+import { Analyzer } from '../../src/analysis/analyzer.js';
+import { AppStage, appAnalyzerOptions, type AppMessage } from '../../src/analysis/app.js';
+import { packetToJson } from '../../src/output/json.js';
+import { summarize } from '../../src/output/summary.js';
+import { compileFilter } from '../../src/filter/index.js';
+
+const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/traces/real');
+const present = existsSync(DIR);
+if (!present) console.warn(`app stage corpus tests skipped: ${DIR} is absent`);
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const C = Uint8Array.of(10, 0, 0, 1);
+const S = Uint8Array.of(10, 0, 0, 2);
+
+/** A connection (handshake, then each piece as one segment from its side, then FINs) as frames. */
+function conversation(pieces: { from: 'c' | 's'; bytes: Uint8Array }[], serverPort = 8080): Frame[] {
+  const seq = { c: 1000, s: 5000 };
+  const specs: { from: 'c' | 's'; flags: number; payload: Uint8Array }[] = [
+    { from: 'c', flags: TcpFlag.SYN, payload: new Uint8Array(0) },
+    { from: 's', flags: TcpFlag.SYN | TcpFlag.ACK, payload: new Uint8Array(0) },
+    { from: 'c', flags: TcpFlag.ACK, payload: new Uint8Array(0) },
+    ...pieces.map((p) => ({ from: p.from, flags: TcpFlag.ACK | TcpFlag.PSH, payload: p.bytes })),
+    { from: 'c', flags: TcpFlag.FIN | TcpFlag.ACK, payload: new Uint8Array(0) },
+    { from: 's', flags: TcpFlag.FIN | TcpFlag.ACK, payload: new Uint8Array(0) },
+  ];
+  return specs.map((s, i) => {
+    const fromC = s.from === 'c';
+    const mySeq = seq[s.from];
+    const ack = seq[fromC ? 's' : 'c'];
+    const tcp = emitTcp(
+      { srcPort: fromC ? 40000 : serverPort, dstPort: fromC ? serverPort : 40000, seq: mySeq, ack: i === 0 ? 0 : ack, flags: s.flags, window: 65535, urgentPointer: 0, options: [], payload: s.payload },
+      { version: 4, src: fromC ? C : S, dst: fromC ? S : C },
+    );
+    seq[s.from] += s.payload.length + (s.flags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0);
+    const ip = emitIpv4({ dscp: 0, ecn: 0, ident: i, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl: 64, protocol: 6, src: fromC ? C : S, dst: fromC ? S : C }, tcp);
+    const data = emitEthernet({ dst: Uint8Array.of(2, 0, 0, 0, 0, fromC ? 2 : 1), src: Uint8Array.of(2, 0, 0, 0, 0, fromC ? 1 : 2), etherType: 0x0800 }, ip);
+    return { number: i + 1, tsSec: 1_700_000_000, tsNsec: i * 1000, origLen: data.length, data, linkType: 1, interfaceId: 0, fileOffset: 0 };
+  });
+}
+
+function run(frames: Frame[]): { packets: Packet[]; messages: AppMessage[]; json: ReturnType<typeof packetToJson>[] } {
+  const messages: AppMessage[] = [];
+  const a = new Analyzer(appAnalyzerOptions(new AppStage({ onMessage: (m) => messages.push(m) })));
+  const packets: Packet[] = [];
+  const json = [];
+  for (const f of frames) {
+    const p = decodePacket(f);
+    json.push(packetToJson(p, a.analyze(p)));
+    packets.push(p);
+  }
+  a.finish();
+  return { packets, messages, json };
+}
+
+const strip = (ms: AppMessage[]) =>
+  ms.map(({ frame: _f, time: _t, ...rest }) => JSON.stringify(rest, (k, v) => (['response_frame', 'request_frame', 'latency'].includes(k) ? undefined : v)));
+
+const REQ = enc('POST /api/items?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t/1\r\nContent-Length: 5\r\n\r\nhello');
+const RESP = enc('HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n3\r\n:1}\r\n0\r\n\r\n');
+
+describe('AppStage on built conversations', () => {
+  it('puts each HTTP message on the frame that completes it, whatever the segmentation', () => {
+    const whole = run(conversation([{ from: 'c', bytes: REQ }, { from: 's', bytes: RESP }]));
+    expect(whole.messages.map((m) => [m.proto, m.kind, m.frame])).toEqual([['http', 'request', 4], ['http', 'response', 5]]);
+    expect(whole.json[3]!['http.request.method']).toBe('POST');
+    expect(whole.json[3]!['frame.protocols']).toBe('eth:ip:tcp:http');
+    expect(whole.json[4]).toMatchObject({ 'http.response.code': 201, 'http.content_type': 'application/json', 'http.request_in': 4, 'http.time': 0.000001 });
+    expect(summarize(whole.packets[3]!).info).toBe('POST /api/items?x=1 HTTP/1.1 ');
+    expect(summarize(whole.packets[4]!).info).toBe('HTTP/1.1 201 Created  (application/json)');
+    expect(compileFilter('http.response.code == 201').matches(whole.packets[4]!)).toBe(true);
+    expect(compileFilter('http').matches(whole.packets[3]!)).toBe(true);
+    for (const cut of [1, 10, 40, REQ.length - 1]) {
+      for (const rcut of [1, 30, RESP.length - 2]) {
+        const split = run(conversation([
+          { from: 'c', bytes: REQ.subarray(0, cut) },
+          { from: 'c', bytes: REQ.subarray(cut) },
+          { from: 's', bytes: RESP.subarray(0, rcut) },
+          { from: 's', bytes: RESP.subarray(rcut) },
+        ]));
+        expect(strip(split.messages)).toEqual(strip(whole.messages));
+        expect(split.messages.map((m) => m.frame)).toEqual([5, 7]);
+        // The first piece keeps its data layer; the completing one shows http instead.
+        expect(split.json[3]!['frame.protocols']).toBe('eth:ip:tcp:data');
+        expect(split.json[4]!['http.request.uri']).toBe('/api/items?x=1');
+      }
+    }
+  });
+
+  it('recognises HTTP on any port, DNS over TCP on port 53, and leaves other bytes alone', () => {
+    const other = run(conversation([{ from: 'c', bytes: enc('SSH-2.0-OpenSSH_9.0\r\n') }, { from: 's', bytes: enc('SSH-2.0-x\r\n') }], 22));
+    expect(other.messages).toEqual([]);
+    expect(other.json[3]!['frame.protocols']).toBe('eth:ip:tcp:data');
+    const q = Uint8Array.of(0, 29, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, ...enc('example'), 3, ...enc('com'), 0, 0, 1, 0, 1);
+    const dns = run(conversation([{ from: 'c', bytes: q.subarray(0, 3) }, { from: 'c', bytes: q.subarray(3) }], 53));
+    expect(dns.messages).toMatchObject([{ proto: 'dns', kind: 'query', id: 0x1234, name: 'example.com', type: 'A', frame: 5 }]);
+    expect(dns.json[4]).toMatchObject({ 'dns.id': 0x1234, 'dns.qry.name': 'example.com', 'frame.protocols': 'eth:ip:tcp:dns' });
+    expect(summarize(dns.packets[4]!).info).toBe('Standard query 0x1234 A example.com');
+  });
+
+  it('never throws on random payloads, and marks a malformed HTTP message', () => {
+    let s = 7;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) & 0xff;
+    for (let i = 0; i < 200; i++) {
+      const head = i % 3 === 0 ? enc('GET / HTTP/1.1\r\n') : i % 3 === 1 ? Uint8Array.of(22, 3, 1, 0, 40) : new Uint8Array(0);
+      const body = Uint8Array.from({ length: rnd() * 2 }, rnd);
+      const bytes = new Uint8Array(head.length + body.length);
+      bytes.set(head);
+      bytes.set(body, head.length);
+      expect(() => run(conversation([{ from: 'c', bytes }, { from: 's', bytes: body }], i % 2 ? 53 : 443))).not.toThrow();
+    }
+    const bad = run(conversation([{ from: 'c', bytes: enc('GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n') }]));
+    expect(bad.json[3]!['_ws.malformed']).toBe(true);
+    expect(bad.json[3]!['wl.error.code']).toBe('WL_HTTP_BAD_CONTENT_LENGTH');
+  });
+});
+
+describe.skipIf(!present)('AppStage on the corpus: columns as tshark shows them', () => {
+  const columns = (file: string) => {
+    const a = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true }));
+    return readCaptureFileSync(`${DIR}/${file}`).frames.map((f) => {
+      const p = decodePacket(f);
+      const an = a.analyze(p);
+      const c = summarize(p, an);
+      return [f.number, c.protocol, c.info, packetToJson(p, an)['frame.protocols']];
+    });
+  };
+  it('TLS 1.3: the Protocol column names the version; the split ClientHello completes on frame 5', () => {
+    const t = columns('tls13_curl_sni_dns_fin.pcap');
+    // tshark: 8 TLSv1 Client Hello; 10 TLSv1.3 Server Hello, Change Cipher Spec; 16 Change Cipher Spec, Application Data
+    expect(t[7]!.slice(1, 3)).toEqual(['TLSv1', 'Client Hello']);
+    expect(t[9]!.slice(1, 3)).toEqual(['TLSv1.3', 'Server Hello, Change Cipher Spec']);
+    expect(t[15]!.slice(1, 3)).toEqual(['TLSv1.3', 'Change Cipher Spec, Application Data']);
+    const s = columns('tls_clienthello_split_segments.pcap');
+    expect(s[4]!.slice(2)).toEqual(['Client Hello', 'eth:ip:tcp:tls']);
+  });
+  it('HTTP pipelined: several messages of one frame join their Info as tshark does', () => {
+    const t = columns('http_pipelined_scanner.pcap');
+    expect(String(t[3]![2]).startsWith('GET /postinfo.html HTTP/1.1 GET /_vti_bin/_vti_aut/author.dll HTTP/1.1 ')).toBe(true);
+    expect(t[6]![2]).toMatch(/^HTTP\/1\.1 404 Not Found {2}\(text\/html\)HTTP\/1\.1 404 Not Found {2}\(text\/html\)/);
+  });
+});
