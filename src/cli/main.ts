@@ -10,6 +10,10 @@ import { registerStats } from './stats.js';
 import { registerFlows } from './flows.js';
 import { registerFollow } from './follow.js';
 import { registerSynth } from './synth.js';
+import { registerExplain } from './explain.js';
+import { registerLadder } from './ladder.js';
+import { registerAnnotate } from './annotate.js';
+import { registerMessages } from './messages.js';
 
 export const VERSION = '0.1.0';
 
@@ -30,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
   registerFlows(program, setExit);
   registerFollow(program, setExit);
   registerSynth(program, setExit);
+  registerExplain(program, setExit);
+  registerLadder(program, setExit);
+  registerAnnotate(program, setExit);
+  registerMessages(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

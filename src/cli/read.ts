@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import { openCapture } from '../capture/reader.js';
 import { decodePacket } from '../decode/bindings.js';
 import { Analyzer } from '../analysis/analyzer.js';
+import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
 import { packetToJson } from '../output/json.js';
 import { LineSink } from '../output/sink.js';
 import { formatSummaryLine, relativeTime, summarize } from '../output/summary.js';
+import { escapeControl } from '../output/escape.js';
 import { parseCount, reportWarnings } from './common.js';
 import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP, compileFilterOption } from '../filter/index.js';
 
@@ -41,7 +43,8 @@ export async function runRead(file: string, opts: ReadOptions): Promise<number> 
   let firstSec = 0;
   let firstNsec = 0;
   // Context fields (tcp.stream, relative numbers, expert flags) need every packet in order.
-  const analyzer = new Analyzer({ defragment: true });
+  // The application stage (src/analysis/app.ts) adds http/websocket/tls/dns layers to the frames that complete messages.
+  const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true }));
   outer: for await (const batch of reader.batches()) {
     for (const frame of batch) {
       if (n >= limit) break outer;
@@ -56,7 +59,9 @@ export async function runRead(file: string, opts: ReadOptions): Promise<number> 
       if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis)));
       else {
         const time = relativeTime(frame.tsSec, frame.tsNsec, firstSec, firstNsec);
-        sink.line(formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen));
+        const line = formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen);
+        // Packet comments (pcapng opt_comment, Wireshark's frame.comment) as a compact suffix, escaped.
+        sink.line(frame.comments?.length ? `${line} ${frame.comments.map((c) => `[note: ${escapeControl(c)}]`).join(' ')}` : line);
       }
     }
     await sink.flush();

@@ -1,0 +1,645 @@
+/**
+ * The Explainer turns each packet, with what the analysis found about it, into plain sentences
+ * (explanation.ts). It is fed every packet in capture order, once, after the Analyzer: it reads the
+ * decoded layers and the PacketAnalysis and never decodes anything again. Cross-packet knowledge
+ * (which side is the client, when the SYN was sent, how far the teardown has gone) is kept per
+ * stream here, small and bounded by the number of connections.
+ *
+ * What the sentences teach, with the rule behind each:
+ * - handshake 1/3..3/3: SYN, SYN-ACK, ACK (RFC 9293 §3.5, Figure 6); each side picks an ISN, the
+ *   SYN takes one sequence number, so the peer acknowledges ISN + 1 (§3.4);
+ * - data and acknowledgments, with relative sequence numbers as Wireshark shows them;
+ * - the sequence analysis's expert flags (tcp-tracker.ts restates Wireshark's rules; their reason
+ *   is quoted as "which rule fired"), with Wireshark's severities (packet-tcp.c expert infos:
+ *   window update is a chat; retransmissions, duplicate ACKs, keep-alives and probes are notes;
+ *   zero window, window full, lost and out-of-order segments and RST are warnings);
+ * - duplicate ACKs: the third one is the fast-retransmit signal (RFC 5681 §3.2);
+ * - teardown 1/4..4/4: FIN, its ACK, the other FIN, its ACK (RFC 9293 §3.6, Figure 12); a FIN that
+ *   also acknowledges the peer's FIN is steps 2 and 3 at once; RST aborts (§3.5.2) or refuses;
+ * - ARP, ICMP, UDP and DNS from their layers; HTTP, WebSocket and SSE from application messages
+ *   (app.ts) when the caller provides them;
+ * - packet comments (pcapng opt_comment, Wireshark's frame.comment) as notes.
+ */
+import type { PacketAnalysis } from '../analysis/analyzer.js';
+import type { Dir } from '../analysis/connection.js';
+import { TcpAnalysisFlag, type TcpSegmentInfo } from '../analysis/tcp-tracker.js';
+import { isLikelyServerPort, type TcpLifecycle } from '../analysis/tcp-lifecycle.js';
+import type { Layer, Packet } from '../decode/layer.js';
+import { DnsLayer, dnsTypeName, DnsTransactions } from '../protocols/dns.js';
+import type { ArpLayer } from '../wire/arp.js';
+import type { IcmpLayer } from '../wire/icmp.js';
+import type { Icmpv6Layer } from '../wire/icmpv6.js';
+import { TcpFlag, TcpLayer } from '../wire/tcp.js';
+import { UdpLayer } from '../wire/udp.js';
+import { WsOpcode } from '../protocols/websocket.js';
+import type { AppMessage } from './app.js';
+import {
+  bytesText,
+  durationText,
+  explanation as ex,
+  maxSeverity,
+  nsBetween,
+  type Explanation,
+  type PacketExplanation,
+  type Phase,
+  type Severity,
+} from './explanation.js';
+
+const { SYN, ACK, FIN, RST } = TcpFlag;
+const F = TcpAnalysisFlag;
+
+export type Role = 'client' | 'server';
+
+/** Per TCP stream: who is who, the handshake's times and numbers, how far the teardown went. */
+class StreamState {
+  /** Source (address + port) of the stream's first packet: direction 0. */
+  constructor(readonly firstSrc: string) {}
+  clientDir: Dir | undefined = undefined;
+  synSec = 0;
+  synNsec = 0;
+  haveSyn = false;
+  serverIsn = -1;
+  synAckSeen = false;
+  established = false;
+  /** Per direction: raw sequence number just past the FIN (what its ACK carries), -1 none. */
+  readonly finNext: [number, number] = [-1, -1];
+  readonly finAcked: [boolean, boolean] = [false, false];
+  /** Direction of the first FIN. */
+  firstFinDir: Dir | undefined = undefined;
+  reset = false;
+  phase: Phase | undefined = undefined;
+}
+
+export interface ExplainerOptions {
+  /** The analyzer's lifecycle observer: gives the client's side when the handshake was not captured. */
+  lifecycle?: TcpLifecycle;
+}
+
+/** A view of one direction's numbers for sentences. */
+function roleOf(st: StreamState, dir: Dir): Role {
+  return st.clientDir === undefined || dir === st.clientDir ? 'client' : 'server';
+}
+
+function other(role: Role): Role {
+  return role === 'client' ? 'server' : 'client';
+}
+
+export class Explainer {
+  private readonly tcp: StreamState[] = [];
+  private readonly dns = new DnsTransactions();
+  private readonly lifecycle: TcpLifecycle | undefined;
+
+  constructor(options: ExplainerOptions = {}) {
+    this.lifecycle = options.lifecycle;
+  }
+
+  /** Explains one packet; call once per packet, in capture order, after the analyzer saw it. */
+  explain(packet: Packet, analysis: PacketAnalysis | undefined, app: readonly AppMessage[] = []): PacketExplanation {
+    const out: Explanation[] = [];
+    const layers = packet.layers;
+    let tcpAt = -1;
+    let udpAt = -1;
+    for (let i = layers.length - 1; i > 0; i--) {
+      const l = layers[i]!;
+      if (l instanceof TcpLayer) {
+        tcpAt = i;
+        break;
+      }
+      if (l instanceof UdpLayer) {
+        udpAt = i;
+        break;
+      }
+    }
+    const result: PacketExplanation = { frame: packet.frame.number, explanations: out, severity: 'chat' };
+    const info = analysis?.tcp;
+    if (tcpAt > 0 && info) {
+      result.stream = { proto: 'tcp', id: info.stream };
+      result.phase = this.explainTcp(packet, layers[tcpAt - 1]!, layers[tcpAt] as TcpLayer, info, app, out);
+    } else if (udpAt > 0) {
+      if (analysis?.udpStream !== undefined) result.stream = { proto: 'udp', id: analysis.udpStream };
+      this.explainUdp(packet, layers[udpAt - 1]!, layers[udpAt] as UdpLayer, out);
+    } else {
+      this.explainOther(packet, out);
+    }
+    for (const l of layers) {
+      if (l.status === 'malformed') {
+        out.unshift(ex('WL_EXPLAIN_MALFORMED', 'error', 'malformed', `Malformed ${l.proto}: ${l.problem?.message ?? 'the header contradicts itself'}`, { proto: l.proto, problem: l.problem?.code ?? '' }));
+        break;
+      }
+      if (l.status === 'truncated') {
+        out.push(ex('WL_EXPLAIN_TRUNCATED', 'note', 'malformed', `The ${l.proto} header is cut short: the capture kept only the first bytes of this packet (snap length)`, { proto: l.proto }));
+        break;
+      }
+    }
+    if (out.length === 0) out.push(ex('WL_EXPLAIN_OTHER', 'chat', 'other', `${topProto(packet)} packet`, { proto: topProto(packet) }));
+    for (const c of packet.frame.comments ?? []) out.push(ex('WL_EXPLAIN_COMMENT', 'note', 'comment', `Note: ${c}`, { comment: c }));
+    let sev: Severity = 'chat';
+    for (const e of out) sev = maxSeverity(sev, e.severity);
+    result.severity = sev;
+    return result;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // TCP
+
+  private explainTcp(packet: Packet, net: Layer, t: TcpLayer, info: TcpSegmentInfo, app: readonly AppMessage[], out: Explanation[]): Phase {
+    const src = `${net.endpoints?.()?.src ?? ''}|${t.srcPort}`;
+    let st = this.tcp[info.stream];
+    if (!st) {
+      st = new StreamState(src);
+      this.tcp[info.stream] = st;
+    }
+    const dir: Dir = src === st.firstSrc ? 0 : 1;
+    const flags = t.flags;
+    const frame = packet.frame;
+    const len = t.status === 'ok' || t.payloadOffset <= frame.data.length ? t.payloadLength : 0;
+    this.settleRoles(st, info.stream, dir, flags, t);
+    const me = roleOf(st, dir);
+    const peer = other(me);
+    const arrow = `${me}→${peer}`;
+    const rawSeq = t.seq;
+    const rawAck = t.ack;
+    let phase: Phase = st.reset ? 'abort' : st.finNext[0] >= 0 || st.finNext[1] >= 0 ? 'teardown' : st.established ? 'data' : 'handshake';
+
+    // Expert flags first: they are what the packet is remarkable for.
+    const expert = this.tcpExpert(info, t, me, peer, len, out);
+
+    const syn = (flags & SYN) !== 0;
+    const ack = (flags & ACK) !== 0;
+    const fin = (flags & FIN) !== 0;
+    const rst = (flags & RST) !== 0;
+    const base: Explanation[] = [];
+    if (rst) {
+      phase = 'abort';
+      const refused = !st.synAckSeen && st.haveSyn && me === 'server';
+      if (refused) {
+        base.push(ex('WL_EXPLAIN_TCP_REFUSED', 'warn', 'tcp-reset', `RST: the server refuses the connection (nothing accepts connections on port ${t.srcPort})`, { port: t.srcPort, role: me }));
+      } else {
+        base.push(ex('WL_EXPLAIN_TCP_RST', 'warn', 'tcp-reset', `RST: the ${me} aborts the connection; data still in flight is discarded`, { role: me }));
+      }
+      st.reset = true;
+    } else if (syn && !ack) {
+      phase = 'handshake';
+      const again = st.haveSyn && (info.flags & (F.RETRANSMISSION | F.FAST_RETRANSMISSION)) !== 0;
+      st.haveSyn = true;
+      st.synSec = frame.tsSec;
+      st.synNsec = frame.tsNsec;
+      if (!again) {
+        const opts = synOptions(t);
+        base.push(
+          ex('WL_EXPLAIN_TCP_SYN', 'chat', 'tcp-handshake', `SYN: ${me} opens a connection and picks initial sequence number ${rawSeq}${opts.text} (handshake 1/3)`, {
+            role: me,
+            isn: rawSeq,
+            step: 1,
+            ...opts.params,
+          }),
+        );
+      }
+    } else if (syn && ack) {
+      phase = 'handshake';
+      st.synAckSeen = true;
+      st.serverIsn = rawSeq;
+      const opts = synOptions(t);
+      const since = st.haveSyn ? `, ${durationText(nsBetween(frame.tsSec, frame.tsNsec, st.synSec, st.synNsec))} after the SYN` : '';
+      base.push(
+        ex('WL_EXPLAIN_TCP_SYN_ACK', 'chat', 'tcp-handshake', `SYN-ACK: ${me} accepts, its ISN ${rawSeq}, acknowledges ${rawAck}${opts.text}${since} (handshake 2/3)`, {
+          role: me,
+          isn: rawSeq,
+          ack: rawAck,
+          step: 2,
+          ...opts.params,
+        }),
+      );
+    } else if (!st.established && ack && st.synAckSeen && me === 'client' && rawAck === ((st.serverIsn + 1) >>> 0) && !fin) {
+      st.established = true;
+      phase = 'handshake';
+      const ns = st.haveSyn ? nsBetween(frame.tsSec, frame.tsNsec, st.synSec, st.synNsec) : Number.NaN;
+      const after = Number.isNaN(ns) ? '' : `, ${durationText(ns)} after the SYN`;
+      const params: Record<string, number | string> = { role: me, step: 3 };
+      if (!Number.isNaN(ns)) params.ms = ns / 1e6;
+      if (len > 0) params.len = len;
+      base.push(ex('WL_EXPLAIN_TCP_HANDSHAKE_ACK', 'chat', 'tcp-handshake', `ACK: connection established${after}${len > 0 ? `, already carrying ${bytesText(len)}` : ''} (handshake 3/3)`, params));
+    } else {
+      if (!st.established && !syn) st.established = true;
+      if (phase === 'handshake') phase = 'data';
+      this.teardownOrData(st, dir, me, peer, arrow, t, info, len, fin, ack, rawAck, expert, base);
+      if (fin || st.finNext[0] >= 0 || st.finNext[1] >= 0) phase = 'teardown';
+    }
+    // A FIN's sequence number follows its data (RFC 9293 §3.4); remember what its ACK will carry.
+    if (fin && st.finNext[dir] < 0) {
+      st.finNext[dir] = (rawSeq + len + (syn ? 1 : 0) + 1) >>> 0;
+      st.firstFinDir ??= dir;
+    }
+
+    // Application messages completed by this packet come before the TCP view of it.
+    const appEx: Explanation[] = [];
+    for (const m of app) {
+      const e = explainApp(m);
+      if (e) appEx.push(e);
+    }
+    out.push(...appEx, ...base);
+    return phase;
+  }
+
+  /** Client and server: the SYN's sender, else the SYN-ACK's receiver, else the lifecycle's or the ports' verdict. */
+  private settleRoles(st: StreamState, stream: number, dir: Dir, flags: number, t: TcpLayer): void {
+    if ((flags & (SYN | ACK)) === SYN) {
+      st.clientDir = dir;
+      return;
+    }
+    if ((flags & (SYN | ACK)) === (SYN | ACK)) {
+      st.clientDir = (dir ^ 1) as Dir;
+      return;
+    }
+    if (st.clientDir !== undefined) return;
+    const life = this.lifecycle?.summary(stream);
+    if (life) {
+      // The lifecycle numbers directions from the connection's first packet, as we do.
+      st.clientDir = life.clientDir;
+      return;
+    }
+    // Zeek's orientation rule (tcp-lifecycle.ts): a source port that looks like a server's.
+    if (isLikelyServerPort(t.srcPort) && !isLikelyServerPort(t.dstPort)) st.clientDir = (dir ^ 1) as Dir;
+    else st.clientDir = dir;
+  }
+
+  private teardownOrData(
+    st: StreamState,
+    dir: Dir,
+    me: Role,
+    peer: Role,
+    arrow: string,
+    t: TcpLayer,
+    info: TcpSegmentInfo,
+    len: number,
+    fin: boolean,
+    ack: boolean,
+    rawAck: number,
+    expert: boolean,
+    base: Explanation[],
+  ): void {
+    const peerDir = (dir ^ 1) as Dir;
+    // Does this segment acknowledge the peer's FIN for the first time?
+    const acksPeerFin = ack && st.finNext[peerDir] >= 0 && !st.finAcked[peerDir] && seqAtLeast(rawAck, st.finNext[peerDir]);
+    if (acksPeerFin) st.finAcked[peerDir] = true;
+    if (fin) {
+      const first = st.finNext[peerDir] < 0;
+      const data = len > 0 ? `, after its last ${bytesText(len)}` : '';
+      if (first) {
+        base.push(ex('WL_EXPLAIN_TCP_FIN', 'chat', 'tcp-teardown', `FIN: ${me} has nothing more to send${data} (teardown 1/4)`, { role: me, step: 1, len }));
+      } else if (acksPeerFin) {
+        base.push(
+          ex('WL_EXPLAIN_TCP_FIN', 'chat', 'tcp-teardown', `FIN: ${me} acknowledges the ${peer}'s FIN and has nothing more to send either${data} (teardown 2/4 + 3/4)`, {
+            role: me,
+            step: 3,
+            acksFin: true,
+            len,
+          }),
+        );
+      } else {
+        const simultaneous = !st.finAcked[peerDir] ? ' (simultaneous close: both FINs crossed)' : '';
+        base.push(ex('WL_EXPLAIN_TCP_FIN', 'chat', 'tcp-teardown', `FIN: ${me} has nothing more to send either${data}${simultaneous} (teardown 3/4)`, { role: me, step: 3, len }));
+      }
+      return;
+    }
+    if (acksPeerFin) {
+      const bothDone = st.finNext[dir] >= 0;
+      if (bothDone) base.push(ex('WL_EXPLAIN_TCP_FIN_ACK', 'chat', 'tcp-teardown', 'ACK of FIN: connection closed (teardown 4/4)', { role: me, step: 4 }));
+      else
+        base.push(
+          ex('WL_EXPLAIN_TCP_FIN_ACK', 'chat', 'tcp-teardown', `ACK of FIN: ${me} confirms the ${peer}'s close; the ${me} may still send (teardown 2/4)`, { role: me, step: 2 }),
+        );
+      return;
+    }
+    if (expert && len === 0) return;
+    if (len > 0) {
+      const first = info.seq;
+      const last = (info.seq + len - 1) >>> 0;
+      const params: Record<string, number | string> = { role: me, len, seq: first, last };
+      if (info.bytesInFlight) params.inFlight = info.bytesInFlight;
+      base.push(ex('WL_EXPLAIN_TCP_DATA', 'chat', 'tcp-data', `Data: ${bytesText(len)} ${arrow} (bytes ${first}–${last})`, params));
+      return;
+    }
+    if (ack) {
+      const params: Record<string, number | string> = { role: me, ack: info.ack };
+      let after = '';
+      if (info.hasAckRtt) {
+        params.ms = info.ackRtt * 1e3;
+        after = `, ${durationText(info.ackRttSec * 1e9 + info.ackRttNsec)} after they were sent`;
+      }
+      base.push(ex('WL_EXPLAIN_TCP_ACK', 'chat', 'tcp-ack', `ACK: ${me} has received every byte before ${info.ack}${after}`, params));
+    }
+  }
+
+  /** One explanation per expert flag; returns whether any was raised. */
+  private tcpExpert(info: TcpSegmentInfo, t: TcpLayer, me: Role, peer: Role, len: number, out: Explanation[]): boolean {
+    const f = info.flags;
+    if (f === 0) return false;
+    const notes = info.notes;
+    const rule = (name: string) => notes.find((n) => n.flag === name)?.message ?? '';
+    const ctx = info.ctx;
+    const first = info.seq;
+    const last = (info.seq + Math.max(len, 1) - 1) >>> 0;
+    const range = len > 0 ? `bytes ${first}–${last}` : `sequence number ${first}`;
+    if (f & F.REUSED_PORTS) out.push(ex('WL_EXPLAIN_TCP_REUSED_PORTS', 'note', 'tcp-ports-reused', `Ports reused: ${rule('tcp.analysis.reused_ports')}`, { rule: rule('tcp.analysis.reused_ports') }));
+    if (f & F.FAST_RETRANSMISSION) {
+      const r = rule('tcp.analysis.fast_retransmission');
+      const after = ctx ? `, ${durationText(ctx.refNs)} after the last of ${ctx.aux} duplicate ACKs` : '';
+      out.push(
+        ex('WL_EXPLAIN_TCP_FAST_RETRANSMISSION', 'note', 'tcp-retransmission', `Fast retransmission of ${range}${after}: the ${peer} signalled the loss with duplicate ACKs`, {
+          role: me,
+          seq: first,
+          len,
+          rule: r,
+          ...(ctx ? { ms: ctx.refNs / 1e6, dupAcks: ctx.aux } : {}),
+        }),
+      );
+    } else if (f & F.SPURIOUS_RETRANSMISSION) {
+      const r = rule('tcp.analysis.spurious_retransmission');
+      out.push(ex('WL_EXPLAIN_TCP_SPURIOUS_RETRANSMISSION', 'note', 'tcp-retransmission', `Spurious retransmission of ${range}: the ${peer} had already acknowledged them`, { role: me, seq: first, len, rule: r }));
+    } else if (f & F.RETRANSMISSION) {
+      const r = rule('tcp.analysis.retransmission');
+      const known = ctx && ctx.refFrame > 0;
+      // The tracker times it from the oldest unacknowledged segment, as Wireshark's RTO field does.
+      const after = known ? `, ${durationText(ctx.refNs)} after the oldest unacknowledged segment (frame ${ctx.refFrame})` : '';
+      out.push(
+        ex('WL_EXPLAIN_TCP_RETRANSMISSION', 'note', 'tcp-retransmission', `Retransmission of ${range}${after}: no ACK came back (timeout)`, {
+          role: me,
+          seq: first,
+          len,
+          rule: r,
+          ...(known ? { ms: ctx.refNs / 1e6, original: ctx.refFrame } : {}),
+        }),
+      );
+    }
+    if (f & F.OUT_OF_ORDER) {
+      const r = rule('tcp.analysis.out_of_order');
+      out.push(ex('WL_EXPLAIN_TCP_OUT_OF_ORDER', 'warn', 'tcp-retransmission', `Out of order: ${range} arrive after later bytes (too soon after them to be a retransmission)`, { role: me, seq: first, len, rule: r }));
+    }
+    if (f & F.LOST_SEGMENT) {
+      const missing = ctx ? (info.seq - ctx.nextExpected) >>> 0 : 0;
+      out.push(
+        ex('WL_EXPLAIN_TCP_LOST_SEGMENT', 'warn', 'tcp-capture-loss', `Previous segment not captured: ${missing ? `${bytesText(missing)} ` : 'bytes '}before this one are missing (lost on the network, or by the capture)`, {
+          role: me,
+          missing,
+          rule: rule('tcp.analysis.lost_segment'),
+        }),
+      );
+    }
+    if (f & F.ACK_LOST_SEGMENT) {
+      out.push(ex('WL_EXPLAIN_TCP_ACK_LOST_SEGMENT', 'warn', 'tcp-capture-loss', `ACK of unseen data: the ${me} acknowledges bytes the capture never saw`, { role: me, rule: rule('tcp.analysis.ack_lost_segment') }));
+    }
+    if (f & F.DUPLICATE_ACK) {
+      const n = info.dupAckNum;
+      const sack = sackText(t, info);
+      // RFC 5681 §3.2: the third duplicate ACK triggers fast retransmit; later ones inflate the window (fast recovery).
+      const signal = n === 3 ? `; the ${peer} should retransmit now (fast retransmit)` : n > 3 ? '; the loss is already signalled (fast recovery)' : '';
+      out.push(
+        ex('WL_EXPLAIN_TCP_DUP_ACK', 'note', 'tcp-duplicate-ack', `Duplicate ACK #${n}: the ${me} still waits for byte ${info.ack}${sack}${signal}`, {
+          role: me,
+          n,
+          ack: info.ack,
+          original: info.dupAckFrame,
+          rule: rule('tcp.analysis.duplicate_ack'),
+        }),
+      );
+    }
+    if (f & F.ZERO_WINDOW) out.push(ex('WL_EXPLAIN_TCP_ZERO_WINDOW', 'warn', 'tcp-flow-control', `Zero window: the ${me}'s buffer is full; the ${peer} must wait`, { role: me }));
+    if (f & F.ZERO_WINDOW_PROBE) out.push(ex('WL_EXPLAIN_TCP_ZERO_WINDOW_PROBE', 'note', 'tcp-flow-control', `Zero-window probe: the ${me} sends one byte to learn whether the window has opened`, { role: me }));
+    if (f & F.ZERO_WINDOW_PROBE_ACK) out.push(ex('WL_EXPLAIN_TCP_ZERO_WINDOW_PROBE_ACK', 'note', 'tcp-flow-control', `Zero-window probe ACK: the ${me}'s window is still closed`, { role: me }));
+    if (f & F.WINDOW_UPDATE) out.push(ex('WL_EXPLAIN_TCP_WINDOW_UPDATE', 'chat', 'tcp-flow-control', `Window update: the ${me} has room again, window ${bytesText(info.window)}`, { role: me, window: info.window }));
+    if (f & F.WINDOW_FULL) out.push(ex('WL_EXPLAIN_TCP_WINDOW_FULL', 'warn', 'tcp-flow-control', `Window full: this segment fills the ${peer}'s receive window; the ${me} must wait for an ACK`, { role: me }));
+    if (f & F.KEEP_ALIVE) out.push(ex('WL_EXPLAIN_TCP_KEEP_ALIVE', 'note', 'tcp-keep-alive', `Keep-alive: the ${me} checks that the ${peer} is still there`, { role: me }));
+    if (f & F.KEEP_ALIVE_ACK) out.push(ex('WL_EXPLAIN_TCP_KEEP_ALIVE_ACK', 'note', 'tcp-keep-alive', `Keep-alive ACK: the ${me} is still there`, { role: me }));
+    return out.length > 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // UDP, DNS, ARP, ICMP
+
+  private explainUdp(packet: Packet, net: Layer, u: UdpLayer, out: Explanation[]): void {
+    const dns = packet.layers.find((l): l is DnsLayer => l instanceof DnsLayer);
+    if (dns && dns.status === 'ok') {
+      const e = net.endpoints?.();
+      const a = `${e?.src ?? ''}|${u.srcPort}`;
+      const b = `${e?.dst ?? ''}|${u.dstPort}`;
+      const key = dns.isResponse ? `${b}-${a}` : `${a}-${b}`;
+      const tx = this.dns.onMessage(dns, packet.frame.number, { tsSec: packet.frame.tsSec, tsNsec: packet.frame.tsNsec }, key);
+      out.push(explainDns(dns, tx.time, tx.retransmitOf, tx.unsolicited === true));
+      return;
+    }
+    out.push(ex('WL_EXPLAIN_UDP', 'chat', 'udp', `UDP datagram, ${bytesText(u.payloadLength)} from port ${u.srcPort} to ${u.dstPort}: no connection, no acknowledgment`, { srcPort: u.srcPort, dstPort: u.dstPort, len: u.payloadLength }));
+  }
+
+  private explainOther(packet: Packet, out: Explanation[]): void {
+    for (let i = packet.layers.length - 1; i >= 0; i--) {
+      const l = packet.layers[i]!;
+      if (l.status !== 'ok') continue;
+      if (l.proto === 'arp') return void out.push(explainArp(l as ArpLayer));
+      if (l.proto === 'icmp') return void out.push(explainIcmp(l as IcmpLayer));
+      if (l.proto === 'icmpv6') return void out.push(explainIcmpv6(l as Icmpv6Layer));
+    }
+  }
+}
+
+function topProto(packet: Packet): string {
+  for (let i = packet.layers.length - 1; i >= 0; i--) {
+    const p = packet.layers[i]!.proto;
+    if (p !== 'data' && p !== 'raw') return p;
+  }
+  return 'data';
+}
+
+/** a ≥ b in 32-bit sequence space (RFC 9293 §3.4). */
+function seqAtLeast(a: number, b: number): boolean {
+  return ((a - b) | 0) >= 0;
+}
+
+function synOptions(t: TcpLayer): { text: string; params: Record<string, number | boolean> } {
+  const params: Record<string, number | boolean> = {};
+  const parts: string[] = [];
+  if (t.mss !== undefined) {
+    params.mss = t.mss;
+    parts.push(`MSS ${t.mss}`);
+  }
+  if (t.wscale !== undefined) {
+    params.wscale = t.wscale;
+    parts.push(`window scale ×${2 ** Math.min(t.wscale, 14)}`);
+  }
+  if (t.sackPermitted) {
+    params.sackPermitted = true;
+    parts.push('SACK');
+  }
+  return { text: parts.length ? ` (${parts.join(', ')})` : '', params };
+}
+
+/** The SACK blocks of a duplicate ACK in the sender's relative numbers (RFC 2018 §3: what did arrive). */
+function sackText(t: TcpLayer, info: TcpSegmentInfo): string {
+  const blocks = t.sackBlocks;
+  if (blocks.length === 0) return '';
+  // The acknowledgment field's raw and relative values give the peer's base.
+  const base = (t.ack - info.ack) >>> 0;
+  const parts = blocks.map((b) => `${(b.left - base) >>> 0}–${(((b.right - base) >>> 0) - 1) >>> 0}`);
+  return ` (it already holds ${parts.join(', ')} via SACK)`;
+}
+
+function explainDns(dns: DnsLayer, time: number | undefined, retransmitOf: number | undefined, unsolicited: boolean): Explanation {
+  const fields = dns.fields();
+  const name = fields.find((f) => f.name === 'dns.qry.name')?.value;
+  const type = fields.find((f) => f.name === 'dns.qry.type')?.value;
+  const q = `${typeof type === 'number' ? dnsTypeName(type) : '?'}? ${typeof name === 'string' ? name : '<no question>'}`;
+  if (!dns.isResponse) {
+    const again = retransmitOf !== undefined ? ` (repeated: no answer yet to frame ${retransmitOf})` : '';
+    return ex('WL_EXPLAIN_DNS_QUERY', retransmitOf !== undefined ? 'note' : 'chat', 'dns', `DNS query ${q}${again}`, { name: String(name ?? ''), type: Number(type ?? 0), id: dns.id });
+  }
+  const answers: string[] = [];
+  let ttl: number | undefined;
+  let lastTtl: number | undefined;
+  const cnames: string[] = [];
+  for (const f of fields) {
+    if (f.name === 'dns.a' || f.name === 'dns.aaaa') answers.push(String(f.value));
+    else if (f.name === 'dns.cname') cnames.push(String(f.value));
+    else if (f.name === 'dns.resp.ttl') lastTtl = Number(f.value);
+    // The TTL worth telling is the address's own (a record's TTL field precedes its data).
+    if ((f.name === 'dns.a' || f.name === 'dns.aaaa') && ttl === undefined) ttl = lastTtl;
+  }
+  if (ttl === undefined && cnames.length > 0) ttl = lastTtl;
+  const rcode = dns.rcode;
+  const inTime = time !== undefined ? `, in ${durationText(time * 1e9)}` : unsolicited ? ' (no query seen for it)' : '';
+  const params: Record<string, string | number> = { name: String(name ?? ''), type: Number(type ?? 0), id: dns.id, rcode, answers: answers.join(',') };
+  if (time !== undefined) params.ms = time * 1e3;
+  if (rcode !== 0) {
+    const why = rcode === 3 ? 'no such name (NXDOMAIN)' : rcode === 2 ? 'server failure (SERVFAIL)' : rcode === 5 ? 'refused' : `error code ${rcode}`;
+    return ex('WL_EXPLAIN_DNS_RESPONSE', 'warn', 'dns', `DNS ${q} → ${why}${inTime}`, params);
+  }
+  let what: string;
+  if (answers.length > 0) what = answers.length > 3 ? `${answers.slice(0, 3).join(', ')} (+${answers.length - 3} more)` : answers.join(', ');
+  else if (cnames.length > 0) what = `alias ${cnames[cnames.length - 1]}`;
+  else what = 'no records';
+  const via = answers.length > 0 && cnames.length > 0 ? ` via ${cnames.length} alias${cnames.length > 1 ? 'es' : ''}` : '';
+  const ttlText = ttl !== undefined && (answers.length > 0 || cnames.length > 0) ? `, TTL ${ttl}` : '';
+  if (ttl !== undefined) params.ttl = ttl;
+  return ex('WL_EXPLAIN_DNS_RESPONSE', 'chat', 'dns', `DNS ${q} → ${what}${via}${ttlText}${inTime}`, params);
+}
+
+function explainArp(a: ArpLayer): Explanation {
+  const fields = a.fields();
+  const get = (n: string) => String(fields.find((f) => f.name === n)?.value ?? '?');
+  const senderIp = get('arp.src.proto_ipv4');
+  const targetIp = get('arp.dst.proto_ipv4');
+  const senderMac = get('arp.src.hw_mac');
+  if (a.isGratuitous || a.isAnnouncement)
+    return ex('WL_EXPLAIN_ARP_GRATUITOUS', 'chat', 'arp', `Gratuitous ARP: ${senderIp} announces it is at ${senderMac}`, { ip: senderIp, mac: senderMac });
+  if (a.opcode === 1) return ex('WL_EXPLAIN_ARP_REQUEST', 'chat', 'arp', `ARP request: who has ${targetIp}? Tell ${senderIp} (broadcast to the whole link)`, { target: targetIp, sender: senderIp });
+  if (a.opcode === 2) return ex('WL_EXPLAIN_ARP_REPLY', 'chat', 'arp', `ARP reply: ${senderIp} is at ${senderMac}`, { ip: senderIp, mac: senderMac });
+  return ex('WL_EXPLAIN_OTHER', 'chat', 'arp', `ARP opcode ${a.opcode}`, { opcode: a.opcode });
+}
+
+function explainIcmp(i: IcmpLayer): Explanation {
+  const type = i.type;
+  const code = i.code;
+  if (type === 8) return ex('WL_EXPLAIN_ICMP_ECHO_REQUEST', 'chat', 'icmp', `Ping (echo request) id ${i.ident ?? 0} seq ${i.seq ?? 0}: is this host reachable?`, { id: i.ident ?? 0, seq: i.seq ?? 0 });
+  if (type === 0) return ex('WL_EXPLAIN_ICMP_ECHO_REPLY', 'chat', 'icmp', `Ping reply (echo reply) id ${i.ident ?? 0} seq ${i.seq ?? 0}: the host is reachable`, { id: i.ident ?? 0, seq: i.seq ?? 0 });
+  if (type === 3) {
+    // RFC 792 destination-unreachable codes.
+    const why = ['network unreachable', 'host unreachable', 'protocol unreachable', 'port unreachable: nothing listens there', 'fragmentation needed but DF set'][code] ?? `code ${code}`;
+    return ex('WL_EXPLAIN_ICMP_UNREACHABLE', 'warn', 'icmp', `Destination unreachable (${why})`, { code });
+  }
+  if (type === 11) return ex('WL_EXPLAIN_ICMP_TIME_EXCEEDED', 'warn', 'icmp', `Time exceeded: ${code === 0 ? 'the TTL ran out on the way (as traceroute uses it)' : 'fragments never all arrived'}`, { code });
+  return ex('WL_EXPLAIN_ICMP_OTHER', 'chat', 'icmp', `ICMP type ${type} code ${code}`, { type, code });
+}
+
+function explainIcmpv6(i: Icmpv6Layer): Explanation {
+  const type = i.type;
+  if (type === 128) return ex('WL_EXPLAIN_ICMP_ECHO_REQUEST', 'chat', 'icmp', `Ping (ICMPv6 echo request) id ${i.ident ?? 0} seq ${i.seq ?? 0}`, { id: i.ident ?? 0, seq: i.seq ?? 0 });
+  if (type === 129) return ex('WL_EXPLAIN_ICMP_ECHO_REPLY', 'chat', 'icmp', `Ping reply (ICMPv6 echo reply) id ${i.ident ?? 0} seq ${i.seq ?? 0}`, { id: i.ident ?? 0, seq: i.seq ?? 0 });
+  // RFC 4861 §4: IPv6's replacement for ARP and router discovery.
+  if (type === 135) return ex('WL_EXPLAIN_ICMPV6_NEIGHBOR', 'chat', 'icmp', `Neighbor solicitation: who has ${i.targetAddress ?? '?'}? (IPv6's ARP)`, { type, target: i.targetAddress ?? '' });
+  if (type === 136) return ex('WL_EXPLAIN_ICMPV6_NEIGHBOR', 'chat', 'icmp', `Neighbor advertisement: ${i.targetAddress ?? '?'} is here`, { type, target: i.targetAddress ?? '' });
+  if (type === 133) return ex('WL_EXPLAIN_ICMPV6_NEIGHBOR', 'chat', 'icmp', 'Router solicitation: is there a router on this link?', { type });
+  if (type === 134) return ex('WL_EXPLAIN_ICMPV6_NEIGHBOR', 'chat', 'icmp', 'Router advertisement: a router announces itself and the link prefix', { type });
+  if (type === 1) return ex('WL_EXPLAIN_ICMP_UNREACHABLE', 'warn', 'icmp', `Destination unreachable (ICMPv6 code ${i.code})`, { code: i.code });
+  if (type === 3) return ex('WL_EXPLAIN_ICMP_TIME_EXCEEDED', 'warn', 'icmp', 'Time exceeded: the hop limit ran out on the way', { code: i.code });
+  return ex('WL_EXPLAIN_ICMP_OTHER', 'chat', 'icmp', `ICMPv6 type ${type} code ${i.code}`, { type, code: i.code });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Application messages
+
+const dirText = (d: 'c2s' | 's2c') => (d === 'c2s' ? 'client→server' : 'server→client');
+
+/** Up to `max` characters of wire text, quoted; the renderer escapes. */
+function quote(s: string, max = 40): string {
+  const cut = s.length > max ? `${s.slice(0, max)}…` : s;
+  return `'${cut}'`;
+}
+
+export function explainApp(m: AppMessage): Explanation | undefined {
+  switch (m.kind) {
+    case 'http': {
+      const msg = m.msg;
+      if (msg.kind === 'request') {
+        return ex('WL_EXPLAIN_HTTP_REQUEST', msg.problem ? 'warn' : 'chat', 'http', `HTTP request ${msg.method} ${msg.uri}${msg.host ? ` (host ${msg.host})` : ''}`, {
+          method: msg.method,
+          uri: msg.uri,
+          host: msg.host ?? '',
+        });
+      }
+      const req = msg.request;
+      const what = req ? `${req.method} ${req.uri} → ` : 'HTTP response ';
+      const inTime = msg.latency !== undefined ? ` in ${durationText(msg.latency * 1e9)}` : '';
+      const body: string[] = [];
+      if (msg.contentType) body.push(msg.contentType.split(';')[0]!.trim());
+      if (msg.bodyLen > 0) body.push(bytesText(msg.bodyLen));
+      const params: Record<string, string | number> = { status: msg.status, phrase: msg.phrase, bodyLen: msg.bodyLen };
+      if (req) {
+        params.method = req.method;
+        params.uri = req.uri;
+      }
+      if (msg.latency !== undefined) params.ms = msg.latency * 1e3;
+      const sev: Severity = msg.problem ? 'warn' : msg.status >= 500 ? 'warn' : 'chat';
+      return ex('WL_EXPLAIN_HTTP_RESPONSE', sev, 'http', `${what}${msg.status} ${msg.phrase}${inTime}${body.length ? ` (${body.join(', ')})` : ''}`.replace(/ +/g, ' '), params);
+    }
+    case 'http-upgrade': {
+      const u = m.upgrade;
+      const ws = u.websocket;
+      const check = ws ? (ws.acceptValid ? ', handshake key verified' : ', Sec-WebSocket-Accept does not match the key') : '';
+      return ex('WL_EXPLAIN_HTTP_UPGRADE', ws && !ws.acceptValid ? 'warn' : 'chat', 'websocket', `Upgrade: from here on the connection speaks ${u.protocol}${check}`, { protocol: u.protocol });
+    }
+    case 'ws-message': {
+      const msg = m.msg;
+      const masked = m.masked ? ', masked' : '';
+      const frames = msg.frames > 1 ? `, ${msg.frames} fragments` : '';
+      const kind = msg.opcode === WsOpcode.TEXT ? 'text' : msg.opcode === WsOpcode.BINARY ? 'binary' : `opcode ${msg.opcode}`;
+      const what = msg.text !== undefined ? ` ${quote(msg.text)}` : `, ${bytesText(msg.bytes)}`;
+      return ex('WL_EXPLAIN_WS_MESSAGE', msg.problem ? 'warn' : 'chat', 'websocket', `WebSocket ${kind}${what} (${dirText(msg.dir)}${masked}${frames})`, {
+        opcode: msg.opcode,
+        bytes: msg.bytes,
+        frames: msg.frames,
+        masked: m.masked,
+        ...(msg.text !== undefined ? { text: msg.text } : {}),
+      });
+    }
+    case 'ws-ping':
+      return ex('WL_EXPLAIN_WS_PING', 'chat', 'websocket', `WebSocket ping (${dirText(m.ping.dir)}): are you still there?`, { bytes: m.ping.payload.length });
+    case 'ws-pong': {
+      const p = m.pong;
+      const after = p.pingFrame !== undefined && p.pingTime !== undefined ? ` to the ping of frame ${p.pingFrame}, ${durationText((p.time - p.pingTime) * 1e9)} later` : '';
+      return ex('WL_EXPLAIN_WS_PONG', 'chat', 'websocket', `WebSocket pong (${dirText(p.dir)}): the answer${after}`, { ...(p.pingFrame !== undefined ? { pingFrame: p.pingFrame } : {}) });
+    }
+    case 'ws-close': {
+      const c = m.close;
+      const code = c.closeCode !== undefined ? ` ${c.closeCode}` : '';
+      const reason = c.closeReason ? ` ${quote(c.closeReason)}` : '';
+      return ex('WL_EXPLAIN_WS_CLOSE', c.problem ? 'warn' : 'chat', 'websocket', `WebSocket close${code}${reason} (${dirText(c.dir)}${m.masked ? ', masked' : ''})`, {
+        ...(c.closeCode !== undefined ? { closeCode: c.closeCode } : {}),
+        reason: c.closeReason ?? '',
+      });
+    }
+    case 'sse': {
+      const e = m.event;
+      return ex('WL_EXPLAIN_SSE_EVENT', e.problem ? 'warn' : 'chat', 'sse', `SSE event ${quote(e.event)}${e.id ? ` id ${e.id}` : ''}${e.data ? `: ${quote(e.data)}` : ''}`, { event: e.event, id: e.id });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,180 @@
+/**
+ * From a capture file to timeline entries: read, decode, analyse (sequence analysis, lifecycle,
+ * application messages), explain, then select. Every packet goes through the analysis and the
+ * Explainer, selected or not, because both keep cross-packet state; the selection (-Y, --stream)
+ * only decides what is kept. An entry keeps small values only (no frame bytes), so a long capture
+ * costs a few hundred bytes per selected packet.
+ */
+import { openCapture } from '../capture/reader.js';
+import { Analyzer, type PacketAnalysis } from '../analysis/analyzer.js';
+import { TcpLifecycle } from '../analysis/tcp-lifecycle.js';
+import { decodePacket } from '../decode/bindings.js';
+import type { Packet } from '../decode/layer.js';
+import type { ReadWarning } from '../errors.js';
+import type { PacketFilter } from '../filter/index.js';
+import { summarize } from '../output/summary.js';
+import { TcpLayer } from '../wire/tcp.js';
+import { UdpLayer } from '../wire/udp.js';
+import { AppTap, type AppMessage } from './app.js';
+import { Explainer } from './explainer.js';
+import type { PacketExplanation } from './explanation.js';
+import { WsOpcode } from '../protocols/websocket.js';
+import { bytesText } from './explanation.js';
+
+export interface TcpEntry {
+  stream: number;
+  /** TCP header flags (TcpFlag bits). */
+  flags: number;
+  /** Relative sequence and acknowledgment numbers, as Wireshark shows them. */
+  seq: number;
+  ack: number;
+  len: number;
+  window: number;
+  /** TcpAnalysisFlag bits. */
+  analysis: number;
+}
+
+export interface TimelineEntry {
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  origLen: number;
+  /** Network (or link) addresses, and transport ports when there are any. */
+  srcHost: string;
+  dstHost: string;
+  srcPort?: number;
+  dstPort?: number;
+  /** Wireshark's Protocol and Info columns (Info escaped for control characters). */
+  protocol: string;
+  info: string;
+  tcp?: TcpEntry;
+  udpStream?: number;
+  /** Short labels of the application messages this packet completed (wire text unescaped). */
+  app: string[];
+  comments: string[];
+  explained: PacketExplanation;
+}
+
+export interface TimelineOptions {
+  filter?: PacketFilter;
+  /** Keep only this tcp.stream. */
+  stream?: number;
+  /** Stop after this many selected packets. */
+  max?: number;
+}
+
+export interface Timeline {
+  entries: TimelineEntry[];
+  /** Handshake RTT (seconds) per tcp.stream, NaN when unknown. */
+  initialRtt(stream: number): number;
+  warnings: ReadWarning[];
+  /** Capture start (the first packet's time), for relative times. */
+  startSec: number;
+  startNsec: number;
+}
+
+/** Runs the whole pipeline over a capture file and returns the selected entries. */
+export async function buildTimeline(file: string, options: TimelineOptions = {}): Promise<Timeline> {
+  const lifecycle = new TcpLifecycle();
+  const tap = new AppTap();
+  const analyzer = new Analyzer({ tcpObservers: [lifecycle, tap] });
+  const explainer = new Explainer({ lifecycle });
+  const entries: TimelineEntry[] = [];
+  const max = options.max ?? Number.POSITIVE_INFINITY;
+  const reader = await openCapture(file);
+  let startSec = Number.NaN;
+  let startNsec = 0;
+  try {
+    outer: for await (const batch of reader.batches()) {
+      for (const frame of batch) {
+        if (Number.isNaN(startSec)) {
+          startSec = frame.tsSec;
+          startNsec = frame.tsNsec;
+        }
+        const packet = decodePacket(frame);
+        const analysis = analyzer.analyze(packet);
+        const app = tap.take();
+        const explained = explainer.explain(packet, analysis, app);
+        if (options.stream !== undefined && analysis.tcp?.stream !== options.stream) continue;
+        if (options.filter && !options.filter.matches(packet, analysis)) continue;
+        entries.push(entryOf(packet, analysis, app, explained));
+        if (entries.length >= max) break outer;
+      }
+    }
+  } finally {
+    reader.close();
+  }
+  analyzer.finish();
+  return {
+    entries,
+    initialRtt: (s) => analyzer.tcp.initialRtt(s),
+    warnings: reader.warnings,
+    startSec: Number.isNaN(startSec) ? 0 : startSec,
+    startNsec,
+  };
+}
+
+function entryOf(
+  packet: Packet,
+  analysis: PacketAnalysis,
+  app: readonly AppMessage[],
+  explained: PacketExplanation,
+): TimelineEntry {
+  const f = packet.frame;
+  const info = analysis.tcp;
+  const udpStream = analysis.udpStream;
+  const cols = summarize(packet, analysis);
+  const e: TimelineEntry = {
+    frame: f.number,
+    tsSec: f.tsSec,
+    tsNsec: f.tsNsec,
+    origLen: f.origLen,
+    srcHost: cols.source,
+    dstHost: cols.destination,
+    protocol: cols.protocol,
+    info: cols.info,
+    app: app.map(appLabel),
+    comments: f.comments ?? [],
+    explained,
+  };
+  let t: TcpLayer | UdpLayer | undefined;
+  for (let i = packet.layers.length - 1; i > 0; i--) {
+    const l = packet.layers[i];
+    if (l instanceof TcpLayer || l instanceof UdpLayer) {
+      t = l;
+      break;
+    }
+  }
+  if (t) {
+    e.srcPort = t.srcPort;
+    e.dstPort = t.dstPort;
+  }
+  if (t instanceof TcpLayer && info) {
+    const len = t.payloadOffset <= f.data.length || t.status === 'ok' ? t.payloadLength : 0;
+    e.tcp = { stream: info.stream, flags: t.flags, seq: info.seq, ack: info.ack, len, window: info.window, analysis: info.flags };
+  }
+  if (udpStream !== undefined) e.udpStream = udpStream;
+  return e;
+}
+
+/** A ladder label for an application message: what a sequence diagram would write on the arrow. */
+export function appLabel(m: AppMessage): string {
+  switch (m.kind) {
+    case 'http':
+      return m.msg.kind === 'request' ? `${m.msg.method} ${m.msg.uri}` : `${m.msg.status} ${m.msg.phrase}`.trim();
+    case 'http-upgrade':
+      return `upgrade to ${m.upgrade.protocol}`;
+    case 'ws-message': {
+      const k = m.msg.opcode === WsOpcode.TEXT ? 'WS text' : m.msg.opcode === WsOpcode.BINARY ? 'WS binary' : `WS opcode ${m.msg.opcode}`;
+      return `${k} ${bytesText(m.msg.bytes)}${m.msg.frames > 1 ? ` (${m.msg.frames} fragments)` : ''}${m.masked ? ' masked' : ''}`;
+    }
+    case 'ws-ping':
+      return 'WS ping';
+    case 'ws-pong':
+      return 'WS pong';
+    case 'ws-close':
+      return `WS close${m.close.closeCode !== undefined ? ` ${m.close.closeCode}` : ''}`;
+    case 'sse':
+      return `SSE ${m.event.event}${m.event.id ? ` #${m.event.id}` : ''}`;
+  }
+}
