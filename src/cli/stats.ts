@@ -7,7 +7,7 @@ import { openCapture } from '../capture/reader.js';
 import { linkTypeName } from '../capture/linktype.js';
 import { ProtocolHierarchy } from '../analysis/hierarchy.js';
 import { Analyzer } from '../analysis/analyzer.js';
-import { TcpReassembler } from '../analysis/reassembly.js';
+import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
 import { decodePacket } from '../decode/bindings.js';
 import { reportWarnings } from './common.js';
 import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP, compileFilterOption } from '../filter/index.js';
@@ -50,10 +50,11 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
   const filter = compileFilterOption(opts.displayFilter);
   const reader = await openCapture(file);
   const hierarchy = new ProtocolHierarchy();
-  // The full analysis (defragmentation, TCP analysis and stream reassembly) runs even though only
-  // its counts are printed: stats is the benchmark of it, and reports what it found.
-  const reassembler = new TcpReassembler({ onData() {} });
-  const analyzer = new Analyzer({ reuseResults: true, defragment: true, tcpObservers: [reassembler] });
+  // The full analysis runs even though only its counts are printed: stats is the benchmark of it,
+  // and the hierarchy counts what it finds. Defragmentation, TCP analysis, and the application
+  // stage, which reassembles every TCP stream until it knows the stream carries none of its
+  // protocols (as Wireshark reassembles only for dissectors that ask).
+  const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { reuseResults: true, defragment: true }));
   const linkTypes = new Map<number, number>();
   let packets = 0;
   let bytes = 0;
@@ -84,8 +85,9 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
       const packet = filtered ?? decodePacket(frame);
-      hierarchy.add(packet);
+      // Analysis first: the application stage adds the http/tls/dns layers the hierarchy counts.
       if (!filtered) analyzer.analyze(packet);
+      hierarchy.add(packet);
     }
   }
   if (runLength > 0) linkTypes.set(runLinkType, (linkTypes.get(runLinkType) ?? 0) + runLength);
