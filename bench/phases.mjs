@@ -4,7 +4,8 @@
  *   read     — CaptureReader batches only (file reads, record parsing, Frame objects)
  *   decode   — plus decodePacket on every frame
  *   phs      — plus the protocol hierarchy
- *   analyze  — plus the conversation/TCP analyzer, when dist/analysis/analyzer.js exists
+ *   analyze  — plus the conversation/TCP analyzer with IP defragmentation
+ *   app      — plus the application stage (stream reassembly, HTTP/WebSocket/SSE/TLS/DNS/QUIC)
  *
  *   node bench/phases.mjs FILE PHASE   → prints one JSON line {phase, packets, seconds, cpuSeconds}
  */
@@ -12,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PHASES = ['read', 'decode', 'phs', 'analyze'];
+export const PHASES = ['read', 'decode', 'phs', 'analyze', 'app'];
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
@@ -24,21 +25,23 @@ async function run(file, phase) {
   const { CaptureReader } = await import('../dist/capture/reader.js');
   const { decodePacket } = await import('../dist/decode/bindings.js');
   const { ProtocolHierarchy } = await import('../dist/analysis/hierarchy.js');
-  const Analyzer = phase === 'analyze' ? (await import('../dist/analysis/analyzer.js')).Analyzer : undefined;
+  const Analyzer = phase === 'analyze' || phase === 'app' ? (await import('../dist/analysis/analyzer.js')).Analyzer : undefined;
+  const app = phase === 'app' ? await import('../dist/analysis/app.js') : undefined;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const reader = CaptureReader.openSync(file);
   const level = PHASES.indexOf(phase);
   const hierarchy = new ProtocolHierarchy();
-  const analyzer = Analyzer ? new Analyzer() : undefined;
+  const base = { reuseResults: true, defragment: true };
+  const analyzer = Analyzer ? new Analyzer(app ? app.appAnalyzerOptions(new app.AppStage(), base) : base) : undefined;
   let packets = 0;
   for (let b = reader.nextBatchSync(); b; b = reader.nextBatchSync()) {
     packets += b.length;
     if (level < 1) continue;
     for (let i = 0; i < b.length; i++) {
       const p = decodePacket(b[i]);
-      if (level >= 2) hierarchy.add(p);
       if (analyzer) analyzer.analyze(p);
+      if (level >= 2) hierarchy.add(p);
     }
   }
   analyzer?.finish();

@@ -1,12 +1,16 @@
 /**
  * `npm run bench`: wirelens read/stats against tcpdump and tshark on one large synthetic capture.
  *
- *   node bench/run.mjs [--json] [--reps N] [--min-packets N] [--min-mib N] [--no-phases]
+ *   node bench/run.mjs [--json] [--reps N] [--min-packets N] [--min-mib N] [--no-phases] [--no-sim]
  *
- * Targets (from the performance issue):
+ * Targets (from the issues):
  *   - `wirelens read FILE > /dev/null` takes no longer than `tcpdump -nn -r FILE > /dev/null`;
- *   - `wirelens stats FILE` decodes at least 1.5 M packets/s;
- *   - peak RSS of either command at most 150 MiB on a file of at least 240 MB.
+ *   - decoding plus the protocol hierarchy at least 1.5 M packets/s (phase table, in-process);
+ *   - `wirelens stats FILE`, which runs the full analysis, at least 1 M packets/s;
+ *   - a display filter (`-Y "tcp.port == 80"`) adds at most 30% to stats;
+ *   - the application stage adds at most 30% to the analysis (phase table);
+ *   - peak RSS of read and stats at most 150 MiB on a file of at least 240 MB;
+ *   - the simulator writes at least 500 k packets/s for lossy-transfer (bench/sim.mjs).
  * tshark (`-q -z io,phs`) is shown for information. Each command runs `reps` times, interleaved so
  * that a noisy neighbour hurts all of them alike; the best time is kept, and the highest peak RSS.
  * Then, for locating costs, Node's own start-up (`wirelens --version`) and a breakdown of a stats run
@@ -27,11 +31,15 @@ const wirelens = path.join(root, 'bin', 'wirelens');
 
 const READ_RATIO_TARGET = 1.0;
 const STATS_PPS_TARGET = 1.5e6;
+const ANALYSIS_PPS_TARGET = 1e6;
+const FILTER_RATIO_TARGET = 1.3;
+const APP_RATIO_TARGET = 1.3;
+const SIM_PPS_TARGET = 500e3;
 const RSS_TARGET_MIB = 150;
 const RSS_FILE_MIN_BYTES = 240e6;
 
 function parseArgs(argv) {
-  const o = { json: false, reps: 3, phases: true, params: defaultParams() };
+  const o = { json: false, reps: 3, phases: true, sim: true, params: defaultParams() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -41,6 +49,7 @@ function parseArgs(argv) {
     };
     if (a === '--json') o.json = true;
     else if (a === '--no-phases') o.phases = false;
+    else if (a === '--no-sim') o.sim = false;
     else if (a === '--reps') o.reps = Math.floor(num());
     else if (a === '--min-packets') o.params.minPackets = Math.floor(num());
     else if (a === '--min-mib') o.params.minBytes = Math.floor(num() * 1024 * 1024);
@@ -79,6 +88,7 @@ async function main() {
     { id: 'tcpdump', label: 'tcpdump -nn -r FILE > /dev/null', cmd: tcpdump, args: ['-nn', '-r', cap.file], stdout: 'null' },
     { id: 'wirelens-stats', label: 'wirelens stats FILE', cmd: process.execPath, args: [wirelens, 'stats', cap.file], stdout: 'capture' },
     { id: 'tshark', label: 'tshark -q -z io,phs -r FILE', cmd: tshark, args: ['-q', '-z', 'io,phs', '-r', cap.file], stdout: 'capture' },
+    { id: 'wirelens-stats-filter', label: 'wirelens stats -Y "tcp.port == 80" FILE', cmd: process.execPath, args: [wirelens, 'stats', '-Y', 'tcp.port == 80', cap.file], stdout: 'capture' },
   ];
   const results = new Map(commands.map((c) => [c.id, { ...c, installed: c.cmd !== null, runs: [], rss: [], error: null }]));
 
@@ -156,8 +166,16 @@ async function main() {
     const ratio = wr.bestSeconds / td.bestSeconds;
     verdict('read time / tcpdump time ≤ 1.0', ratio <= READ_RATIO_TARGET, `${ratio.toFixed(2)} (${wr.bestSeconds.toFixed(2)} s vs ${td.bestSeconds.toFixed(2)} s)`);
   }
-  if (!ws.bestSeconds) verdict('stats ≥ 1.5 M packets/s', false, `wirelens stats failed: ${ws.error}`);
-  else verdict('stats ≥ 1.5 M packets/s', ws.packetsPerSecond >= STATS_PPS_TARGET, fmtRate(ws.packetsPerSecond));
+  // stats runs the whole analysis (TCP tracking, reassembly, application stage): issue 3 asks it to
+  // stay ≥ 1 M packets/s. Issue 2's 1.5 M packets/s was set for decoding and the hierarchy alone,
+  // which the phase table below measures in-process ("+ protocol hierarchy").
+  if (!ws.bestSeconds) verdict('stats (full analysis) ≥ 1 M packets/s', false, `wirelens stats failed: ${ws.error}`);
+  else verdict('stats (full analysis) ≥ 1 M packets/s', ws.packetsPerSecond >= ANALYSIS_PPS_TARGET, fmtRate(ws.packetsPerSecond), 'end to end, Node start-up included');
+  const wf = byId['wirelens-stats-filter'];
+  if (wf.bestSeconds && ws.bestSeconds) {
+    const ratio = wf.bestSeconds / ws.bestSeconds;
+    verdict('stats -Y "tcp.port == 80" time / stats time ≤ 1.3', ratio <= FILTER_RATIO_TARGET, `${ratio.toFixed(2)} (${wf.bestSeconds.toFixed(2)} s vs ${ws.bestSeconds.toFixed(2)} s)`);
+  } else verdict('stats -Y time / stats time ≤ 1.3', false, `failed: ${wf.error ?? ws.error}`);
   const bigEnough = fileBytes >= RSS_FILE_MIN_BYTES;
   for (const r of [wr, ws]) {
     const name = `${r.id.replace('-', ' ')} peak RSS ≤ ${RSS_TARGET_MIB} MiB on a ≥ 240 MB file`;
@@ -197,12 +215,25 @@ async function main() {
         console.log(`  ${p.phase.padEnd(8)} failed: ${p.error}`);
         continue;
       }
-      const what = { read: 'read + frame records', decode: '+ decodePacket', phs: '+ protocol hierarchy', analyze: '+ TCP/UDP analyzer' }[p.phase];
+      const what = { read: 'read + frame records', decode: '+ decodePacket', phs: '+ protocol hierarchy', analyze: '+ TCP/UDP analyzer', app: '+ application stage' }[p.phase];
       console.log(
         `  ${what.padEnd(22)} ${p.seconds.toFixed(3)} s  (+${(p.seconds - prev).toFixed(3)} s)  ${fmtRate(cap.packets / p.seconds).padStart(9)}  peak RSS ${fmtMiB(p.peakRssKiB)} MiB`,
       );
       prev = p.seconds;
     }
+    const at = (id) => phases.find((p) => p.phase === id && !p.error);
+    const phs = at('phs');
+    if (phs) verdict('decode + hierarchy ≥ 1.5 M packets/s (issue 2, in-process)', cap.packets / phs.seconds >= STATS_PPS_TARGET, fmtRate(cap.packets / phs.seconds));
+    const an = at('analyze');
+    const ap = at('app');
+    if (an && ap) verdict('application stage adds ≤ 30% to the analysis', ap.seconds / an.seconds <= APP_RATIO_TARGET, `+${((ap.seconds / an.seconds - 1) * 100).toFixed(0)}% (${an.seconds.toFixed(3)} s → ${ap.seconds.toFixed(3)} s)`, 'the bench payloads are not HTTP: this measures detection and opt-out');
+  }
+
+  // The simulator: lossy-transfer with a large transfer, written as pcapng.
+  if (opts.sim) {
+    const { benchSim } = await import('./sim.mjs');
+    const sim = await benchSim();
+    verdict('synth lossy-transfer ≥ 500 k simulated packets/s', sim.packetsPerSecond >= SIM_PPS_TARGET, fmtRate(sim.packetsPerSecond));
   }
   console.log(`\nbenchmark runs took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
