@@ -2,7 +2,8 @@
  * Deterministic synthetic capture for the benchmark: Ethernet/IPv4/TCP conversations built only
  * through our own emit functions and pcap writer, so the file exercises the same definitions that
  * decode it. Many overlapping connections, each with a three-way handshake (MSS, SACK_PERM,
- * timestamps, window scale), request/response exchanges in segments of varied size up to 1448
+ * timestamps, window scale), request/response exchanges (real HTTP/1.1 on ports 80/8080, about
+ * 60% of connections; random bytes elsewhere) in segments of varied size up to 1448
  * bytes (an MSS of 1460 less the 12-byte timestamp option), delayed ACKs every second segment, and a
  * FIN teardown (a few end with RST instead). Everything comes from one seeded PRNG, so the same
  * parameters give the same bytes; timestamps only move forward.
@@ -18,7 +19,7 @@ import { emitIpv4 } from '../dist/wire/ipv4.js';
 import { emitTcp, TcpFlag, IP_PROTO_TCP } from '../dist/wire/tcp.js';
 
 /** Bump when the traffic model changes, so stale files in bench/out are regenerated. */
-const GEN_VERSION = 3;
+const GEN_VERSION = 4;
 
 /** mulberry32: small, fast, and good enough to make traffic look varied. */
 export function prng(seed) {
@@ -106,14 +107,19 @@ function generate(fd, params) {
     connections++;
     const client = Uint8Array.of(10, int(0, 3), int(0, 255), int(1, 254));
     const server = Uint8Array.of(192, 168, int(0, 7), int(1, 254));
-    const serverPort = [443, 443, 443, 80, 8080, 5432, 6379, 22][int(0, 7)];
+    // Mostly HTTP, as the issues' targets assume (application decoding is measured on it).
+    const serverPort = [80, 80, 80, 8080, 80, 443, 5432, 22][int(0, 7)];
     const small = serverPort === 22 || serverPort === 6379;
+    const http = serverPort === 80 || serverPort === 8080;
     return {
       c: { ip: client, mac: Uint8Array.of(0x02, 0x42, client[1], client[2], client[3], 0x01), port: int(32768, 60999), seq: int(0, 0xffffffff), ts: int(0, 0x7fffffff), ipId: int(0, 0xffff) },
       s: { ip: server, mac: gatewayMac, port: serverPort, seq: int(0, 0xffffffff), ts: int(0, 0x7fffffff), ipId: int(0, 0xffff) },
       phase: 'syn',
       exchanges: small ? int(5, 40) : int(1, 6),
       small,
+      http,
+      /** For HTTP connections, the message being sent (request or response), else undefined. */
+      message: undefined,
       /** Bytes left in the message being sent, and who sends it. */
       left: 0,
       sender: 'c',
@@ -126,8 +132,14 @@ function generate(fd, params) {
   function emit(conn, from, flags, payloadLen, options) {
     const a = conn[from];
     const b = conn[from === 'c' ? 's' : 'c'];
-    const off = int(0, pool.length - payloadLen);
-    const payload = pool.subarray(off, off + payloadLen);
+    let payload;
+    if (conn.message && payloadLen > 0) {
+      const at = conn.message.length - conn.left - payloadLen;
+      payload = conn.message.subarray(at, at + payloadLen);
+    } else {
+      const off = int(0, pool.length - payloadLen);
+      payload = pool.subarray(off, off + payloadLen);
+    }
     const tcp = emitTcp(
       {
         srcPort: a.port,
@@ -176,10 +188,30 @@ function generate(fd, params) {
     ];
   }
 
+  const ascii = new TextEncoder();
+  /** An HTTP/1.1 request (RFC 9112 §3) padded to about `size` bytes with a header. */
+  function httpRequest(size) {
+    const head = `GET /assets/${int(1, 99999)}.bin HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: wirelens-bench\r\nAccept: */*\r\n`;
+    const pad = Math.max(0, size - head.length - 12);
+    return ascii.encode(`${head}X-Pad: ${'p'.repeat(pad)}\r\n\r\n`);
+  }
+  /** A 200 response with a Content-Length body (RFC 9112 §6.2) of pool bytes, about `size` in all. */
+  function httpResponse(size) {
+    const bodyLen = Math.max(0, size - 90);
+    const head = ascii.encode(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${bodyLen}\r\n\r\n`);
+    const out = new Uint8Array(head.length + bodyLen);
+    out.set(head, 0);
+    for (let o = head.length; o < out.length; o += pool.length) out.set(pool.subarray(0, Math.min(pool.length, out.length - o)), o);
+    return out;
+  }
+
   function startMessage(conn, sender) {
     conn.sender = sender;
-    if (sender === 'c') conn.left = conn.small ? logUniform(20, 400) : logUniform(80, 1800);
-    else conn.left = conn.small ? logUniform(20, 1500) : rnd() < 0.85 ? logUniform(100, 6000) : logUniform(6000, 400_000);
+    let size;
+    if (sender === 'c') size = conn.small ? logUniform(20, 400) : logUniform(80, 1800);
+    else size = conn.small ? logUniform(20, 1500) : rnd() < 0.85 ? logUniform(100, 6000) : logUniform(6000, 400_000);
+    conn.message = conn.http ? (sender === 'c' ? httpRequest(size) : httpResponse(size)) : undefined;
+    conn.left = conn.message ? conn.message.length : size;
     conn.phase = 'data';
   }
 
