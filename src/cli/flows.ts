@@ -7,6 +7,7 @@
  * Rows come in the order of each conversation's first packet (so tcp.stream and udp.stream each
  * increase down the table). `--json` prints one object per row (NDJSON).
  */
+import { DISPLAY_FILTER_FLAGS, compileFilterOption } from '../filter/index.js';
 import type { Command } from 'commander';
 import { openCapture } from '../capture/reader.js';
 import { decodePacket } from '../decode/bindings.js';
@@ -20,6 +21,7 @@ import { reportWarnings } from './common.js';
 
 interface FlowsOptions {
   json?: boolean;
+  displayFilter?: string;
 }
 
 /** Counts each way: sent by the client and sent by the server. */
@@ -66,9 +68,10 @@ export function registerFlows(program: Command, setExit: (code: number) => void)
     .description('one row per TCP connection or UDP conversation (tshark conv tables + Zeek conn.log)')
     .argument('<file>', 'pcap or pcapng file, or - for standard input')
     .option('--json', 'NDJSON: one object per conversation')
+    .option(DISPLAY_FILTER_FLAGS, 'only conversations having a packet that matches this Wireshark display filter')
     .addHelpText(
       'after',
-      '\nExamples:\n  wirelens flows capture.pcapng\n  wirelens flows --json capture.pcap | jq \'select(.state == "REJ")\'\n\n' +
+      '\nExamples:\n  wirelens flows capture.pcapng\n  wirelens flows -Y tcp.analysis.retransmission capture.pcap\n  wirelens flows --json capture.pcap | jq \'select(.state == "REJ")\'\n\n' +
         'State and history follow Zeek\'s conn.log (S0 attempt, SF normal close, REJ refused, RSTO/RSTR reset\n' +
         'by client/server, OTH midstream, ...; history letters: S syn, h syn-ack, A/a ack, D/d data, F/f fin,\n' +
         'R/r rst, T/t retransmission, W/w zero window, G/g gap, ^ roles flipped; upper case = client).',
@@ -79,8 +82,12 @@ export function registerFlows(program: Command, setExit: (code: number) => void)
 }
 
 /** Reads a capture and returns its conversations, in the order of their first packets. */
-export async function collectFlows(file: string): Promise<{ rows: FlowRow[]; firstTime: number; warnings: ReadWarning[] }> {
+export async function collectFlows(file: string, displayFilter?: string): Promise<{ rows: FlowRow[]; firstTime: number; warnings: ReadWarning[] }> {
+  const filter = compileFilterOption(displayFilter);
   const reader = await openCapture(file);
+  // With -Y: the streams that had at least one matching packet (bit per stream number).
+  const tcpMatched: boolean[] = [];
+  const udpMatched: boolean[] = [];
   const lifecycle = new TcpLifecycle();
   const udp = new UdpConversations();
   const tcpSpans = new Spans();
@@ -90,16 +97,27 @@ export async function collectFlows(file: string): Promise<{ rows: FlowRow[]; fir
   for await (const batch of reader.batches()) {
     for (const frame of batch) {
       if (Number.isNaN(firstTime)) firstTime = frame.tsSec + frame.tsNsec / 1e9;
-      const a = analyzer.analyze(decodePacket(frame));
-      if (a.tcp) tcpSpans.note(a.tcp.stream, frame.tsSec, frame.tsNsec);
-      else if (a.udpStream !== undefined) udpSpans.note(a.udpStream, frame.tsSec, frame.tsNsec);
+      const packet = decodePacket(frame);
+      const a = analyzer.analyze(packet);
+      const matched = filter ? filter.matches(packet, a) : false;
+      if (a.tcp) {
+        tcpSpans.note(a.tcp.stream, frame.tsSec, frame.tsNsec);
+        if (matched) tcpMatched[a.tcp.stream] = true;
+      } else if (a.udpStream !== undefined) {
+        udpSpans.note(a.udpStream, frame.tsSec, frame.tsNsec);
+        if (matched) udpMatched[a.udpStream] = true;
+      }
     }
   }
   analyzer.finish();
   reader.close();
   const rows: { first: number; row: FlowRow }[] = [];
-  for (const c of analyzer.connections()) rows.push({ first: c.firstFrame, row: tcpRow(c, lifecycle, tcpSpans.duration(c)) });
-  for (const c of analyzer.udpConversations()) rows.push({ first: c.firstFrame, row: udpRow(c, udp, udpSpans.duration(c)) });
+  for (const c of analyzer.connections()) {
+    if (!filter || tcpMatched[c.stream]) rows.push({ first: c.firstFrame, row: tcpRow(c, lifecycle, tcpSpans.duration(c)) });
+  }
+  for (const c of analyzer.udpConversations()) {
+    if (!filter || udpMatched[c.stream]) rows.push({ first: c.firstFrame, row: udpRow(c, udp, udpSpans.duration(c)) });
+  }
   rows.sort((x, y) => x.first - y.first);
   return { rows: rows.map((r) => r.row), firstTime, warnings: reader.warnings };
 }
@@ -184,7 +202,7 @@ function udpRow(c: UdpConversation, udp: UdpConversations, duration: number): Fl
 }
 
 export async function runFlows(file: string, opts: FlowsOptions): Promise<number> {
-  const { rows, firstTime, warnings } = await collectFlows(file);
+  const { rows, firstTime, warnings } = await collectFlows(file, opts.displayFilter);
   const sink = new LineSink();
   if (opts.json) for (const r of rows) sink.line(JSON.stringify(r));
   else for (const line of formatTable(rows, firstTime)) sink.line(line);

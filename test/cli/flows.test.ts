@@ -178,3 +178,18 @@ describe.skipIf(!haveCorpus)('flows rows', () => {
     for (const l of lines.slice(1)) expect(l.slice(col, col + 3)).toMatch(/^(TCP|UDP)$/);
   });
 });
+
+describe('flows -Y: conversations having a matching packet', () => {
+  const trace = resolve(import.meta.dirname, '../../traces/http-get-loopback.pcapng');
+  it('keeps the conversations with a match and only those', async () => {
+    const all = await collectFlows(trace);
+    expect(all.rows.map((r) => r.stream)).toEqual([0, 1]);
+    const second = await collectFlows(trace, 'tcp.srcport == 35370');
+    expect(second.rows.map((r) => r.stream)).toEqual([1]);
+    const none = await collectFlows(trace, 'udp');
+    expect(none.rows).toEqual([]);
+  });
+  it('a bad filter is a usage error with the filter code', async () => {
+    await expect(collectFlows(trace, 'tcp.srcprt == 1')).rejects.toMatchObject({ code: 'WL_ERR_FILTER_FIELD' });
+  });
+});
