@@ -151,13 +151,17 @@ function perSide(pair: readonly [number, number], clientDir: number): PerSide {
   return clientDir === 0 ? { client: pair[0], server: pair[1] } : { client: pair[1], server: pair[0] };
 }
 
-function tcpRow(c: TcpConnection, lifecycle: TcpLifecycle, duration: number): FlowRow {
-  const s = lifecycle.summary(c.stream);
+/** The columns TCP and UDP rows share, oriented client → server. */
+function baseRow(
+  c: TcpConnection | UdpConversation,
+  s: { clientDir: number; state: string; history: string } | undefined,
+  duration: number,
+): Omit<FlowRow, 'handshake_rtt' | 'retransmissions' | 'closed_by' | 'reset_by'> {
   const dir = s?.clientDir ?? 0;
   const [cl, sv] = dir === 0 ? [c.a, c.b] : [c.b, c.a];
   return {
     stream: c.stream,
-    proto: 'tcp',
+    proto: c.proto,
     src: cl.address,
     srcport: cl.port,
     dst: sv.address,
@@ -169,6 +173,13 @@ function tcpRow(c: TcpConnection, lifecycle: TcpLifecycle, duration: number): Fl
     packets: perSide(c.packets, dir),
     bytes: perSide(c.bytes, dir),
     payload_bytes: perSide(c.payloadBytes, dir),
+  };
+}
+
+function tcpRow(c: TcpConnection, lifecycle: TcpLifecycle, duration: number): FlowRow {
+  const s = lifecycle.summary(c.stream);
+  return {
+    ...baseRow(c, s, duration),
     handshake_rtt: s?.handshake.rtt ?? null,
     retransmissions: s?.retransmissions ?? 0,
     closed_by: s?.closedBy ?? null,
@@ -177,28 +188,7 @@ function tcpRow(c: TcpConnection, lifecycle: TcpLifecycle, duration: number): Fl
 }
 
 function udpRow(c: UdpConversation, udp: UdpConversations, duration: number): FlowRow {
-  const s = udp.summary(c.stream);
-  const dir = s?.clientDir ?? 0;
-  const [cl, sv] = dir === 0 ? [c.a, c.b] : [c.b, c.a];
-  return {
-    stream: c.stream,
-    proto: 'udp',
-    src: cl.address,
-    srcport: cl.port,
-    dst: sv.address,
-    dstport: sv.port,
-    state: s?.state ?? 'OTH',
-    history: s?.history ?? '',
-    start: c.startTime,
-    duration,
-    packets: perSide(c.packets, dir),
-    bytes: perSide(c.bytes, dir),
-    payload_bytes: perSide(c.payloadBytes, dir),
-    handshake_rtt: null,
-    retransmissions: null,
-    closed_by: null,
-    reset_by: null,
-  };
+  return { ...baseRow(c, udp.summary(c.stream), duration), handshake_rtt: null, retransmissions: null, closed_by: null, reset_by: null };
 }
 
 export async function runFlows(file: string, opts: FlowsOptions): Promise<number> {
