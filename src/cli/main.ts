@@ -10,6 +10,7 @@ import { registerStats } from './stats.js';
 import { registerFlows } from './flows.js';
 import { registerFollow } from './follow.js';
 import { registerSynth } from './synth.js';
+import { registerOpen } from './open.js';
 import { registerExplain } from './explain.js';
 import { registerLadder } from './ladder.js';
 import { registerAnnotate } from './annotate.js';
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   registerFlows(program, setExit);
   registerFollow(program, setExit);
   registerSynth(program, setExit);
+  registerOpen(program, setExit);
   registerExplain(program, setExit);
   registerLadder(program, setExit);
   registerAnnotate(program, setExit);

@@ -1,0 +1,65 @@
+/**
+ * The keys of the normal mode, in one table: the app dispatches from it and the help screen (`?`)
+ * is generated from it, so the help can never list a key that does nothing or miss one that does.
+ * Names are blessed's key names (`key.full`).
+ */
+export type Action =
+  | 'up'
+  | 'down'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'nextPane'
+  | 'prevPane'
+  | 'toggle'
+  | 'filter'
+  | 'jump'
+  | 'note'
+  | 'write'
+  | 'help'
+  | 'quit';
+
+export interface Binding {
+  keys: readonly string[];
+  /** How the help shows the keys. */
+  label: string;
+  action: Action;
+  help: string;
+}
+
+export const KEYMAP: readonly Binding[] = [
+  { keys: ['up', 'k'], label: '↑ k', action: 'up', help: 'previous packet (or tree row / hex line in those panes)' },
+  { keys: ['down', 'j'], label: '↓ j', action: 'down', help: 'next packet (or tree row / hex line)' },
+  { keys: ['pageup'], label: 'PgUp', action: 'pageUp', help: 'one screen up' },
+  { keys: ['pagedown'], label: 'PgDn', action: 'pageDown', help: 'one screen down' },
+  { keys: ['home', 'g'], label: 'Home', action: 'home', help: 'first packet' },
+  { keys: ['end', 'S-g'], label: 'End G', action: 'end', help: 'last packet, and follow the tail' },
+  { keys: ['tab'], label: 'Tab', action: 'nextPane', help: 'next pane: packet list → layer tree → hex' },
+  { keys: ['S-tab'], label: 'S-Tab', action: 'prevPane', help: 'previous pane' },
+  { keys: ['enter', 'space', 'right', 'left'], label: 'Enter ←→', action: 'toggle', help: 'layer tree: expand or collapse the layer' },
+  { keys: ['/'], label: '/', action: 'filter', help: 'display filter (Enter applies, empty clears, Esc cancels)' },
+  { keys: [':'], label: ':', action: 'jump', help: 'jump to a frame number' },
+  { keys: ['n'], label: 'n', action: 'note', help: 'add or edit a note on the selected packet' },
+  { keys: ['w'], label: 'w', action: 'write', help: 'write the notes to FILE.notes.pcapng (packet comments)' },
+  { keys: ['?', 'h'], label: '? h', action: 'help', help: 'this help (any key closes it)' },
+  { keys: ['q', 'C-c'], label: 'q C-c', action: 'quit', help: 'quit' },
+];
+
+/** The action bound to a key name, if any. */
+export function actionFor(key: string): Action | undefined {
+  for (const b of KEYMAP) if (b.keys.includes(key)) return b.action;
+  return undefined;
+}
+
+/** The help screen's lines. */
+export function helpLines(): string[] {
+  const w = Math.max(...KEYMAP.map((b) => b.label.length));
+  return [
+    'wirelens — keys',
+    '',
+    ...KEYMAP.map((b) => `  ${b.label.padEnd(w)}  ${b.help}`),
+    '',
+    'In a prompt: type, Backspace deletes, Enter submits, Esc cancels.',
+  ];
+}

@@ -1,0 +1,98 @@
+/**
+ * Incremental passes over a capture file that never block the terminal for long: each `step`
+ * reads, decodes and analyses batches until its time budget is spent, then returns so that the
+ * event loop can handle keys and redraws. Two passes use it: the index (every frame, once) and
+ * each display filter (filters may name analysis fields such as tcp.stream, which only exist when
+ * the packets are analysed in order, so a filter cannot be evaluated on re-decoded frames alone).
+ */
+import { openCaptureSync, type CaptureReader } from '../capture/reader.js';
+import { Analyzer, type PacketAnalysis } from '../analysis/analyzer.js';
+import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
+import { TcpLifecycle } from '../analysis/tcp-lifecycle.js';
+import { decodePacket } from '../decode/bindings.js';
+import type { Packet } from '../decode/layer.js';
+import type { PacketFilter } from '../filter/index.js';
+import { summarize } from '../output/summary.js';
+import { Explainer } from '../timeline/explainer.js';
+import { escapeTerminal } from '../timeline/escape.js';
+import type { PacketIndex } from './packet-index.js';
+
+export type PacketVisitor = (packet: Packet, analysis: PacketAnalysis, explainer: Explainer) => void;
+
+export class Scan {
+  private readonly analyzer: Analyzer;
+  private readonly explainer: Explainer;
+  private frames = 0;
+  done = false;
+
+  constructor(
+    readonly reader: CaptureReader,
+    private readonly visit: PacketVisitor,
+  ) {
+    const lifecycle = new TcpLifecycle();
+    // The same stages as `read` (app layers fill the Info column) plus the lifecycle the Explainer needs.
+    this.analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true, tcpObservers: [lifecycle] }));
+    this.explainer = new Explainer({ lifecycle });
+  }
+
+  get framesRead(): number {
+    return this.frames;
+  }
+
+  /**
+   * Works for about `budgetMs`; stops early before frame number `limit` + 1 (a filter pass must not
+   * run ahead of the index). Returns true when the file is exhausted.
+   */
+  step(budgetMs: number, limit = Number.POSITIVE_INFINITY): boolean {
+    if (this.done) return true;
+    const until = performance.now() + budgetMs;
+    while (performance.now() < until && this.frames < limit) {
+      const batch = this.reader.nextBatchSync();
+      if (!batch) {
+        this.done = true;
+        this.analyzer.finish();
+        return true;
+      }
+      for (const frame of batch) {
+        this.frames++;
+        const packet = decodePacket(frame);
+        this.visit(packet, this.analyzer.analyze(packet), this.explainer);
+      }
+    }
+    return false;
+  }
+}
+
+/** The index pass: fills `index` with one entry per frame. */
+export function indexScan(reader: CaptureReader, index: PacketIndex): Scan {
+  return new Scan(reader, (packet, analysis, explainer) => {
+    const c = summarize(packet, analysis);
+    const x = explainer.explain(packet, analysis);
+    const f = packet.frame;
+    const main = x.explanations[0];
+    index.add({
+      fileOffset: f.fileOffset,
+      tsSec: f.tsSec,
+      tsNsec: f.tsNsec,
+      origLen: f.origLen,
+      source: escapeTerminal(c.source),
+      destination: escapeTerminal(c.destination),
+      protocol: escapeTerminal(c.protocol),
+      info: escapeTerminal(c.info),
+      explanation: main ? escapeTerminal(main.text) : '',
+      severity: x.severity,
+      tcpStream: analysis.tcp?.stream ?? -1,
+      damaged: packet.layers.some((l) => l.status !== 'ok'),
+    });
+  });
+}
+
+/** A filter pass on its own reader: calls `match` with the 0-based index of each matching frame. */
+export function filterScan(file: string, filter: PacketFilter, match: (i: number) => void): Scan {
+  const reader = openCaptureSync(file);
+  let i = 0;
+  return new Scan(reader, (packet, analysis) => {
+    if (filter.matches(packet, analysis)) match(i);
+    i++;
+  });
+}

@@ -1,0 +1,282 @@
+/**
+ * Everything the TUI shows that is not pixels: the selection and scroll position over the packet
+ * list (virtual rows: a frame index, or a position in the current filter's matches), the filter
+ * with its last good version and the error to show in the filter bar, follow-tail, notes, which
+ * pane has the focus, the prompt being typed. It has no terminal and no I/O, so every key's effect
+ * is unit-tested (test/tui/state.test.ts); the app (app.ts) turns keys into calls here and draws
+ * from what it reads here.
+ */
+import { compileFilter, FilterError, type PacketFilter } from '../filter/index.js';
+import type { FrameNote } from '../timeline/annotate.js';
+
+export type Pane = 'list' | 'tree' | 'hex';
+export type Mode = 'normal' | 'filter' | 'jump' | 'note' | 'help';
+
+const PANES: readonly Pane[] = ['list', 'tree', 'hex'];
+
+export interface StateOptions {
+  /** Start following the tail (live capture); a file opens at its first packet. */
+  follow?: boolean;
+}
+
+/** What the app must do after a prompt was submitted. */
+export type PromptOutcome =
+  | { kind: 'none' }
+  | { kind: 'filter'; filter: PacketFilter | undefined }
+  | { kind: 'note'; frame: number };
+
+export class TuiState {
+  /** Frames indexed so far. */
+  total = 0;
+  indexDone = false;
+  /** Rows of the list when a filter applies: 0-based frame indices in file order. */
+  matches: number[] | null = null;
+  filterDone = true;
+  selected = 0;
+  top = 0;
+  pageSize = 1;
+  follow: boolean;
+  pane: Pane = 'list';
+  mode: Mode = 'normal';
+  /** The text being typed in the prompt (filter, frame number, note). */
+  input = '';
+  /** The filter in force (last good one) and its text. */
+  filter: PacketFilter | undefined;
+  filterText = '';
+  /** The last rejected filter's message, caret lines included; '' when the last one compiled. */
+  filterError = '';
+  /** A one-line message for the status line (e.g. "no frame 99"). */
+  message = '';
+  /** Notes by frame number (1-based, as shown). */
+  readonly notes = new Map<number, string>();
+  /** Layer-tree cursor and the protocols shown expanded (kept across packets, like Wireshark). */
+  treeCursor = 0;
+  readonly expanded = new Set<string>();
+  /** While a filter pass runs: the frame that was selected, to land near it again. */
+  private anchor = -1;
+
+  constructor(options: StateOptions = {}) {
+    this.follow = options.follow ?? false;
+  }
+
+  get rowCount(): number {
+    return this.matches ? this.matches.length : this.total;
+  }
+
+  /** The 0-based frame index shown on `row`. */
+  frameAt(row: number): number {
+    return this.matches ? this.matches[row]! : row;
+  }
+
+  /** The selected frame's 0-based index, undefined when the list is empty. */
+  get selectedFrame(): number | undefined {
+    return this.rowCount === 0 ? undefined : this.frameAt(this.selected);
+  }
+
+  setPageSize(rows: number): void {
+    this.pageSize = Math.max(1, rows);
+    this.reveal();
+  }
+
+  move(delta: number): void {
+    if (this.rowCount === 0) return;
+    const before = this.selected;
+    this.selected = clamp(this.selected + delta, 0, this.rowCount - 1);
+    // Moving up stops following the tail; arriving at the last row resumes it.
+    if (delta < 0) this.follow = false;
+    else if (this.selected === this.rowCount - 1) this.follow = true;
+    if (before !== this.selected) this.treeCursor = 0;
+    this.reveal();
+  }
+  pageDown(): void {
+    this.move(this.pageSize);
+  }
+  pageUp(): void {
+    this.move(-this.pageSize);
+  }
+  home(): void {
+    this.move(-this.selected);
+    this.follow = false;
+  }
+  end(): void {
+    this.move(this.rowCount - 1 - this.selected);
+    this.follow = true;
+  }
+
+  /** Keeps the selected row on screen, scrolling as little as possible. */
+  private reveal(): void {
+    if (this.selected < this.top) this.top = this.selected;
+    else if (this.selected >= this.top + this.pageSize) this.top = this.selected - this.pageSize + 1;
+    this.top = clamp(this.top, 0, Math.max(0, this.rowCount - this.pageSize));
+  }
+
+  /** The index pass added frames (total is the new count). */
+  framesIndexed(total: number, done: boolean): void {
+    this.total = total;
+    this.indexDone = done;
+    if (!this.matches && this.follow && total > 0) this.selectLast();
+    else this.reveal();
+  }
+
+  private selectLast(): void {
+    if (this.selected !== this.rowCount - 1) this.treeCursor = 0;
+    this.selected = Math.max(0, this.rowCount - 1);
+    this.reveal();
+  }
+
+  /** The filter pass found frame `i` (calls come in file order). */
+  filterMatched(i: number): void {
+    if (!this.matches) return;
+    this.matches.push(i);
+    if (this.follow) this.selectLast();
+    else if (i <= this.anchor) {
+      // Land on the previously selected frame, or the closest match before it.
+      this.selected = this.matches.length - 1;
+      this.reveal();
+    }
+  }
+
+  filterFinished(): void {
+    this.filterDone = true;
+    this.anchor = -1;
+  }
+
+  /**
+   * Applies a filter text: '' removes the filter. A text that does not compile leaves the list as
+   * it was (the last good filter stays) and puts the error in `filterError`. Returns the filter
+   * the app must run a pass for, or undefined when there is nothing to run.
+   */
+  applyFilter(text: string, compile: (text: string) => PacketFilter = compileFilter): { ok: boolean; filter?: PacketFilter } {
+    const trimmed = text.trim();
+    const previous = this.selectedFrame ?? -1;
+    if (trimmed === '') {
+      this.filter = undefined;
+      this.filterText = '';
+      this.filterError = '';
+      this.matches = null;
+      this.filterDone = true;
+      this.selected = previous >= 0 ? previous : 0;
+      this.reveal();
+      return { ok: true };
+    }
+    let filter: PacketFilter;
+    try {
+      filter = compile(trimmed);
+    } catch (err) {
+      if (err instanceof FilterError) {
+        this.filterError = err.message;
+        return { ok: false };
+      }
+      throw err;
+    }
+    this.filter = filter;
+    this.filterText = trimmed;
+    this.filterError = '';
+    this.matches = [];
+    this.filterDone = false;
+    this.anchor = previous;
+    this.selected = 0;
+    this.top = 0;
+    this.treeCursor = 0;
+    return { ok: true, filter };
+  }
+
+  /** Selects frame `number` (1-based); false (with a message) when it is not in the list. */
+  jumpTo(number: number): boolean {
+    const i = number - 1;
+    if (!Number.isInteger(number) || i < 0 || i >= this.total) {
+      this.message = `no frame ${Number.isFinite(number) ? number : '?'}${this.indexDone ? '' : ' (yet)'}`;
+      return false;
+    }
+    let row = i;
+    if (this.matches) {
+      row = lowerBound(this.matches, i);
+      if (this.matches[row] !== i) {
+        this.message = `frame ${number} is hidden by the filter`;
+        return false;
+      }
+    }
+    this.follow = false;
+    this.move(row - this.selected);
+    return true;
+  }
+
+  cyclePane(back = false): void {
+    const k = PANES.indexOf(this.pane);
+    this.pane = PANES[(k + (back ? PANES.length - 1 : 1)) % PANES.length]!;
+  }
+
+  /** Opens a prompt; the note prompt starts with the note already there, to edit it. */
+  startPrompt(mode: 'filter' | 'jump' | 'note'): void {
+    this.mode = mode;
+    this.message = '';
+    const f = this.selectedFrame;
+    this.input = mode === 'filter' ? this.filterText : mode === 'note' && f !== undefined ? (this.notes.get(f + 1) ?? '') : '';
+  }
+
+  /** Typed text; control characters are never kept (they would reach the terminal when drawn). */
+  typeText(text: string): void {
+    // eslint-disable-next-line no-control-regex
+    this.input += text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+  }
+  backspace(): void {
+    this.input = [...this.input].slice(0, -1).join('');
+  }
+  cancelPrompt(): void {
+    this.mode = 'normal';
+    this.input = '';
+  }
+
+  submitPrompt(): PromptOutcome {
+    const mode = this.mode;
+    const text = this.input;
+    if (mode === 'filter') {
+      const r = this.applyFilter(text);
+      // A bad filter keeps the bar open with the error under it, so it can be fixed.
+      if (!r.ok) return { kind: 'none' };
+      this.mode = 'normal';
+      return { kind: 'filter', filter: r.filter };
+    }
+    this.mode = 'normal';
+    this.input = '';
+    if (mode === 'jump') this.jumpTo(Number(text.trim()));
+    if (mode === 'note') {
+      const f = this.selectedFrame;
+      if (f === undefined) return { kind: 'none' };
+      this.setNote(f + 1, text);
+      return { kind: 'note', frame: f + 1 };
+    }
+    return { kind: 'none' };
+  }
+
+  /** Sets the note of frame `number` (1-based); blank text removes it. */
+  setNote(number: number, text: string): void {
+    if (text.trim() === '') this.notes.delete(number);
+    else this.notes.set(number, text);
+  }
+
+  /** The notes in frame order, as annotateCapture takes them. */
+  noteList(): FrameNote[] {
+    return [...this.notes.entries()].sort((a, b) => a[0] - b[0]).map(([frame, text]) => ({ frame, text }));
+  }
+
+  toggleHelp(): void {
+    this.mode = this.mode === 'help' ? 'normal' : 'help';
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** First position in sorted `a` whose value is >= v. */
+function lowerBound(a: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

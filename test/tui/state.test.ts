@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import { TuiState } from '../../src/tui/state.js';
+import { RenderScheduler } from '../../src/tui/scheduler.js';
+import { computeLayout } from '../../src/tui/layout.js';
+import { KEYMAP, actionFor, helpLines } from '../../src/tui/keymap.js';
+
+function withFrames(n: number, page = 10): TuiState {
+  const s = new TuiState();
+  s.setPageSize(page);
+  s.framesIndexed(n, true);
+  return s;
+}
+
+describe('selection and paging', () => {
+  it('moves, pages and clamps, keeping the selection on screen', () => {
+    const s = withFrames(100);
+    s.move(-1);
+    expect(s.selected).toBe(0);
+    s.move(3);
+    expect([s.selected, s.top]).toEqual([3, 0]);
+    s.pageDown();
+    expect([s.selected, s.top]).toEqual([13, 4]);
+    s.end();
+    expect([s.selected, s.top]).toEqual([99, 90]);
+    s.pageUp();
+    expect([s.selected, s.top]).toEqual([89, 89]);
+    s.home();
+    expect([s.selected, s.top]).toEqual([0, 0]);
+    s.move(1000);
+    expect(s.selected).toBe(99);
+  });
+
+  it('does nothing on an empty list', () => {
+    const s = withFrames(0);
+    s.move(5);
+    s.end();
+    expect(s.selected).toBe(0);
+    expect(s.selectedFrame).toBeUndefined();
+  });
+
+  it('a smaller page keeps the selection visible', () => {
+    const s = withFrames(100, 40);
+    s.move(30);
+    s.setPageSize(5);
+    expect(s.top).toBe(26);
+  });
+
+  it('jumps to a frame number and reports frames that do not exist', () => {
+    const s = withFrames(50);
+    expect(s.jumpTo(20)).toBe(true);
+    expect(s.selectedFrame).toBe(19);
+    expect(s.jumpTo(51)).toBe(false);
+    expect(s.message).toBe('no frame 51');
+    expect(s.jumpTo(Number('x'))).toBe(false);
+    expect(s.selectedFrame).toBe(19);
+  });
+});
+
+describe('follow tail', () => {
+  it('a file opens at the top and does not follow', () => {
+    const s = withFrames(10);
+    s.framesIndexed(20, false);
+    expect(s.selected).toBe(0);
+    expect(s.follow).toBe(false);
+  });
+
+  it('follows new frames until the user moves up, and resumes at the end', () => {
+    const s = new TuiState({ follow: true });
+    s.setPageSize(5);
+    s.framesIndexed(3, false);
+    expect(s.selected).toBe(2);
+    s.framesIndexed(30, false);
+    expect([s.selected, s.top]).toEqual([29, 25]);
+    s.move(-1);
+    expect(s.follow).toBe(false);
+    s.framesIndexed(40, false);
+    expect(s.selected).toBe(28);
+    s.end();
+    expect(s.follow).toBe(true);
+    s.framesIndexed(41, false);
+    expect(s.selected).toBe(40);
+    s.move(-3);
+    s.move(3);
+    expect(s.follow).toBe(true);
+  });
+});
+
+describe('filtering', () => {
+  it('applies a filter, lists matches as they come, and lands near the previous selection', () => {
+    const s = withFrames(100);
+    s.jumpTo(50);
+    const r = s.applyFilter('tcp');
+    expect(r.ok).toBe(true);
+    expect(r.filter?.text).toBe('tcp');
+    expect(s.rowCount).toBe(0);
+    expect(s.filterDone).toBe(false);
+    for (const i of [3, 10, 47, 60, 80]) s.filterMatched(i);
+    s.filterFinished();
+    expect(s.rowCount).toBe(5);
+    expect(s.selectedFrame).toBe(47);
+    expect(s.frameAt(0)).toBe(3);
+    expect(s.jumpTo(61)).toBe(true);
+    expect(s.jumpTo(62)).toBe(false);
+    expect(s.message).toMatch(/hidden by the filter/);
+  });
+
+  it('keeps the last good filter and gives the error with its caret for the bar', () => {
+    const s = withFrames(10);
+    s.applyFilter('udp');
+    s.filterMatched(2);
+    s.filterFinished();
+    const r = s.applyFilter('tcp.port ==');
+    expect(r.ok).toBe(false);
+    expect(s.filterText).toBe('udp');
+    expect(s.rowCount).toBe(1);
+    expect(s.filterError).toMatch(/display filter: .*\n  tcp\.port ==\n {13}\^/);
+    s.applyFilter('ip');
+    expect(s.filterError).toBe('');
+  });
+
+  it('an empty filter shows every frame again, on the same frame', () => {
+    const s = withFrames(10);
+    s.applyFilter('udp');
+    s.filterMatched(7);
+    s.filterFinished();
+    expect(s.applyFilter('  ').ok).toBe(true);
+    expect(s.matches).toBeNull();
+    expect(s.selectedFrame).toBe(7);
+  });
+
+  it('the filter bar: typing, backspace, Enter with a bad then a good filter, Esc', () => {
+    const s = withFrames(10);
+    s.startPrompt('filter');
+    s.typeText('tcp.port ==\u001b[2J');
+    expect(s.input).toBe('tcp.port ==[2J');
+    for (let k = 0; k < 3; k++) s.backspace();
+    expect(s.submitPrompt()).toEqual({ kind: 'none' });
+    expect(s.mode).toBe('filter');
+    expect(s.filterError).not.toBe('');
+    s.typeText(' 80');
+    const out = s.submitPrompt();
+    expect(out.kind).toBe('filter');
+    expect(s.mode).toBe('normal');
+    s.startPrompt('filter');
+    expect(s.input).toBe('tcp.port == 80');
+    s.cancelPrompt();
+    expect(s.mode).toBe('normal');
+    expect(s.filterText).toBe('tcp.port == 80');
+  });
+});
+
+describe('notes', () => {
+  it('adds, edits and removes notes, and lists them in frame order', () => {
+    const s = withFrames(10);
+    s.jumpTo(5);
+    s.startPrompt('note');
+    s.typeText('retransmission starts here');
+    expect(s.submitPrompt()).toEqual({ kind: 'note', frame: 5 });
+    s.jumpTo(2);
+    s.startPrompt('note');
+    s.typeText('client hello');
+    s.submitPrompt();
+    s.jumpTo(5);
+    s.startPrompt('note');
+    expect(s.input).toBe('retransmission starts here');
+    s.cancelPrompt();
+    expect(s.noteList()).toEqual([
+      { frame: 2, text: 'client hello' },
+      { frame: 5, text: 'retransmission starts here' },
+    ]);
+    s.setNote(2, '  ');
+    expect(s.noteList().map((n) => n.frame)).toEqual([5]);
+  });
+});
+
+describe('panes, help and keys', () => {
+  it('Tab cycles the panes both ways; ? toggles the help', () => {
+    const s = withFrames(1);
+    s.cyclePane();
+    expect(s.pane).toBe('tree');
+    s.cyclePane();
+    s.cyclePane();
+    expect(s.pane).toBe('list');
+    s.cyclePane(true);
+    expect(s.pane).toBe('hex');
+    s.toggleHelp();
+    expect(s.mode).toBe('help');
+    s.toggleHelp();
+    expect(s.mode).toBe('normal');
+  });
+
+  it('every key is bound once, and the help lists every binding', () => {
+    const all = KEYMAP.flatMap((b) => b.keys);
+    expect(new Set(all).size).toBe(all.length);
+    const help = helpLines().join('\n');
+    for (const b of KEYMAP) expect(help).toContain(b.help);
+    expect(actionFor('q')).toBe('quit');
+    expect(actionFor('/')).toBe('filter');
+    expect(actionFor('x')).toBeUndefined();
+  });
+});
+
+describe('layout', () => {
+  it('fits 80×24 with every pane visible and nothing overlapping', () => {
+    const l = computeLayout(80, 24);
+    expect(l.status.top).toBe(23);
+    expect(l.filterBar.top).toBe(22);
+    expect(l.list.height).toBeGreaterThanOrEqual(5);
+    expect(l.tree.height).toBeGreaterThanOrEqual(4);
+    expect(l.hex.height).toBeGreaterThanOrEqual(4);
+    expect(l.tree.top + l.tree.height).toBe(l.hex.top);
+    expect(l.hex.top + l.hex.height).toBe(l.filterBar.top);
+  });
+
+  it('puts tree and hex side by side on wide terminals', () => {
+    const l = computeLayout(200, 50);
+    expect(l.tree.top).toBe(l.hex.top);
+    expect(l.tree.width + l.hex.width).toBe(200);
+  });
+});
+
+describe('render scheduler', () => {
+  it('coalesces requests and draws at most once per interval', async () => {
+    let draws = 0;
+    const r = new RenderScheduler(() => draws++, 30);
+    r.flush();
+    for (let k = 0; k < 100; k++) r.request();
+    expect(draws).toBe(1);
+    await new Promise((res) => setTimeout(res, 60));
+    expect(draws).toBe(2);
+    r.request();
+    r.cancel();
+    await new Promise((res) => setTimeout(res, 60));
+    expect(draws).toBe(2);
+  });
+});

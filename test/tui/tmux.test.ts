@@ -1,0 +1,194 @@
+/**
+ * End-to-end tests of `wirelens open` in a real terminal: tmux runs it in a detached session of a
+ * fixed size, keys go in with send-keys and the screen comes back as text with capture-pane. They
+ * run the built CLI (bin/wirelens → dist/), so `npm test` (which builds first) exercises them.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const FILE = join(ROOT, 'traces', 'http-get-loopback.pcapng');
+const haveTmux = spawnSync('tmux', ['-V']).status === 0;
+const built = existsSync(join(ROOT, 'dist', 'tui', 'app.js'));
+if (!haveTmux) console.warn('test/tui/tmux.test.ts: tmux not installed, end-to-end TUI tests skipped');
+if (!built) console.warn('test/tui/tmux.test.ts: dist/ not built (npm run build), end-to-end TUI tests skipped');
+
+const sessions: string[] = [];
+/**
+ * A tmux server of our own (-L): the user's sessions are never touched, and one idle session keeps
+ * it alive between tests (a server whose last session was just killed exits, racing the next
+ * new-session with "server exited unexpectedly").
+ */
+const SOCKET = `wl-test-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+/** A shell in a fresh detached session; the app is started by typing its command, as a user would. */
+function start(args: string, cols = 120, rows = 40): string {
+  const name = `wl-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  sessions.push(name);
+  tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-c', ROOT, 'env', 'PS1=$ ', 'TERM=xterm-256color', 'LANG=C.UTF-8', 'sh');
+  tmux('send-keys', '-t', name, '-l', `node bin/wirelens ${args}; echo WL-EXIT=$?`);
+  tmux('send-keys', '-t', name, 'Enter');
+  return name;
+}
+
+function screen(name: string): string {
+  return tmux('capture-pane', '-p', '-t', name);
+}
+
+function keys(name: string, ...k: string[]): void {
+  tmux('send-keys', '-t', name, ...k);
+}
+function type(name: string, text: string): void {
+  tmux('send-keys', '-t', name, '-l', text);
+}
+
+async function waitFor(name: string, test: (s: string) => boolean, what: string, ms = 25_000): Promise<string> {
+  const until = Date.now() + ms;
+  let s = '';
+  while (Date.now() < until) {
+    s = screen(name);
+    if (test(s)) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; screen was:\n${s}`);
+}
+
+const firstScreen = (s: string) => /No\. +Time +Source/.test(s) && s.includes('20 packets');
+
+beforeAll(() => {
+  if (haveTmux && built) tmux('new-session', '-d', '-s', 'keepalive', 'sleep 600');
+});
+afterEach(() => {
+  for (const s of sessions.splice(0)) spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', s]);
+});
+afterAll(() => {
+  if (haveTmux && built) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+});
+
+describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
+  it('shows the first screen: packet list, layers, bytes, status line', async () => {
+    const t = start(`open ${FILE}`);
+    const s = await waitFor(t, firstScreen, 'the first screen');
+    expect(s).toMatch(/ 4 +0\.000175 127\.0\.0\.1 +127\.0\.0\.1 +HTTP +154 GET \/index\.html HTTP\/1\.1/);
+    expect(s).toContain('Layers');
+    expect(s).toContain('▸ tcp (40 bytes at 34)');
+    expect(s).toMatch(/0000 {2}00 00 00 00 00 00 00 00 {2}00 00 00 00 08 00 45 00 {2}\.{14}E\./);
+    expect(s).toContain('http-get-loopback.pcapng | 20 packets | frame 1');
+  });
+
+  it('filters with /, shows a bad filter inline and keeps the last good one', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, '/');
+    type(t, 'http');
+    keys(t, 'Enter');
+    let s = await waitFor(t, (x) => x.includes('4 shown'), 'the filtered list');
+    expect(s).toContain('Filter: http');
+    expect(s).not.toMatch(/^ +1 +0\.000000/m);
+    keys(t, '/', 'End');
+    type(t, ' &&');
+    keys(t, 'Enter');
+    s = await waitFor(t, (x) => x.includes('display filter:'), 'the inline error');
+    expect(s).toMatch(/ {2}http &&\n {2}\s*\^/);
+    keys(t, 'Escape');
+    s = await waitFor(t, (x) => !x.includes('display filter:'), 'the error to close');
+    expect(s).toContain('4 shown');
+    expect(s).toContain('Filter: http');
+  });
+
+  it('expands a layer in the tree and highlights the field bytes in the hex pane', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, 'Tab', 'Down', 'Down', 'Enter');
+    await waitFor(t, (x) => x.includes('▾ ip (20 bytes at 14)'), 'the expanded ip layer');
+    // Down to ip.ttl: version, hdr_len, dsfield, dscp, ecn, len, id, flags …: find it by walking.
+    let s = '';
+    for (let k = 0; k < 20; k++) {
+      keys(t, 'Down');
+      await new Promise((r) => setTimeout(r, 60));
+      s = tmux('capture-pane', '-p', '-e', '-t', t);
+      if (/\x1b\[7m {4}ip\.ttl: 64/.test(s)) break;
+    }
+    expect(s).toMatch(/\x1b\[7m {4}ip\.ttl: 64/);
+    // The TTL byte (offset 22 = line 0010, seventh byte, 0x40) is inverse in the dump.
+    expect(s).toMatch(/0010 {2}00 3c 53 5e 40 00 \x1b\[7m40/);
+  });
+
+  it('lists every key on ? and closes the help on any key', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, '?');
+    const s = await waitFor(t, (x) => x.includes('wirelens — keys'), 'the help');
+    for (const k of ['PgUp', 'Tab', 'jump to a frame number', 'display filter', 'quit']) expect(s).toContain(k);
+    keys(t, 'x');
+    await waitFor(t, (x) => !x.includes('wirelens — keys'), 'the help to close');
+  });
+
+  it('jumps with :, adds a note with n and writes it with w', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-tui-'));
+    try {
+      const copy = join(dir, 'trace.pcapng');
+      execFileSync('cp', [FILE, copy]);
+      const t = start(`open ${copy}`);
+      await waitFor(t, (x) => x.includes('20 packets'), 'the first screen');
+      keys(t, ':');
+      type(t, '6');
+      keys(t, 'Enter');
+      await waitFor(t, (x) => x.includes('| frame 6'), 'frame 6 selected');
+      keys(t, 'n');
+      type(t, 'the response {bold}');
+      keys(t, 'Enter');
+      await waitFor(t, (x) => x.includes('1 note(s)') && /\*6 +0\.003928/.test(x), 'the note mark');
+      keys(t, 'w');
+      await waitFor(t, (x) => x.includes('wrote 1 note(s)'), 'the notes written');
+      const out = join(dir, 'trace.notes.pcapng');
+      const read = execFileSync('node', [join(ROOT, 'bin', 'wirelens'), 'read', out], { encoding: 'utf8' });
+      expect(read).toMatch(/^ +6 .*\[note: the response \{bold\}\]$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('quits with q back to a clean shell with the terminal in cooked mode', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, 'q');
+    const s = await waitFor(t, (x) => x.includes('WL-EXIT=0'), 'the shell');
+    expect(s).not.toContain('Layers');
+    type(t, 'stty -a | tr " " "\\n" | grep -x -e icanon -e echo');
+    keys(t, 'Enter');
+    await waitFor(t, (x) => /^icanon$/m.test(x) && /^echo$/m.test(x), 'a cooked terminal');
+  });
+
+  it('restores the terminal on SIGTERM', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    const shell = tmux('list-panes', '-t', t, '-F', '#{pane_pid}').trim();
+    const child = spawnSync('pgrep', ['-P', shell], { encoding: 'utf8' }).stdout.trim().split('\n')[0]!;
+    process.kill(Number(child), 'SIGTERM');
+    const s = await waitFor(t, (x) => x.includes('WL-EXIT=143'), 'the shell');
+    expect(s).not.toContain('Layers');
+  });
+
+  it('fits 80×24', async () => {
+    const t = start(`open ${FILE}`, 80, 24);
+    const s = await waitFor(t, firstScreen, 'the first screen');
+    const lines = s.split('\n');
+    expect(lines[23]).toContain('20 packets');
+    expect(s).toContain('Layers');
+    expect(s).toContain('Bytes');
+  });
+
+  it('without a terminal, says to use read or explain and exits 2', () => {
+    const r = spawnSync('node', [join(ROOT, 'bin', 'wirelens'), 'open', FILE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/needs a terminal; use `wirelens read .*` or `wirelens explain/);
+  });
+});
