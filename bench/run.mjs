@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: wirelens read/stats against tcpdump and tshark on one large synthetic capture.
  *
- *   node bench/run.mjs [--json] [--reps N] [--min-packets N] [--min-mib N] [--no-phases] [--no-sim]
+ *   node bench/run.mjs [--json] [--reps N] [--min-packets N] [--min-mib N] [--no-phases] [--no-sim] [--no-conns]
  *
  * Targets (from the issues):
  *   - `wirelens read FILE > /dev/null` takes no longer than `tcpdump -nn -r FILE > /dev/null`;
@@ -10,6 +10,7 @@
  *   - a display filter (`-Y "tcp.port == 80"`) adds at most 30% to stats;
  *   - the application stage adds at most 30% to the analysis (phase table);
  *   - peak RSS of read and stats at most 150 MiB on a file of at least 240 MB;
+ *   - 100k concurrent TCP connections analysed in under 500 MiB (bench/conns.mjs);
  *   - the simulator writes at least 500 k packets/s for lossy-transfer (bench/sim.mjs).
  * tshark (`-q -z io,phs`) is shown for information. Each command runs `reps` times, interleaved so
  * that a noisy neighbour hurts all of them alike; the best time is kept, and the highest peak RSS.
@@ -39,7 +40,7 @@ const RSS_TARGET_MIB = 150;
 const RSS_FILE_MIN_BYTES = 240e6;
 
 function parseArgs(argv) {
-  const o = { json: false, reps: 3, phases: true, sim: true, params: defaultParams() };
+  const o = { json: false, reps: 3, phases: true, sim: true, conns: true, params: defaultParams() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -50,6 +51,7 @@ function parseArgs(argv) {
     if (a === '--json') o.json = true;
     else if (a === '--no-phases') o.phases = false;
     else if (a === '--no-sim') o.sim = false;
+    else if (a === '--no-conns') o.conns = false;
     else if (a === '--reps') o.reps = Math.floor(num());
     else if (a === '--min-packets') o.params.minPackets = Math.floor(num());
     else if (a === '--min-mib') o.params.minBytes = Math.floor(num() * 1024 * 1024);
@@ -227,6 +229,15 @@ async function main() {
     const an = at('analyze');
     const ap = at('app');
     if (an && ap) verdict('application stage adds ≤ 30% to the analysis', ap.seconds / an.seconds <= APP_RATIO_TARGET, `+${((ap.seconds / an.seconds - 1) * 100).toFixed(0)}% (${an.seconds.toFixed(3)} s → ${ap.seconds.toFixed(3)} s)`, 'on the bench capture, mostly HTTP/1.1 keep-alive with Content-Length bodies');
+  }
+
+  // Memory bounded by concurrent connections, not file size: 100k connections open at once
+  // (bench/conns.mjs generates the capture and prints its own verdict line).
+  if (opts.conns) {
+    const m = await measure(process.execPath, [path.join(here, 'conns.mjs'), '--reps', '1', '--json'], { stdout: 'capture' });
+    const r = m.stdout.trim() ? JSON.parse(m.stdout.trim().split('\n').pop()) : null;
+    if (!r) verdict('stats on 100k concurrent connections peak RSS < 500 MiB', false, `failed: ${m.stderr.trim().split('\n').pop()}`);
+    else verdict('stats on 100k concurrent connections peak RSS < 500 MiB', r.met, `${fmtMiB(r.peakRssKiB)} MiB`, `${r.packets.toLocaleString('en')} packets, ${(r.bestSeconds).toFixed(2)} s`);
   }
 
   // The simulator: lossy-transfer with a large transfer, written as pcapng.

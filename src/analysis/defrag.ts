@@ -336,6 +336,10 @@ function fragmentOf(packet: Packet): FragmentView | undefined {
 }
 
 function ipv4Fragment(packet: Packet, ip: Ipv4Layer): FragmentView | undefined {
+  // Most packets are whole: MF clear and offset 0 is the flags/offset word (RFC 791 §3.1, bytes
+  // 6-7) with its low 14 bits zero, tested on the bytes before any accessor runs.
+  const w = packet.frame.data;
+  if (((w[ip.offset + 6]! & 0x3f) | w[ip.offset + 7]!) === 0) return undefined;
   const offset = ip.fragmentOffset;
   const more = ip.moreFragments;
   if (offset === 0 && !more) return undefined;

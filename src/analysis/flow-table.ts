@@ -16,8 +16,23 @@ export interface FlowEntry {
   flowNext: FlowEntry | undefined;
 }
 
+/** Buckets of the IPv4 table at first; doubled whenever entries outnumber buckets. */
+const INITIAL_BUCKETS = 1024;
+
+/** Mixes a canonical IPv4 tuple into 32 bits (multiplicative hashing: cheap, and spreads the low bits that differ between tuples). */
+function hashV4(lo: number, hi: number, ports: number): number {
+  return (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35)) >>> 0;
+}
+
 export class FlowTable<T extends FlowEntry> {
-  private readonly v4 = new Map<number, T>();
+  /**
+   * IPv4 entries chained through `flowNext` from a power-of-two bucket array indexed by the hash:
+   * one array load per lookup where a Map keyed by the hash would hash the hash again and walk its
+   * own chain (this runs once per packet).
+   */
+  private buckets: (T | undefined)[] = new Array<T | undefined>(INITIAL_BUCKETS).fill(undefined);
+  private mask = INITIAL_BUCKETS - 1;
+  private count = 0;
   private readonly other = new Map<string, T>();
   /** Set by `find`: the packet goes from the canonically lower endpoint to the higher one. */
   lowToHigh = false;
@@ -53,9 +68,9 @@ export class FlowTable<T extends FlowEntry> {
     this.lo = lo;
     this.hi = hi;
     this.ports = ports;
-    const h = (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35)) & 0x3fffffff;
+    const h = hashV4(lo, hi, ports);
     this.hash = h;
-    for (let e = this.v4.get(h); e; e = e.flowNext as T | undefined) {
+    for (let e = this.buckets[h & this.mask]; e; e = e.flowNext as T | undefined) {
       if (e.flowLo === lo && e.flowHi === hi && e.flowPorts === ports) return e;
     }
     return undefined;
@@ -71,18 +86,40 @@ export class FlowTable<T extends FlowEntry> {
       this.other.set(this.strKey, entry);
       return;
     }
-    const h = this.hash;
-    let head = this.v4.get(h);
+    const b = this.hash & this.mask;
+    let head = this.buckets[b];
     // Unlink the entry this one replaces, if any.
     let prev: T | undefined;
+    let replaced = false;
     for (let e = head; e; prev = e, e = e.flowNext as T | undefined) {
       if (e.flowLo === entry.flowLo && e.flowHi === entry.flowHi && e.flowPorts === entry.flowPorts) {
         if (prev) prev.flowNext = e.flowNext;
         else head = e.flowNext as T | undefined;
+        replaced = true;
         break;
       }
     }
     entry.flowNext = head;
-    this.v4.set(h, entry);
+    this.buckets[b] = entry;
+    if (!replaced && ++this.count > this.buckets.length) this.grow();
+  }
+
+  /** Doubles the bucket array and relinks every chain (a tuple occurs once, so chain order does not matter). */
+  private grow(): void {
+    const old = this.buckets;
+    const size = old.length * 2;
+    const buckets = new Array<T | undefined>(size).fill(undefined);
+    const mask = size - 1;
+    for (let i = 0; i < old.length; i++) {
+      for (let e = old[i]; e; ) {
+        const next = e.flowNext as T | undefined;
+        const b = hashV4(e.flowLo, e.flowHi, e.flowPorts) & mask;
+        e.flowNext = buckets[b];
+        buckets[b] = e;
+        e = next;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
   }
 }

@@ -27,7 +27,7 @@ import type { TcpLayer } from '../wire/tcp.js';
 import { TcpFlag } from '../wire/tcp.js';
 import type { Ipv4Layer } from '../wire/ipv4.js';
 import type { Ipv6Layer } from '../wire/ipv6.js';
-import { newConversationBase, type Dir, type TcpConnection, type TcpSegment } from './connection.js';
+import { type Dir, type TcpConnection, type TcpSegment } from './connection.js';
 import { endpointsOf, flowKeyOf, type FlowKey } from './flows.js';
 import { FlowTable, type FlowEntry } from './flow-table.js';
 import { seqGt, seqLe, seqLt } from './seq.js';
@@ -99,6 +99,14 @@ const NS = 1e9;
 const WS_UNKNOWN = -1;
 const WS_NONE = -2;
 
+/** Layout of one unacknowledged segment in Flow.u. */
+const U_SEQ = 0;
+const U_NEXT = 1;
+const U_FRAME = 2;
+const U_SEC = 3;
+const U_NSEC = 4;
+const U_STRIDE = 5;
+
 /** What one direction of a connection has sent so far (Wireshark's tcp_flow_t and its analysis part). */
 class Flow {
   baseSet = false;
@@ -124,15 +132,11 @@ class Flow {
   sackCount = 0;
   sackBytes = 0;
   /**
-   * Unacknowledged segments in sending order, positions head..len-1 of these parallel arrays (no
-   * object per segment, and the arrays are reused rather than shrunk): first and next sequence
-   * number, frame, time.
+   * Unacknowledged segments in sending order, entries head..len-1 of one flat array of U_STRIDE
+   * numbers each (first and next sequence number, frame, time): no object per segment, one array
+   * per direction rather than five (an idle connection costs little), reused rather than shrunk.
    */
-  readonly uSeq: number[] = [];
-  readonly uNext: number[] = [];
-  readonly uFrame: number[] = [];
-  readonly uSec: number[] = [];
-  readonly uNsec: number[] = [];
+  readonly u: number[] = [];
   head = 0;
   len = 0;
   /** Every segment from head starts at or after the end of the one before it. */
@@ -144,13 +148,7 @@ class Flow {
 
   /** Keeps only positions [from, from + n), moved to the front. */
   compact(from: number, n: number): void {
-    if (from > 0 && n > 0) {
-      this.uSeq.copyWithin(0, from, from + n);
-      this.uNext.copyWithin(0, from, from + n);
-      this.uFrame.copyWithin(0, from, from + n);
-      this.uSec.copyWithin(0, from, from + n);
-      this.uNsec.copyWithin(0, from, from + n);
-    }
+    if (from > 0 && n > 0) this.u.copyWithin(0, from * U_STRIDE, (from + n) * U_STRIDE);
     this.len = n;
     this.head = 0;
   }
@@ -419,11 +417,14 @@ export class TcpTracker {
   /** Build TcpTrackResult.seg (observers need it); off, `seg` is left from the previous call. */
   buildSegments = true;
   /**
-   * Reuse one TcpSegmentInfo for every segment (valid until the next call) instead of a new one
-   * each time: for callers that only want the analysis done and its per-connection results.
+   * Reuse one TcpSegmentInfo, and one TcpSegment, for every segment (valid until the next call)
+   * instead of new ones each time: for callers that only want the analysis done and its
+   * per-connection results.
    */
   reuseInfo = false;
   private readonly scratch = new TcpSegmentInfo(0, 0);
+  /** With reuseInfo, the TcpSegment handed out is this one record too (valid until the next call). */
+  private readonly segScratch: { -readonly [K in keyof TcpSegment]: TcpSegment[K] } = { packet: undefined!, tcp: undefined!, dir: 0, time: 0 };
   private readonly table = new FlowTable<ConnState>();
   private readonly states: ConnState[] = [];
   private readonly conns: TcpConnection[] = [];
@@ -577,7 +578,16 @@ export class TcpTracker {
 
     const r = this.result;
     r.conn = conn;
-    if (this.buildSegments) r.seg = { packet, tcp, dir, time };
+    if (this.buildSegments) {
+      if (this.reuseInfo) {
+        const g = this.segScratch;
+        g.packet = packet;
+        g.tcp = tcp;
+        g.dir = dir;
+        g.time = time;
+        r.seg = g;
+      } else r.seg = { packet, tcp, dir, time };
+    }
     r.info = info;
     r.isNew = isNew;
     return r;
@@ -586,7 +596,22 @@ export class TcpTracker {
   private open(packet: Packet, key: TcpLocation, lowToHigh: boolean, num: number, time: number, sec: number, nsec: number): ConnState {
     const { src, dst } = endpointsOf(packet, key as FlowKey);
     const canonical = flowKeyOf(packet, true)?.key ?? '';
-    const conn: TcpConnection = { ...newConversationBase(this.conns.length, canonical, src, dst, num, time), proto: 'tcp' };
+    // A literal rather than `{ ...newConversationBase(…), proto }`: V8 gave every object made by that
+    // spread a map of its own (about 400 bytes more per connection, and slower property access).
+    const conn: TcpConnection = {
+      stream: this.conns.length,
+      key: canonical,
+      a: src,
+      b: dst,
+      firstFrame: num,
+      startTime: time,
+      lastFrame: num,
+      lastTime: time,
+      packets: [0, 0],
+      bytes: [0, 0],
+      payloadBytes: [0, 0],
+      proto: 'tcp',
+    };
     const st = new ConnState(conn, lowToHigh, sec, nsec);
     this.conns.push(conn);
     this.states.push(st);
@@ -728,9 +753,10 @@ export class TcpTracker {
           f |= F.RETRANSMISSION;
           // The oldest unacknowledged segment is most likely the one resent; else the highest one.
           if (fwd.segCount > 0) {
-            const h = fwd.head;
-            refFrame = fwd.uFrame[h]!;
-            refNs = nsBetween(sec, nsec, fwd.uSec[h]!, fwd.uNsec[h]!);
+            const h = fwd.head * U_STRIDE;
+            const u = fwd.u;
+            refFrame = u[h + U_FRAME]!;
+            refNs = nsBetween(sec, nsec, u[h + U_SEC]!, u[h + U_NSEC]!);
           } else {
             refFrame = fwd.nextseqFrame;
             refNs = nsBetween(sec, nsec, fwd.nextseqSec, fwd.nextseqNsec);
@@ -869,15 +895,16 @@ function pushUnacked(flow: Flow, seq: number, next: number, frame: number, sec: 
     flow.head = 0;
     flow.len = 0;
     flow.ordered = true;
-  } else if (flow.ordered && seqLt(seq, flow.uNext[flow.len - 1]!)) {
+  } else if (flow.ordered && seqLt(seq, flow.u[(flow.len - 1) * U_STRIDE + U_NEXT]!)) {
     flow.ordered = false;
   }
-  const i = flow.len++;
-  flow.uSeq[i] = seq;
-  flow.uNext[i] = next;
-  flow.uFrame[i] = frame;
-  flow.uSec[i] = sec;
-  flow.uNsec[i] = nsec;
+  const u = flow.u;
+  const i = flow.len++ * U_STRIDE;
+  u[i + U_SEQ] = seq;
+  u[i + U_NEXT] = next;
+  u[i + U_FRAME] = frame;
+  u[i + U_SEC] = sec;
+  u[i + U_NSEC] = nsec;
 }
 
 /** The segment retireAcked found acknowledged exactly (valid when it returns >= 0). */
@@ -893,19 +920,19 @@ let retiredNsec = 0;
 function retireAcked(flow: Flow, ack: number): number {
   const end = flow.len;
   if (flow.head >= end) return -1;
-  const uSeq = flow.uSeq;
-  const uNext = flow.uNext;
+  const u = flow.u;
   let found = -1;
   if (flow.ordered) {
     let i = flow.head;
     for (; i < end; i++) {
-      const next = uNext[i]!;
+      const at = i * U_STRIDE;
+      const next = u[at + U_NEXT]!;
       if (next === ack) {
         if (found < 0) found = i;
         continue;
       }
-      if (seqGt(ack, uSeq[i]!) && seqLe(ack, next)) {
-        uSeq[i] = ack;
+      if (seqGt(ack, u[at + U_SEQ]!) && seqLe(ack, next)) {
+        u[at + U_SEQ] = ack;
         break;
       }
       if (seqGt(next, ack)) break;
@@ -923,7 +950,8 @@ function retireAcked(flow: Flow, ack: number): number {
   let w = 0;
   let ordered = true;
   for (let i = flow.head; i < end; i++) {
-    const next = uNext[i]!;
+    const at = i * U_STRIDE;
+    const next = u[at + U_NEXT]!;
     if (next === ack) {
       if (found < 0) {
         found = i;
@@ -931,14 +959,11 @@ function retireAcked(flow: Flow, ack: number): number {
       }
       continue;
     }
-    if (seqGt(ack, uSeq[i]!) && seqLe(ack, next)) uSeq[i] = ack;
+    if (seqGt(ack, u[at + U_SEQ]!) && seqLe(ack, next)) u[at + U_SEQ] = ack;
     else if (!seqGt(next, ack)) continue;
-    if (w > 0 && seqLt(uSeq[i]!, uNext[w - 1]!)) ordered = false;
-    uSeq[w] = uSeq[i]!;
-    uNext[w] = next;
-    flow.uFrame[w] = flow.uFrame[i]!;
-    flow.uSec[w] = flow.uSec[i]!;
-    flow.uNsec[w] = flow.uNsec[i]!;
+    const to = w * U_STRIDE;
+    if (w > 0 && seqLt(u[at + U_SEQ]!, u[to - U_STRIDE + U_NEXT]!)) ordered = false;
+    if (to !== at) for (let k = 0; k < U_STRIDE; k++) u[to + k] = u[at + k]!;
     w++;
   }
   flow.compact(0, w);
@@ -947,28 +972,28 @@ function retireAcked(flow: Flow, ack: number): number {
 }
 
 function noteRetired(flow: Flow, i: number): void {
-  retiredFrame = flow.uFrame[i]!;
-  retiredSec = flow.uSec[i]!;
-  retiredNsec = flow.uNsec[i]!;
+  const at = i * U_STRIDE;
+  retiredFrame = flow.u[at + U_FRAME]!;
+  retiredSec = flow.u[at + U_SEC]!;
+  retiredNsec = flow.u[at + U_NSEC]!;
 }
 
 /** Highest relative end minus lowest relative start over the unacknowledged segments. */
 function inFlightSpan(flow: Flow): number {
   const base = flow.base;
-  const uSeq = flow.uSeq;
-  const uNext = flow.uNext;
+  const u = flow.u;
   const end = flow.len;
   if (flow.ordered) {
-    const first = (uSeq[flow.head]! - base) >>> 0;
-    const last = (uNext[end - 1]! - base) >>> 0;
+    const first = (u[flow.head * U_STRIDE + U_SEQ]! - base) >>> 0;
+    const last = (u[(end - 1) * U_STRIDE + U_NEXT]! - base) >>> 0;
     // Ordered and not straddling the point where relative numbers wrap: the ends are the extremes.
     if (first <= last) return last - first;
   }
   let first = 0xffffffff;
   let last = 0;
   for (let i = flow.head; i < end; i++) {
-    const s = (uSeq[i]! - base) >>> 0;
-    const e = (uNext[i]! - base) >>> 0;
+    const s = (u[i * U_STRIDE + U_SEQ]! - base) >>> 0;
+    const e = (u[i * U_STRIDE + U_NEXT]! - base) >>> 0;
     if (s < first) first = s;
     if (e > last) last = e;
   }

@@ -6,7 +6,7 @@
  */
 import type { Packet } from '../decode/layer.js';
 import type { UdpLayer } from '../wire/udp.js';
-import { newConversationBase, type Dir, type UdpConversation, type UdpDatagram } from './connection.js';
+import { type Dir, type UdpConversation, type UdpDatagram } from './connection.js';
 import { endpointsOf, flowKeyOf, type FlowKey } from './flows.js';
 import { FlowTable, type FlowEntry } from './flow-table.js';
 
@@ -51,7 +51,21 @@ export class UdpTracker {
     if (!e) {
       const { src, dst } = endpointsOf(packet, key as FlowKey);
       const canonical = flowKeyOf(packet)?.key ?? '';
-      const c: UdpConversation = { ...newConversationBase(this.convs.length, canonical, src, dst, frame.number, time), proto: 'udp' };
+      // A literal, not a spread of newConversationBase(): see TcpTracker.open.
+      const c: UdpConversation = {
+        stream: this.convs.length,
+        key: canonical,
+        a: src,
+        b: dst,
+        firstFrame: frame.number,
+        startTime: time,
+        lastFrame: frame.number,
+        lastTime: time,
+        packets: [0, 0],
+        bytes: [0, 0],
+        payloadBytes: [0, 0],
+        proto: 'udp',
+      };
       e = new Entry(c, lowToHigh);
       table.set(e);
       this.convs.push(c);

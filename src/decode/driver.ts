@@ -10,13 +10,39 @@ import type { Packet } from './layer.js';
 /** Encapsulations deeper than this are treated as data (stops VLAN-in-VLAN or IP-in-IP bombs). */
 const MAX_LAYERS = 24;
 
+/**
+ * One binding table. Keys 0..0xffff (every link type, ethertype, IP protocol and port) are found
+ * with two array loads through 256-entry pages; this runs once per layer of every packet, where a
+ * Map would hash the key each time. Other keys fall back to a Map.
+ */
+class Table {
+  private readonly pages: ((Dissector | undefined)[] | undefined)[] = new Array<(Dissector | undefined)[] | undefined>(256).fill(undefined);
+  private readonly others = new Map<number, Dissector>();
+
+  set(key: number, dissector: Dissector): void {
+    if (key >= 0 && key <= 0xffff && Number.isInteger(key)) {
+      const hi = key >>> 8;
+      const page = (this.pages[hi] ??= new Array<Dissector | undefined>(256).fill(undefined));
+      page[key & 0xff] = dissector;
+    } else this.others.set(key, dissector);
+  }
+
+  get(key: number): Dissector | undefined {
+    if ((key & 0xffff) === key) {
+      const page = this.pages[key >>> 8];
+      return page === undefined ? undefined : page[key & 0xff];
+    }
+    return this.others.get(key);
+  }
+}
+
 export class BindingTables {
-  private readonly tables = new Map<TableName, Map<number, Dissector>>();
+  private readonly tables = new Map<TableName, Table>();
 
   constructor(bindings: Iterable<Binding>) {
     for (const b of bindings) {
       let t = this.tables.get(b.table);
-      if (!t) this.tables.set(b.table, (t = new Map()));
+      if (!t) this.tables.set(b.table, (t = new Table()));
       t.set(b.key, b.dissector);
     }
   }
@@ -32,7 +58,8 @@ export function decodeFrame(frame: Frame, tables: BindingTables): Packet {
   // The FCS is not part of any layer's payload (Wireshark shows it as eth.fcs).
   const reported = Math.max(0, frame.origLen - fcs);
   const captured = Math.min(data.length, reported);
-  const ctx: DissectContext = { frame, layers: [] };
+  // `network` is there from the start so that ip/ipv6 setting it does not change the object's shape.
+  const ctx: DissectContext = { frame, layers: [], network: undefined };
   let span: Span = { offset: 0, end: captured, reportedEnd: Math.max(reported, captured) };
   let dissector = tables.lookup('linktype', frame.linkType);
   while (dissector && ctx.layers.length < MAX_LAYERS) {
