@@ -1,18 +1,28 @@
 /**
  * Buffered output for the capture writers: records are laid out in a chunk buffer and handed to a
- * sink in large pieces. A chunk handed to the sink is never written again (a Writable may hold it).
+ * sink in large pieces. A chunk handed to the sink is never written again (a Writable may hold it),
+ * unless the sink says it is `synchronous`: then one chunk buffer is filled again and again.
  */
+import { Buffer } from 'node:buffer';
 import * as fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { concatBytes } from '../wire/bytes.js';
 
 /** Receives finished chunks of the file, in order. */
-export type ByteSink = (chunk: Uint8Array) => void;
+export interface ByteSink {
+  (chunk: Uint8Array): void;
+  /**
+   * True when the sink is done with a chunk by the time it returns (it wrote or copied it): the
+   * writer then fills the same buffer again instead of allocating a fresh one per chunk.
+   */
+  readonly synchronous?: boolean;
+}
 
 const DEFAULT_OUTPUT_CHUNK = 1 << 20;
 
 export class ByteOutput {
-  buf: Uint8Array;
+  /** A Buffer for its UTF-8 writer (see `utf8`); handed to the sink as a plain Uint8Array. */
+  buf: Buffer;
   dv: DataView;
   pos = 0;
   /** Bytes handed to the sink so far. */
@@ -22,8 +32,8 @@ export class ByteOutput {
     private readonly sink: ByteSink,
     private readonly chunkSize = DEFAULT_OUTPUT_CHUNK,
   ) {
-    this.buf = new Uint8Array(chunkSize);
-    this.dv = new DataView(this.buf.buffer);
+    this.buf = Buffer.alloc(chunkSize);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   /** File offset of the next byte written. */
@@ -36,18 +46,29 @@ export class ByteOutput {
     if (this.pos + n <= this.buf.length) return;
     this.flush();
     if (n > this.buf.length) {
-      this.buf = new Uint8Array(n);
-      this.dv = new DataView(this.buf.buffer);
+      this.buf = Buffer.alloc(n);
+      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
     }
+  }
+
+  /**
+   * Writes `s` as UTF-8 at `at` (room reserved by the caller) and returns the byte count. Lone
+   * surrogates become U+FFFD, as with TextEncoder. Buffer.write needs no view or result object per
+   * call, which TextEncoder.encodeInto does: this runs once per packet comment.
+   */
+  utf8(s: string, at: number): number {
+    return this.buf.write(s, at);
   }
 
   flush(): void {
     if (this.pos === 0) return;
-    this.sink(this.buf.subarray(0, this.pos));
+    this.sink(new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos));
     this.flushed += this.pos;
-    this.buf = new Uint8Array(Math.max(this.chunkSize, 0));
-    this.dv = new DataView(this.buf.buffer);
     this.pos = 0;
+    // Reused chunks are not zeroed: the writers write every byte of a record, padding included.
+    if (this.sink.synchronous && this.buf.length === this.chunkSize) return;
+    this.buf = Buffer.alloc(Math.max(this.chunkSize, 0));
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 }
 
@@ -59,10 +80,11 @@ export function memorySink(): { sink: ByteSink; bytes(): Uint8Array } {
 
 /** Writes synchronously to a file descriptor. */
 export function fdSink(fd: number): ByteSink {
-  return (c) => {
+  const sink = (c: Uint8Array) => {
     let o = 0;
     while (o < c.length) o += fs.writeSync(fd, c, o, c.length - o);
   };
+  return Object.assign(sink, { synchronous: true });
 }
 
 /**

@@ -55,6 +55,16 @@ export interface InterfaceSpec {
   fcsLength?: number;
 }
 
+interface Iface {
+  units: number;
+  tsOffset: number;
+  nsPerUnit: number;
+  /** Cache for `units`: the second last converted and its unit count (sec * units) as 32-bit words. */
+  baseSec: number;
+  baseHigh: number;
+  baseLow: number;
+}
+
 interface Option {
   code: number;
   value: Uint8Array;
@@ -73,7 +83,7 @@ export function tsresolByte(units: number): number | undefined {
 export class PcapngWriter {
   private readonly out: ByteOutput;
   private readonly le: boolean;
-  private readonly ifaces: { units: number; tsOffset: number; nsPerUnit: number }[] = [];
+  private readonly ifaces: Iface[] = [];
   framesWritten = 0;
 
   constructor(sink: ByteSink, options: PcapngWriterOptions = {}) {
@@ -134,7 +144,7 @@ export class PcapngWriter {
       dv.setUint32(p + 4, spec.snapLen ?? DEFAULT_SNAPLEN, le);
     });
     const nsPerUnit = units <= 1e9 && Number.isInteger(1e9 / units) ? 1e9 / units : 0;
-    this.ifaces.push({ units, tsOffset, nsPerUnit });
+    this.ifaces.push({ units, tsOffset, nsPerUnit, baseSec: -1, baseHigh: 0, baseLow: 0 });
     return this.ifaces.length - 1;
   }
 
@@ -145,40 +155,44 @@ export class PcapngWriter {
     if (!iface) {
       throw new WirelensError('WL_ERR_USAGE', `pcapng writer: frame on interface ${id}, but only ${this.ifaces.length} declared`);
     }
-    const [high, low] = this.units(f.tsSec - iface.tsOffset, f.tsNsec, iface);
     const data = f.data;
     const n = data.length;
     const comments = f.comments;
-    let optLen = 0;
-    let encoded: Uint8Array[] | undefined;
-    if (comments && comments.length > 0) {
-      encoded = comments.map((c) => enc.encode(c));
-      for (const e of encoded) optLen += 4 + pad4(e.length);
-      optLen += 4;
-    }
-    const total = 32 + pad4(n) + optLen;
+    const ncomments = comments ? comments.length : 0;
+    // Comments are encoded straight into the output, so their byte length is known only after;
+    // room is made for the worst case, 3 UTF-8 bytes per UTF-16 code unit.
+    let room = 32 + pad4(n);
+    for (let i = 0; i < ncomments; i++) room += 4 + pad4(3 * comments![i]!.length);
+    if (ncomments > 0) room += 4;
     const o = this.out;
-    o.reserve(total);
+    o.reserve(room);
     const dv = o.dv;
     const buf = o.buf;
     const le = this.le;
-    let p = o.pos;
+    const start = o.pos;
+    let p = start;
     dv.setUint32(p, BT_EPB, le);
-    dv.setUint32(p + 4, total, le);
     dv.setUint32(p + 8, id, le);
-    dv.setUint32(p + 12, high, le);
-    dv.setUint32(p + 16, low, le);
+    this.units(f.tsSec - iface.tsOffset, f.tsNsec, iface, dv, p + 12);
     dv.setUint32(p + 20, n, le);
     dv.setUint32(p + 24, f.origLen ?? n, le);
     buf.set(data, p + 28);
     p += 28 + n;
-    // Padding must be zero (pcapng §3.1); chunks start zeroed, but say it rather than rely on it.
+    // Padding must be zero (pcapng §3.1); a reused chunk still holds the bytes of earlier records.
     while (p & 3) buf[p++] = 0;
-    if (encoded) {
-      for (const e of encoded) p = this.option(dv, buf, p, OPT_COMMENT, e);
+    if (ncomments > 0) {
+      for (let i = 0; i < ncomments; i++) {
+        const len = o.utf8(comments![i]!, p + 4);
+        dv.setUint16(p, OPT_COMMENT, le);
+        dv.setUint16(p + 2, len, le);
+        p += 4 + len;
+        while (p & 3) buf[p++] = 0;
+      }
       dv.setUint32(p, 0, le);
       p += 4;
     }
+    const total = p + 4 - start;
+    dv.setUint32(start + 4, total, le);
     dv.setUint32(p, total, le);
     o.pos = p + 4;
     this.framesWritten++;
@@ -192,7 +206,8 @@ export class PcapngWriter {
     this.out.flush();
   }
 
-  private units(sec: number, nsec: number, iface: { units: number; nsPerUnit: number }): [number, number] {
+  /** Writes the timestamp in the interface's units at `at`, high word first (pcapng §4.3), without a tuple per frame. */
+  private units(sec: number, nsec: number, iface: Iface, dv: DataView, at: number): void {
     const R = iface.units;
     if (sec < 0) throw new WirelensError('WL_ERR_USAGE', `pcapng writer: timestamp ${sec}.${nsec} is before the epoch`);
     // Units coarser than 1 ns truncate; for units that do not divide a second into whole ns (2^-k),
@@ -202,9 +217,25 @@ export class PcapngWriter {
       sec += 1;
       frac -= R;
     }
-    if (R <= 4294967296 && frac * 1e9 <= Number.MAX_SAFE_INTEGER) return splitUnits(sec, R, frac);
+    // The exact-integer path. Besides small fractions it covers every whole-ns timestamp when a unit
+    // is a whole number of ns (1e9/R): frac is then exactly the floor(nsec * R / 1e9) the BigInt
+    // fallback computes, which was the path most timestamps took — and a BigInt chain per frame.
+    const wholeNs = iface.nsPerUnit !== 0 && nsec >= 0 && nsec < 1e9 && Number.isInteger(nsec) && Number.isInteger(sec);
+    if (R <= 4294967296 && (wholeNs || frac * 1e9 <= Number.MAX_SAFE_INTEGER)) {
+      // sec * R split once per second of capture time; frac < R <= 2^32 carries at most once.
+      if (sec !== iface.baseSec) {
+        [iface.baseHigh, iface.baseLow] = splitUnits(sec, R, 0);
+        iface.baseSec = sec;
+      }
+      const low = iface.baseLow + frac;
+      const carry = low >= 4294967296 ? 1 : 0;
+      dv.setUint32(at, iface.baseHigh + carry, this.le);
+      dv.setUint32(at + 4, low - carry * 4294967296, this.le);
+      return;
+    }
     const t = BigInt(sec) * BigInt(R) + (BigInt(nsec) * BigInt(R)) / 1000000000n;
-    return [Number(t >> 32n), Number(t & 0xffffffffn)];
+    dv.setUint32(at, Number(t >> 32n), this.le);
+    dv.setUint32(at + 4, Number(t & 0xffffffffn), this.le);
   }
 
   private option(dv: DataView, buf: Uint8Array, p: number, code: number, value: Uint8Array): number {

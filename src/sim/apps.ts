@@ -1,10 +1,12 @@
 /**
  * Application models on top of the simulated transports: DNS over UDP (RFC 1035), HTTP/1.1
- * requests and responses as plain bytes (RFC 9112), and WebSocket frames (RFC 6455) built with the
- * protocol files' own emit functions. Each write carries a note for the packet comments.
+ * requests and responses as plain bytes (RFC 9112), WebSocket frames (RFC 6455) built with the
+ * protocol files' own emit functions, a request/response RPC client and server with timeouts
+ * (HTTP/1.1 persistent connections), and server-sent events (WHATWG HTML §9.2). Each write carries a note for the packet comments.
  */
 import { DnsType, emitDns, parseDns } from '../protocols/dns.js';
 import { emitWsFrame, websocketAccept, WsOpcode } from '../protocols/websocket.js';
+import { formatDuration } from './clock.js';
 import type { Host } from './network.js';
 import type { TcpSocket } from './tcp.js';
 
@@ -165,4 +167,227 @@ export function wsReader(cb: (opcode: number, payload: Uint8Array) => void): (da
       buf = buf.subarray(p + len);
     }
   };
+}
+
+// ---------------------------------------------------------------- RPC: request/response over HTTP/1.1
+
+export interface HttpMsg {
+  head: string;
+  body: string;
+  /** The message exactly as it came, for proxies that relay it. */
+  raw: Uint8Array;
+}
+
+const latin1 = (b: Uint8Array): string => {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+};
+const fromLatin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** Splits a byte stream into HTTP/1.1 messages framed by Content-Length (RFC 9112 §6.3: none means no body, for these apps). */
+export function httpMessageReader(cb: (m: HttpMsg) => void): (data: Uint8Array) => void {
+  let buf = '';
+  return (data) => {
+    buf += latin1(data);
+    for (;;) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.slice(0, end);
+      const len = Number(headerValue(head, 'Content-Length') ?? 0);
+      const total = end + 4 + len;
+      if (buf.length < total) return;
+      cb({ head, body: buf.slice(end + 4, total), raw: fromLatin1(buf.slice(0, total)) });
+      buf = buf.slice(total);
+    }
+  };
+}
+
+const REASONS: Record<number, string> = { 200: 'OK', 204: 'No Content', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+export function httpResponse(status: number, body: string, headers: Record<string, string> = {}): Uint8Array {
+  const b = text(body);
+  const head = httpResponseHead(status, REASONS[status] ?? 'Unknown', { 'Content-Type': 'text/plain', 'Content-Length': String(b.length), ...headers });
+  const out = new Uint8Array(head.length + b.length);
+  out.set(head);
+  out.set(b, head.length);
+  return out;
+}
+
+export interface RpcRequest {
+  method: string;
+  path: string;
+  head: string;
+  body: string;
+  socket: TcpSocket;
+}
+
+/** Answers a request; nothing is sent when the connection is already gone (the caller gave up). Returns whether it was sent. */
+export type RpcReply = (status: number, body: string, note: string, headers?: Record<string, string>) => boolean;
+
+/**
+ * A request/response server: HTTP/1.1 with persistent connections (RFC 9112 §9.3), one request at a
+ * time per connection. `sockets` holds the open connections (a crash resets them).
+ */
+export function rpcServer(host: Host, port: number, label: string, handle: (req: RpcRequest, reply: RpcReply) => void): { sockets: Set<TcpSocket> } {
+  const sockets = new Set<TcpSocket>();
+  host.tcp.listen(port, (s) => {
+    s.label = label;
+    sockets.add(s);
+    const read = httpMessageReader((m) => {
+      const [method = 'GET', path = '/'] = m.head.split('\r\n')[0]!.split(' ');
+      handle({ method, path, head: m.head, body: m.body, socket: s }, (status, body, note, headers) => {
+        if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return false;
+        s.write(httpResponse(status, body, headers), note);
+        return true;
+      });
+    });
+    s.onData = (_s, d) => read(d);
+    s.onPeerClose = () => s.close();
+    s.onReset = () => {};
+    s.onClosed = () => sockets.delete(s);
+  });
+  return { sockets };
+}
+
+export interface RpcResult {
+  ok: boolean;
+  status?: number;
+  head?: string;
+  body?: string;
+  raw?: Uint8Array;
+  /** Why the call failed: "timeout", "connection refused", "reset by the peer", … */
+  error?: string;
+}
+
+export interface RpcClientOptions {
+  label: string;
+  /** Give up on a call after this long: the connection is reset (HTTP/1.1 cannot cancel a request otherwise). */
+  timeout: number;
+  /** Keep connections open for the next call (default) or close after each answer. */
+  keepAlive?: boolean;
+  hostHeader?: string;
+}
+
+interface Pending {
+  cb: (r: RpcResult) => void;
+  done: boolean;
+}
+
+/** A client with a pool of persistent connections to one server; each call takes an idle connection or opens one. */
+export class RpcClient {
+  private readonly idle: TcpSocket[] = [];
+  private readonly pending = new Map<TcpSocket, Pending>();
+  /** Calls made, answered, failed (for reports and tests). */
+  stats = { calls: 0, ok: 0, failed: 0 };
+
+  constructor(
+    readonly host: Host,
+    readonly dstIp: number,
+    readonly port: number,
+    readonly options: RpcClientOptions,
+  ) {}
+
+  call(path: string, note: string, cb: (r: RpcResult) => void, headers: Record<string, string> = {}): void {
+    this.stats.calls++;
+    const p: Pending = { cb, done: false };
+    const req = httpRequest({ path, host: this.options.hostHeader ?? 'service', headers: { ...headers, ...(this.options.keepAlive === false ? { Connection: 'close' } : {}) } });
+    let s = this.idle.pop();
+    while (s && s.state !== 'ESTABLISHED') s = this.idle.pop();
+    if (s) {
+      this.pending.set(s, p);
+      s.write(req, note);
+    } else {
+      s = this.open(p, req, note);
+    }
+    const sock = s;
+    const t = this.options.timeout;
+    this.host.engine.after(t, () => {
+      if (p.done) return;
+      this.finish(sock, p, { ok: false, error: 'timeout' });
+      sock.abort(`${this.options.label} gives up: no answer within ${formatDuration(t)}`);
+    });
+  }
+
+  private open(p: Pending, req: Uint8Array, note: string): TcpSocket {
+    const s = this.host.tcp.connect(
+      this.dstIp,
+      this.port,
+      {
+        onConnect: (c) => c.write(req, note),
+        onPeerClose: (c) => {
+          const q = this.pending.get(c);
+          if (q) this.finish(c, q, { ok: false, error: 'closed by the server' });
+          c.close();
+        },
+        onReset: (c, why) => {
+          const q = this.pending.get(c);
+          if (q) this.finish(c, q, { ok: false, error: why });
+        },
+        onClosed: (c) => {
+          const i = this.idle.indexOf(c);
+          if (i >= 0) this.idle.splice(i, 1);
+        },
+      },
+      { note: `SYN: ${this.options.label} opens a connection for: ${note}` },
+    );
+    s.label = this.options.label;
+    const read = httpMessageReader((m) => {
+      const q = this.pending.get(s);
+      if (!q) return;
+      const status = Number(m.head.split(' ')[1]);
+      this.finish(s, q, { ok: status >= 200 && status < 300, status, head: m.head, body: m.body, raw: m.raw, error: status >= 300 ? `status ${status}` : undefined });
+      if (this.options.keepAlive === false) s.close();
+      else if (s.state === 'ESTABLISHED') this.idle.push(s);
+    });
+    s.onData = (_s, d) => read(d);
+    this.pending.set(s, p);
+    return s;
+  }
+
+  private finish(s: TcpSocket, p: Pending, r: RpcResult): void {
+    if (p.done) return;
+    p.done = true;
+    this.pending.delete(s);
+    if (r.ok) this.stats.ok++;
+    else this.stats.failed++;
+    p.cb(r);
+  }
+
+  /** Closes idle connections (FIN), e.g. at the end of a run. */
+  closeIdle(note?: string): void {
+    for (const s of this.idle.splice(0)) s.close(note);
+  }
+}
+
+// ---------------------------------------------------------------- Server-sent events
+
+export interface SseEventSpec {
+  id: string;
+  event?: string;
+  data: string;
+  /** Reconnection time the client should use (WHATWG HTML §9.2.6 "retry" field), ms. */
+  retry?: number;
+}
+
+/** One event in the text/event-stream format (WHATWG HTML §9.2.5), ending with its blank line. */
+export function sseEvent(e: SseEventSpec): string {
+  let s = '';
+  if (e.retry !== undefined) s += `retry: ${e.retry}\n`;
+  s += `id: ${e.id}\n`;
+  if (e.event) s += `event: ${e.event}\n`;
+  for (const line of e.data.split('\n')) s += `data: ${line}\n`;
+  return s + '\n';
+}
+
+/** One chunk of a chunked body (RFC 9112 §7.1): hex size, CRLF, data, CRLF. A zero-length chunk ends the body. */
+export function httpChunk(data: string): Uint8Array {
+  const b = text(data);
+  const head = text(`${b.length.toString(16)}\r\n`);
+  const out = new Uint8Array(head.length + b.length + 2);
+  out.set(head);
+  out.set(b, head.length);
+  out[out.length - 2] = 13;
+  out[out.length - 1] = 10;
+  return out;
 }

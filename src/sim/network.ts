@@ -10,9 +10,9 @@
  * holds is exactly what the decoder reads. The receiving host is handed the sender's Repr along
  * with the bytes (its exact encoding) instead of parsing them again, to keep one emit per packet.
  */
-import { emitEthernet, EtherType } from '../wire/ethernet.js';
-import { emitIpv4, IpProtocol } from '../wire/ipv4.js';
-import { emitTcp, type TcpRepr } from '../wire/tcp.js';
+import { emitEthernetInto, ETH_HEADER_LEN, EtherType, type EthernetRepr } from '../wire/ethernet.js';
+import { emitIpv4Into, ipv4HeaderLength, IpProtocol, type Ipv4Repr } from '../wire/ipv4.js';
+import { emitTcpInto, tcpSegmentLength, type TcpRepr } from '../wire/tcp.js';
 import { emitUdp, type UdpRepr } from '../wire/udp.js';
 import { parseIPv4 } from '../wire/addr.js';
 import type { NetworkContext } from '../decode/dissector.js';
@@ -84,6 +84,28 @@ export class Network {
 
   get now(): Nanos {
     return this.engine.now;
+  }
+
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
+
+  /**
+   * A zeroed buffer for one frame, cut from a shared slab: a separate ArrayBuffer per frame costs
+   * an off-heap allocation and a finaliser each, a large share of the simulator's time. A slab is
+   * freed when the last frame cut from it is.
+   */
+  frameBuffer(n: number): Uint8Array {
+    if (n > FRAME_SLAB / 8) return new Uint8Array(n);
+    // Frames start 2 bytes past a multiple of 4, so the IP header after the 14-byte Ethernet header
+    // is 4-byte aligned: checksums read aligned 32-bit words faster.
+    let at = this.slabUsed + ((2 - this.slabUsed) & 3);
+    if (at + n > this.slab.length) {
+      this.slab = new Uint8Array(FRAME_SLAB);
+      at = 2;
+    }
+    this.slabUsed = at + n;
+    // The constructor, not subarray(): subarray looks up a species constructor on every call.
+    return new Uint8Array(this.slab.buffer, at, n);
   }
 
   host(name: string, options: HostOptions): Host {
@@ -183,26 +205,51 @@ export class Host {
     return c;
   }
 
+  // The whole frame is laid out in one buffer, innermost layer first: each emit writes its header
+  // in place, so a segment is copied once (its payload) instead of once per layer.
   sendTcp(dst: number, repr: TcpRepr, note: string, lossNote: string): void {
     const c = this.ctx(dst);
-    this.sendIp(dst, IpProtocol.TCP, emitTcp(repr, c), { frame: undefined!, src: this, dstIp: dst, tcp: repr, note, lossNote }, true);
+    const ipRepr = this.ipRepr(c, IpProtocol.TCP, true);
+    const at = ETH_HEADER_LEN + ipv4HeaderLength(ipRepr);
+    const len = tcpSegmentLength(repr);
+    const frame = this.network.frameBuffer(at + len);
+    emitTcpInto(repr, c, frame, at);
+    this.sendIp(dst, ipRepr, frame, len, { frame, src: this, dstIp: dst, tcp: repr, note, lossNote });
   }
 
   sendUdp(dst: number, repr: UdpRepr, note: string): void {
     const c = this.ctx(dst);
-    this.sendIp(dst, IpProtocol.UDP, emitUdp(repr, c), { frame: undefined!, src: this, dstIp: dst, udp: repr, note, lossNote: 'UDP: not retransmitted' }, false);
+    const ipRepr = this.ipRepr(c, IpProtocol.UDP, false);
+    const at = ETH_HEADER_LEN + ipv4HeaderLength(ipRepr);
+    const udp = emitUdp(repr, c);
+    const frame = this.network.frameBuffer(at + udp.length);
+    frame.set(udp, at);
+    this.sendIp(dst, ipRepr, frame, udp.length, { frame, src: this, dstIp: dst, udp: repr, note, lossNote: 'UDP: not retransmitted' });
   }
 
-  private sendIp(dst: number, protocol: number, payload: Uint8Array, pkt: SimPacket, df: boolean): void {
+  /** Scratch records for the outer headers: emit reads them and keeps nothing. */
+  private readonly ip4: Ipv4Repr = { dscp: 0, ecn: 0, ident: 0, dontFragment: false, moreFragments: false, fragmentOffset: 0, ttl: 64, protocol: 0, src: new Uint8Array(4), dst: new Uint8Array(4) };
+  private readonly eth: EthernetRepr = { dst: new Uint8Array(6), src: new Uint8Array(6), etherType: EtherType.IPv4 };
+
+  private ipRepr(c: NetworkContext, protocol: number, df: boolean): Ipv4Repr {
+    const r = this.ip4;
+    r.protocol = protocol;
+    r.dontFragment = df;
+    r.src = this.ip;
+    r.dst = c.dst;
+    return r;
+  }
+
+  /** Writes the IPv4 and Ethernet headers in front of the `payloadLength` bytes already at the frame's end, then sends it. */
+  private sendIp(dst: number, ipRepr: Ipv4Repr, frame: Uint8Array, payloadLength: number, pkt: SimPacket): void {
     const route = this.routes.get(dst) ?? this.defaultRoute;
-    const c = this.ctx(dst);
     this.ident = (this.ident + 1) & 0xffff;
-    const ip = emitIpv4(
-      { dscp: 0, ecn: 0, ident: this.ident, dontFragment: df, moreFragments: false, fragmentOffset: 0, ttl: 64, protocol, src: this.ip, dst: c.dst },
-      payload,
-    );
-    const dstMac = route ? route.to.mac : BROADCAST;
-    pkt.frame = emitEthernet({ dst: dstMac, src: this.mac, etherType: EtherType.IPv4 }, ip);
+    ipRepr.ident = this.ident;
+    emitIpv4Into(ipRepr, payloadLength, frame, ETH_HEADER_LEN);
+    const eth = this.eth;
+    eth.dst = route ? route.to.mac : BROADCAST;
+    eth.src = this.mac;
+    emitEthernetInto(eth, frame, 0);
     const fate = route ? route.offer(pkt) : `no route from ${this.name} to ${u32ToIp(dst)}: dropped`;
     const taps = this.tapIds;
     if (taps.length > 0) {
@@ -225,6 +272,8 @@ export class Host {
 }
 
 const BROADCAST = Uint8Array.of(255, 255, 255, 255, 255, 255);
+/** Bytes per frame slab: room for about 170 full-sized Ethernet frames. */
+const FRAME_SLAB = 256 * 1024;
 
 export class Link {
   readonly ab: LinkDirection;

@@ -16,6 +16,9 @@
  *   avoidance (RFC 9293 §3.8.6.2.2) and window updates when the application reads.
  * - FIN teardown from either side with TIME_WAIT (2·MSL), RST for a segment to a closed port
  *   (RFC 9293 §3.10.7.1), abort with RST.
+ * - Keep-alive when the application asks for it (RFC 1122 §4.2.3.6: off by default): after an idle
+ *   time with nothing received, a probe carrying SND.NXT − 1 and no data, which the peer must answer
+ *   with an ACK (RFC 9293 §3.10.7.4, an unacceptable segment); unanswered probes abort.
  *
  * Sequence numbers are kept relative to the ISN ("rel": the SYN is 0, the first data byte 1), the
  * way tshark shows them; the wire value is (ISN + rel) mod 2^32, so one connection carries < 4 GiB.
@@ -151,7 +154,7 @@ export class TcpStack {
   connect(dstIp: number, dstPort: number, handlers: TcpHandlers = {}, options: { srcPort?: number; config?: Partial<TcpConfig>; note?: string } = {}): TcpSocket {
     const s = new TcpSocket(this, options.srcPort ?? this.host.ephemeralPort(), dstIp, dstPort, { ...this.config, ...options.config });
     Object.assign(s, handlers);
-    this.sockets.set(s.key, s);
+    this.register(s);
     s.openActive(options.note);
     return s;
   }
@@ -159,16 +162,29 @@ export class TcpStack {
   /** @internal */
   forget(s: TcpSocket): void {
     if (this.sockets.get(s.key) === s) this.sockets.delete(s.key);
+    this.last = undefined;
+  }
+
+  /** The socket found last: most segments belong to the same connection as the one before. */
+  private last: TcpSocket | undefined;
+
+  private register(s: TcpSocket): void {
+    this.sockets.set(s.key, s);
+    this.last = undefined;
   }
 
   receive(srcIp: number, seg: TcpRepr): void {
-    const key = `${srcIp}:${seg.srcPort}:${seg.dstPort}`;
-    const s = this.sockets.get(key);
+    let s = this.last;
+    // Checked field by field: building the map key costs a string per segment.
+    if (!s || s.remoteIp !== srcIp || s.remotePort !== seg.srcPort || s.localPort !== seg.dstPort) {
+      s = this.sockets.get(`${srcIp}:${seg.srcPort}:${seg.dstPort}`);
+      this.last = s;
+    }
     if (s) return s.segmentArrives(seg);
     const accept = this.listeners.get(seg.dstPort);
     if (accept && (seg.flags & (SYN | ACK | RST)) === SYN) {
       const n = new TcpSocket(this, seg.dstPort, srcIp, seg.srcPort, this.config);
-      this.sockets.set(n.key, n);
+      this.register(n);
       accept(n);
       n.openPassive(seg);
       return;
@@ -214,6 +230,12 @@ export class TcpSocket implements TcpHandlers {
   private chunkHead = 0;
   private finQueued = false;
   private finRel = -1;
+  private finNote: string | undefined;
+  private kaIdle = 0;
+  private kaInterval = 0;
+  private kaMax = 0;
+  private kaProbes = 0;
+  private kaTimer: Timer | undefined;
   private cwnd = 0;
   private ssthresh = Number.MAX_SAFE_INTEGER;
   private dupAcks = 0;
@@ -322,9 +344,10 @@ export class TcpSocket implements TcpHandlers {
     this.output();
   }
 
-  /** Half-close: a FIN follows the queued data (RFC 9293 §3.10.4). */
-  close(): void {
+  /** Half-close: a FIN follows the queued data (RFC 9293 §3.10.4); `note` joins the FIN's comment. */
+  close(note?: string): void {
     if (this.finQueued) return;
+    this.finNote = note;
     if (this.state === 'SYN_SENT' || this.state === 'CLOSED') return this.abort('closed before the connection was established');
     this.finQueued = true;
     this.finRel = this.dataEnd;
@@ -339,6 +362,41 @@ export class TcpSocket implements TcpHandlers {
       this.emit(this.sndNxt, RST | ACK, EMPTY, `RST: ${this.label} aborts the connection (${why})`, 'a RST is not retransmitted');
     }
     this.finish();
+  }
+
+  /**
+   * Turns on keep-alive (RFC 1122 §4.2.3.6): after `idle` with no segment from the peer, a probe every
+   * `interval`; after `probes` unanswered ones the connection is aborted. Stacks default to 2 h idle.
+   */
+  setKeepAlive(idle: Nanos, interval: Nanos = idle, probes = 9): void {
+    this.kaIdle = idle;
+    this.kaInterval = interval;
+    this.kaMax = probes;
+    this.kaProbes = 0;
+    this.kaTimer ??= new Timer(this.host.engine, () => this.onKeepAlive());
+    this.kaTimer.set(idle);
+  }
+
+  private onKeepAlive(): void {
+    const st = this.state;
+    if (st === 'CLOSED' || st === 'TIME_WAIT') return;
+    // While data is outstanding the retransmission timer already watches the peer.
+    if (st === 'SYN_SENT' || st === 'SYN_RECEIVED' || this.sndMax > this.sndUna) return this.kaTimer!.set(this.kaIdle);
+    if (this.kaProbes >= this.kaMax) {
+      this.onReset?.(this, `keep-alive: ${this.kaMax} probes unanswered`);
+      return this.abort(`keep-alive: ${this.kaMax} probes unanswered, the peer is gone`);
+    }
+    const waited = this.kaProbes === 0 ? this.kaIdle : this.kaInterval;
+    this.kaProbes++;
+    // RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT − 1 and no data, so the peer sees an old segment and ACKs it.
+    this.emit(
+      this.sndNxt - 1,
+      ACK,
+      EMPTY,
+      `keep-alive probe #${this.kaProbes}: seq ${this.sndNxt - 1}, one below the next sequence number, after ${formatDuration(waited)} without a segment from the peer (RFC 1122 §4.2.3.6)`,
+      'the next keep-alive probe follows',
+    );
+    this.kaTimer!.set(this.kaInterval);
   }
 
   /** Reads up to `n` buffered bytes (manual read mode); may open the window. */
@@ -477,6 +535,10 @@ export class TcpSocket implements TcpHandlers {
   segmentArrives(seg: TcpRepr): void {
     const f = seg.flags;
     if (this.state === 'CLOSED') return;
+    if (this.kaIdle > 0) {
+      this.kaProbes = 0;
+      this.kaTimer!.set(this.kaIdle);
+    }
     if (this.state === 'SYN_SENT') return this.synSentArrives(seg);
     const rel = (seg.seq - this.irs) >>> 0;
     if (f & RST) {
@@ -538,7 +600,9 @@ export class TcpSocket implements TcpHandlers {
   }
 
   private readTimestamp(seg: TcpRepr, rel: number): void {
-    for (const o of seg.options) {
+    // Indexed: runs per segment, and for-of allocates an iterator where it is not inlined.
+    for (let i = 0; i < seg.options.length; i++) {
+      const o = seg.options[i]!;
       if (o.type !== 'timestamp') continue;
       // RFC 7323 §4.3: remember TSval of a segment at the left window edge.
       if (rel <= this.rcvNxt) this.tsRecent = o.tsval;
@@ -652,7 +716,11 @@ export class TcpSocket implements TcpHandlers {
   private dataArrives(seg: TcpRepr, rel: number): void {
     const len = seg.payload.length;
     const fin = (seg.flags & FIN) !== 0;
-    if (len === 0 && !fin) return;
+    if (len === 0 && !fin) {
+      // RFC 9293 §3.10.7.4: a segment below the window (a keep-alive probe) is answered with an ACK.
+      if (rel === this.rcvNxt - 1 && this.rcvNxt > 1) this.sendAck(`ACK of a keep-alive probe: ${this.label} is still here (RFC 1122 §4.2.3.6)`);
+      return;
+    }
     if (this.state === 'TIME_WAIT') {
       // RFC 9293 §3.10.7.4: a retransmitted FIN in TIME_WAIT is acknowledged and the timer restarted.
       this.timeWaitTimer.set(2 * this.config.msl);
@@ -773,6 +841,7 @@ export class TcpSocket implements TcpHandlers {
     this.persistTimer.stop();
     this.delAckTimer.stop();
     this.timeWaitTimer.stop();
+    this.kaTimer?.stop();
     this.stack.forget(this);
     if (was !== 'TIME_WAIT' && was !== 'CLOSED') this.onClosed?.(this);
   }
@@ -804,9 +873,10 @@ export class TcpSocket implements TcpHandlers {
   private emit(rel: number, flags: number, payload: Uint8Array, note: string, lossNote: string): void {
     const wnd = this.windowBytes();
     const field = Math.min(wnd >> this.rcvShift, 0xffff);
-    const opts: TcpOption[] = [];
-    if (this.useTs) opts.push(NOP, NOP, { type: 'timestamp', tsval: this.tsval(), tsecr: this.tsRecent });
-    if (this.useSack && this.ooo.length > 0 && flags & ACK) opts.push(NOP, NOP, { type: 'sack', blocks: this.sackBlocks() });
+    // Array literals of the final size: pushing onto [] allocates a 17-slot backing store per segment.
+    const ts: TcpOption | undefined = this.useTs ? { type: 'timestamp', tsval: this.tsval(), tsecr: this.tsRecent } : undefined;
+    const sack: TcpOption | undefined = this.useSack && this.ooo.length > 0 && flags & ACK ? { type: 'sack', blocks: this.sackBlocks() } : undefined;
+    const opts: TcpOption[] = ts ? (sack ? [NOP, NOP, ts, NOP, NOP, sack] : [NOP, NOP, ts]) : sack ? [NOP, NOP, sack] : [];
     const adv = field << this.rcvShift;
     if (flags & ACK) {
       this.lastAdvRight = Math.max(this.lastAdvRight, this.rcvNxt + adv);
@@ -862,7 +932,7 @@ export class TcpSocket implements TcpHandlers {
     if (rtx) this.countRtx(this.finRel);
     const saved = this.rtxReason;
     if (rtx) this.rtxReason ??= 'gobackn';
-    const note = rtx ? this.rtxNote('FIN') : `FIN: ${this.label} has no more data to send (${this.state})`;
+    const note = rtx ? this.rtxNote('FIN') : `FIN: ${this.label} has no more data to send (${this.state})${this.finNote ? `; ${this.finNote}` : ''}`;
     this.rtxReason = saved;
     this.emit(this.finRel, FIN | ACK, EMPTY, note, 'will be retransmitted');
     this.sndNxt = this.finRel + 1;
@@ -1049,7 +1119,8 @@ export class TcpSocket implements TcpHandlers {
 
 function patternAt(rel: number, len: number): Uint8Array {
   const off = (rel - 1) % PATTERN_PERIOD;
-  if (len <= PATTERN_PERIOD) return PATTERN.subarray(off, off + len);
+  // The constructor, not subarray(): subarray looks up a species constructor on every call.
+  if (len <= PATTERN_PERIOD) return new Uint8Array(PATTERN.buffer, off, len);
   const out = new Uint8Array(len);
   for (let p = 0; p < len; p += PATTERN_PERIOD) out.set(patternAt(rel + p, Math.min(PATTERN_PERIOD, len - p)), p);
   return out;

@@ -3,8 +3,8 @@
  * data taken as big-endian 16-bit words. Used by IPv4 (header only), ICMP, and — over a
  * pseudo-header — TCP, UDP and ICMPv6 (RFC 793 §3.1, RFC 768, RFC 8200 §8.1).
  *
- * The sum is accumulated in a plain JS number and folded once at the end (RFC 1071 §2(B) "deferred
- * carries"): a double holds integers exactly up to 2^53, so no realistic packet can overflow it.
+ * The sum is accumulated in a plain JS number and folded only now and then (RFC 1071 §2(B) "deferred
+ * carries"): a double holds integers exactly up to 2^53.
  */
 import type { NetworkContext } from '../decode/dissector.js';
 
@@ -14,20 +14,82 @@ function fold(sum: number): number {
   return sum;
 }
 
+/** Bytes summed between folds: 2^16 32-bit words sum to under 2^48, exact in a double. */
+const FOLD_EVERY = 1 << 18;
+
+/** Whether a Uint32Array reads memory little-endian (every platform Node ships on but s390x). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 /**
  * Folded 16-bit one's complement sum of data[start, end), added to `initial` (not inverted).
  * An odd trailing byte is padded with zero on the right (RFC 1071 §4.1).
+ *
+ * 32-bit words are summed instead of 16-bit ones: 2^16 ≡ 1 (mod 2^16 − 1), so the folded sum is
+ * the same (RFC 1071 §2(C) "parallel summation"). This runs over every emitted segment, so a
+ * 4-byte-aligned range is read as native Uint32Array words, the fastest reads JS has; on a
+ * little-endian host they are byte-swapped, which swaps the folded sum (RFC 1071 §2(B)), and it is
+ * swapped back. Other ranges, and what is left after the words, go through a DataView (any alignment).
  */
 export function onesComplementSum(data: Uint8Array, start: number, end: number, initial = 0): number {
+  // Bytes outside the view count as zero, as indexing past a Uint8Array reads them.
+  if (end > data.length) end = data.length;
+  if (start < 0) return pairSum(data, start, end, initial);
+  const buffer = data.buffer;
+  useBuffer(buffer);
   let sum = initial;
-  let i = start;
-  const even = end - ((end - start) & 1);
-  // Two words per iteration keeps the loop short without needing aligned 32-bit reads.
-  const quad = even - ((even - i) & 3);
-  for (; i < quad; i += 4) sum += ((data[i]! << 8) | data[i + 1]!) + ((data[i + 2]! << 8) | data[i + 3]!);
-  for (; i < even; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
-  if (i < end) sum += data[i]! << 8;
+  let i = start + data.byteOffset;
+  end += data.byteOffset;
+  if ((i & 3) === 0 && end - i >= 64 && LITTLE_ENDIAN && buffer.byteLength % 4 === 0) {
+    const w = (bufWords ??= new Uint32Array(buffer));
+    let k = i >> 2;
+    const last = end >> 2;
+    let swapped = 0;
+    while (k < last) {
+      const stop = Math.min(last, k + FOLD_EVERY / 4);
+      for (; stop - k >= 4; k += 4) swapped += w[k]! + w[k + 1]! + w[k + 2]! + w[k + 3]!;
+      for (; k < stop; k++) swapped += w[k]!;
+      swapped = fold(swapped);
+    }
+    sum += ((swapped & 0xff) << 8) | (swapped >> 8);
+    i = k << 2;
+  }
+  const dv = bufView!;
+  while (end - i >= 16) {
+    const stop = Math.min(end - ((end - i) & 15), i + FOLD_EVERY);
+    for (; i < stop; i += 16) sum += dv.getUint32(i) + dv.getUint32(i + 4) + dv.getUint32(i + 8) + dv.getUint32(i + 12);
+    sum = fold(sum);
+  }
+  for (; end - i >= 4; i += 4) sum += dv.getUint32(i);
+  if (end - i >= 2) {
+    sum += dv.getUint16(i);
+    i += 2;
+  }
+  if (i < end) sum += dv.getUint8(i) << 8;
+  if (buffer !== cachedBuffer) bufView = bufWords = undefined;
   return fold(sum);
+}
+
+/** Byte-pair summation for a range that starts before the view (its first pairs are part zero). */
+function pairSum(data: Uint8Array, start: number, end: number, initial: number): number {
+  let sum = initial;
+  for (let i = start; i < end; i += 2) sum += ((data[i] ?? 0) << 8) | (i + 1 < end ? (data[i + 1] ?? 0) : 0);
+  return fold(sum);
+}
+
+/**
+ * Views over the whole buffer being summed (words made on first use), kept while calls keep coming
+ * for the same buffer (frames cut from one slab, say): creating them per call costs about as much
+ * as summing a small header. Only buffers up to 1 MiB stay cached, so a large one is not kept alive.
+ */
+let cachedBuffer: ArrayBufferLike | undefined;
+let bufView: DataView | undefined;
+let bufWords: Uint32Array | undefined;
+
+function useBuffer(buffer: ArrayBufferLike): void {
+  if (buffer === cachedBuffer && bufView) return;
+  bufView = new DataView(buffer);
+  bufWords = undefined;
+  cachedBuffer = buffer.byteLength <= 1 << 20 ? buffer : undefined;
 }
 
 /** What goes in a checksum field: the inverted folded sum. Verifying a whole header yields 0 when intact. */
@@ -41,8 +103,10 @@ export function internetChecksum(data: Uint8Array, start: number, end: number, i
  * Both sum to the same thing word by word, since the zero padding adds nothing.
  */
 export function pseudoHeaderSum(net: NetworkContext, protocol: number, length: number): number {
-  let sum = onesComplementSum(net.src, 0, net.src.length);
-  sum = onesComplementSum(net.dst, 0, net.dst.length, sum);
-  sum += protocol + (length & 0xffff) + Math.floor(length / 0x10000);
+  // Addresses are 4 or 16 bytes: summed by hand, as a DataView per address would cost more than the sum.
+  let sum = protocol + (length & 0xffff) + Math.floor(length / 0x10000);
+  const { src, dst } = net;
+  for (let i = 0; i < src.length; i += 2) sum += (src[i]! << 8) | (src[i + 1] ?? 0);
+  for (let i = 0; i < dst.length; i += 2) sum += (dst[i]! << 8) | (dst[i + 1] ?? 0);
   return fold(sum);
 }

@@ -91,11 +91,20 @@ export function parseEthernet(data: Uint8Array, offset = 0): EthernetRepr {
 /** Header followed by the payload. Ethernet's 60-byte minimum is not padded here: captures on the sending host show frames unpadded. */
 export function emitEthernet(repr: EthernetRepr, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(ETH_HEADER_LEN + payload.length);
-  out.set(repr.dst, DST);
-  out.set(repr.src, SRC);
-  put16(out, TYPE, repr.etherType);
+  emitEthernetInto(repr, out, 0);
   out.set(payload, ETH_HEADER_LEN);
   return out;
+}
+
+/**
+ * Writes the header alone at `offset` and returns its length; the payload goes after it. Lets a
+ * caller lay out a whole frame in one buffer, inner layers first, without a copy per layer.
+ */
+export function emitEthernetInto(repr: EthernetRepr, buf: Uint8Array, offset: number): number {
+  buf.set(repr.dst, offset + DST);
+  buf.set(repr.src, offset + SRC);
+  put16(buf, offset + TYPE, repr.etherType);
+  return ETH_HEADER_LEN;
 }
 
 export const bindings: readonly Binding[] = [{ table: 'linktype', key: LINKTYPE_ETHERNET, dissector: dissectEthernet }];

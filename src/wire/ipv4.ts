@@ -147,7 +147,9 @@ export class Ipv4Layer implements Layer {
     return (this.flags & IPV4_FLAG_DF) !== 0;
   }
   get moreFragments(): boolean {
-    return (this.flags & IPV4_FLAG_MF) !== 0;
+    // MF is bit 0x20 of the flags byte (IPV4_FLAG_MF after the shift in `flags`): one load, as the
+    // TCP tracker asks this of every segment.
+    return (this.data[this.offset + FLAGS_FRAG]! & (IPV4_FLAG_MF << 5)) !== 0;
   }
   /** Fragment offset in bytes (the field counts 8-byte units, RFC 791 §3.1). */
   get fragmentOffset(): number {
@@ -359,23 +361,44 @@ export function parseIpv4(data: Uint8Array, offset = 0): Ipv4Repr {
 
 /** Header followed by the payload. */
 export function emitIpv4(repr: Ipv4Repr, payload: Uint8Array): Uint8Array {
-  const optLen = repr.options ? (repr.options.length + 3) & ~3 : 0;
-  const hlen = IPV4_MIN_HEADER_LEN + optLen;
+  const hlen = ipv4HeaderLength(repr);
   const out = new Uint8Array(hlen + payload.length);
-  out[VER_IHL] = 0x40 | (hlen / 4);
-  out[DS] = ((repr.dscp & 0x3f) << 2) | (repr.ecn & 3);
-  put16(out, LENGTH, repr.totalLength ?? hlen + payload.length);
-  put16(out, IDENT, repr.ident);
-  const flags = (repr.reservedBit ? IPV4_FLAG_RB : 0) | (repr.dontFragment ? IPV4_FLAG_DF : 0) | (repr.moreFragments ? IPV4_FLAG_MF : 0);
-  put16(out, FLAGS_FRAG, (flags << 13) | ((repr.fragmentOffset / 8) & 0x1fff));
-  out[TTL] = repr.ttl;
-  out[PROTOCOL] = repr.protocol;
-  out.set(repr.src, SRC);
-  out.set(repr.dst, DST);
-  if (repr.options) out.set(repr.options, OPTIONS);
-  put16(out, CHECKSUM, repr.checksum ?? internetChecksum(out, 0, hlen));
+  emitIpv4Into(repr, payload.length, out, 0);
   out.set(payload, hlen);
   return out;
+}
+
+/** Bytes emitIpv4Into writes: 20 plus the options padded to a multiple of 4. */
+export function ipv4HeaderLength(repr: Ipv4Repr): number {
+  return IPV4_MIN_HEADER_LEN + (repr.options ? (repr.options.length + 3) & ~3 : 0);
+}
+
+/**
+ * Writes the header alone at `offset` for a payload of `payloadLength` bytes that goes right after
+ * it (the checksum covers the header only, so the payload may be written before or after), and
+ * returns the header length. Every header byte is written, so `buf` need not be zeroed.
+ */
+export function emitIpv4Into(repr: Ipv4Repr, payloadLength: number, buf: Uint8Array, offset: number): number {
+  const hlen = ipv4HeaderLength(repr);
+  const o = offset;
+  buf[o + VER_IHL] = 0x40 | (hlen / 4);
+  buf[o + DS] = ((repr.dscp & 0x3f) << 2) | (repr.ecn & 3);
+  put16(buf, o + LENGTH, repr.totalLength ?? hlen + payloadLength);
+  put16(buf, o + IDENT, repr.ident);
+  const flags = (repr.reservedBit ? IPV4_FLAG_RB : 0) | (repr.dontFragment ? IPV4_FLAG_DF : 0) | (repr.moreFragments ? IPV4_FLAG_MF : 0);
+  put16(buf, o + FLAGS_FRAG, (flags << 13) | ((repr.fragmentOffset / 8) & 0x1fff));
+  buf[o + TTL] = repr.ttl;
+  buf[o + PROTOCOL] = repr.protocol;
+  put16(buf, o + CHECKSUM, 0);
+  buf.set(repr.src, o + SRC);
+  buf.set(repr.dst, o + DST);
+  if (repr.options) {
+    buf.set(repr.options, o + OPTIONS);
+    // Padding is EOL (0), RFC 791 §3.1.
+    buf.fill(0, o + OPTIONS + repr.options.length, o + hlen);
+  }
+  put16(buf, o + CHECKSUM, repr.checksum ?? internetChecksum(buf, o, o + hlen));
+  return hlen;
 }
 
 export const bindings: readonly Binding[] = [

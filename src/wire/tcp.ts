@@ -601,10 +601,10 @@ function writeOption(out: Uint8Array, p: number, opt: TcpOption): void {
       break;
     case 'sack':
       out[p] = TcpOptionKind.SACK;
-      opt.blocks.forEach((b, i) => {
-        put32(out, p + 2 + 8 * i, b.left);
-        put32(out, p + 6 + 8 * i, b.right);
-      });
+      for (let i = 0; i < opt.blocks.length; i++) {
+        put32(out, p + 2 + 8 * i, opt.blocks[i]!.left);
+        put32(out, p + 6 + 8 * i, opt.blocks[i]!.right);
+      }
       break;
     case 'timestamp':
       out[p] = TcpOptionKind.TIMESTAMP;
@@ -625,28 +625,57 @@ function writeOption(out: Uint8Array, p: number, opt: TcpOption): void {
  * it is longer than the options need (a shorter one makes a deliberately malformed segment).
  */
 export function emitTcp(repr: TcpRepr, net: NetworkContext): Uint8Array {
+  const out = new Uint8Array(tcpSegmentLength(repr));
+  emitTcpInto(repr, net, out, 0);
+  return out;
+}
+
+function optionsLength(repr: TcpRepr): number {
+  // Indexed loops here and in emitTcpInto: for-of allocates an iterator where it is not inlined.
+  const opts = repr.options;
   let optLen = 0;
-  for (const opt of repr.options) optLen += optionLength(opt);
-  const natural = TCP_HEADER_LEN + ((optLen + 3) & ~3);
+  for (let i = 0; i < opts.length; i++) optLen += optionLength(opts[i]!);
+  return optLen;
+}
+
+/** Bytes emitTcp produces and emitTcpInto writes: header (at least repr.headerLength), options, payload. */
+export function tcpSegmentLength(repr: TcpRepr): number {
+  const natural = TCP_HEADER_LEN + ((optionsLength(repr) + 3) & ~3);
+  return Math.max(natural, repr.headerLength ?? natural) + repr.payload.length;
+}
+
+/**
+ * emitTcp into `buf` at `offset` (tcpSegmentLength(repr) bytes must fit); returns the bytes
+ * written. Every byte of the segment is written, padding included, so `buf` need not be zeroed.
+ */
+export function emitTcpInto(repr: TcpRepr, net: NetworkContext, buf: Uint8Array, offset: number): number {
+  const natural = TCP_HEADER_LEN + ((optionsLength(repr) + 3) & ~3);
   const headerLength = repr.headerLength ?? natural;
   const headerBytes = Math.max(natural, headerLength);
-  const out = new Uint8Array(headerBytes + repr.payload.length);
-  put16(out, SRC_PORT, repr.srcPort);
-  put16(out, DST_PORT, repr.dstPort);
-  put32(out, SEQ, repr.seq);
-  put32(out, ACK, repr.ack);
-  put16(out, DATA_OFFSET, (((headerLength >> 2) & 0xf) << 12) | (repr.flags & 0x0fff));
-  put16(out, WINDOW, repr.window);
-  put16(out, URGENT, repr.urgentPointer);
-  let p = TCP_HEADER_LEN;
-  for (const opt of repr.options) {
-    writeOption(out, p, opt);
+  const o = offset;
+  const end = o + headerBytes + repr.payload.length;
+  put16(buf, o + SRC_PORT, repr.srcPort);
+  put16(buf, o + DST_PORT, repr.dstPort);
+  put32(buf, o + SEQ, repr.seq);
+  put32(buf, o + ACK, repr.ack);
+  put16(buf, o + DATA_OFFSET, (((headerLength >> 2) & 0xf) << 12) | (repr.flags & 0x0fff));
+  put16(buf, o + WINDOW, repr.window);
+  // Zero while the checksum is summed (RFC 9293 §3.1).
+  put16(buf, o + CHECKSUM, 0);
+  put16(buf, o + URGENT, repr.urgentPointer);
+  let p = o + TCP_HEADER_LEN;
+  const opts = repr.options;
+  for (let i = 0; i < opts.length; i++) {
+    const opt = opts[i]!;
+    writeOption(buf, p, opt);
     p += optionLength(opt);
   }
-  out.set(repr.payload, headerBytes);
-  const checksum = repr.checksum ?? internetChecksum(out, 0, out.length, pseudoHeaderSum(net, IP_PROTO_TCP, out.length));
-  put16(out, CHECKSUM, checksum);
-  return out;
+  // EOL and padding after the options (RFC 9293 §3.1), or the zeros up to a longer headerLength.
+  while (p < o + headerBytes) buf[p++] = 0;
+  buf.set(repr.payload, o + headerBytes);
+  const checksum = repr.checksum ?? internetChecksum(buf, o, end, pseudoHeaderSum(net, IP_PROTO_TCP, end - o));
+  put16(buf, o + CHECKSUM, checksum);
+  return end - o;
 }
 
 export const bindings: readonly Binding[] = [{ table: 'ip.proto', key: IP_PROTO_TCP, dissector: dissectTcp }];

@@ -84,6 +84,29 @@ describe('pcapng writer', () => {
     expect(essence(again.frames)).toEqual(essence(c.frames));
   });
 
+  it('writes the exact unit count for every timestamp, across second boundaries and resolutions', () => {
+    // Reference: sec * R + floor(nsec * R / 1e9) in BigInt, split into the EPB's two words (pcapng §4.3).
+    for (const R of [1e9, 1e6, 1e3, 1]) {
+      const frames = [];
+      for (let i = 0; i < 400; i++) frames.push({ tsSec: 1_704_067_200 + (i >> 3), tsNsec: [0, 1, 999_999_999, 9_007_199, 9_007_200, 123_456_789, 500_000_000, 4_294_967][i & 7]! + (i >> 3), data: bytes(20, i) });
+      const m = memorySink();
+      const w = new PcapngWriter(m.sink);
+      w.addInterface({ linkType: 1, tsResolution: R });
+      for (const f of frames) w.writeFrame(f);
+      w.close();
+      const file = m.bytes();
+      const dv = new DataView(file.buffer, file.byteOffset);
+      // SHB (28 + userappl option) and IDB lengths are in their second words.
+      let p = dv.getUint32(4, true);
+      p += dv.getUint32(p + 4, true);
+      for (const f of frames) {
+        const t = BigInt(f.tsSec) * BigInt(R) + (BigInt(f.tsNsec) * BigInt(R)) / 1_000_000_000n;
+        expect([dv.getUint32(p + 12, true), dv.getUint32(p + 16, true)]).toEqual([Number(t >> 32n), Number(t & 0xffffffffn)]);
+        p += dv.getUint32(p + 4, true);
+      }
+    }
+  });
+
   it('maps resolutions to if_tsresol', () => {
     expect([tsresolByte(1e9), tsresolByte(1e6), tsresolByte(1), tsresolByte(256), tsresolByte(1000 * 3)]).toEqual([9, 6, 0, 0x88, undefined]);
   });

@@ -3,8 +3,8 @@ import { internetChecksum, onesComplementSum, pseudoHeaderSum } from '../../src/
 import { parseIPv4, parseIPv6 } from '../../src/wire/addr.js';
 
 /** Word-by-word reference, folding after every add. */
-function reference(b: Uint8Array, s: number, e: number): number {
-  let sum = 0;
+function reference(b: Uint8Array, s: number, e: number, initial = 0): number {
+  let sum = initial;
   for (let i = s; i < e; i += 2) {
     sum += (b[i]! << 8) | (i + 1 < e ? b[i + 1]! : 0);
     sum = (sum & 0xffff) + (sum >>> 16);
@@ -23,6 +23,26 @@ describe('Internet checksum (RFC 1071)', () => {
     const b = new Uint8Array(37);
     for (let i = 0; i < b.length; i++) b[i] = (i * 73 + 0xe1) & 0xff;
     for (let s = 0; s < b.length; s++) for (let e = s; e <= b.length; e++) expect(onesComplementSum(b, s, e)).toBe(reference(b, s, e));
+  });
+
+  it('agrees with the reference on views into a shared buffer, aligned or not, long ranges included', () => {
+    // Exercises the aligned 32-bit word path, the DataView path and the switch between them.
+    const buf = new Uint8Array(4096 + 8);
+    let x = 12345;
+    for (let i = 0; i < buf.length; i++) buf[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let off = 0; off < 8; off++) {
+      const view = new Uint8Array(buf.buffer, off, 4096);
+      for (const [s, e] of [[0, 4096], [1, 4095], [2, 1502], [3, 67], [4, 68], [14, 1514], [34, 1514], [36, 100], [0, 63], [0, 64], [5, 5000]]) {
+        expect(onesComplementSum(view, s!, e!, 7)).toBe(reference(view, s!, Math.min(e!, view.length), 7));
+      }
+    }
+    // A buffer whose length is not a multiple of 4 cannot be viewed as words.
+    const odd = new Uint8Array(1031).map((_, i) => (i * 29 + 3) & 0xff);
+    expect(onesComplementSum(odd, 0, 1031)).toBe(reference(odd, 0, 1031));
+    expect(onesComplementSum(odd, 4, 1030)).toBe(reference(odd, 4, 1030));
+    // All zeros sums to zero, all ones to 0xffff (never confused by the word path).
+    expect(onesComplementSum(new Uint8Array(256), 0, 256)).toBe(0);
+    expect(onesComplementSum(new Uint8Array(256).fill(0xff), 0, 256)).toBe(0xffff);
   });
 
   it('folds large sums and an initial value', () => {

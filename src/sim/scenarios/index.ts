@@ -10,6 +10,9 @@ import type { CaptureFormat } from '../capture.js';
 import { basicScenarios } from './basic.js';
 import { webScenarios } from './web.js';
 import { retryStorm } from './retry.js';
+import { streamingScenarios } from './streaming.js';
+import { circuitBreaker } from './resilience.js';
+import { topologyScenarios } from './topology.js';
 
 export interface Scenario {
   name: string;
@@ -19,7 +22,7 @@ export interface Scenario {
   build(net: Network, p: ParamValues): { defaultTaps: (Host | Link)[] };
 }
 
-export const SCENARIOS: readonly Scenario[] = [...basicScenarios, ...webScenarios, retryStorm];
+export const SCENARIOS: readonly Scenario[] = [...basicScenarios, ...webScenarios, retryStorm, ...streamingScenarios, circuitBreaker, ...topologyScenarios];
 
 export function findScenario(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);
