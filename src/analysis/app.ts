@@ -87,6 +87,8 @@ class ConnState {
   sniff: SniffChunk[] | null = null;
   sniffBytes = 0;
   gaps = 0;
+  /** Directions the reassembler has ended (bit per Dir): at 3 nothing more can come. */
+  ended = 0;
   constructor(readonly conn: TcpConnection) {}
   dirName(d: Dir): Direction {
     return d === this.clientDir ? 'c2s' : 's2c';
@@ -400,6 +402,10 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (!st) return;
     if (st.mode === Mode.Undecided && st.sniff) this.sniff(st, dir, true);
     if (st.mode === Mode.Http) this.sinkOf(st, dir).end();
+    // Both directions over: the reassembler delivers nothing more, so the parsers (and what they
+    // hold) can go; a long capture would otherwise keep one per connection it ever saw.
+    st.ended |= 1 << dir;
+    if (st.ended === 3 && this.states[conn.stream] === st) this.states[conn.stream] = undefined;
   }
 
   // Recognition and feeding --------------------------------------------------------------------
@@ -437,6 +443,9 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       st.http = undefined;
       st.tls = undefined;
       st.dns = undefined;
+      // Nothing of this stream will be read: the reassembler need not keep its state (or held
+      // out-of-order copies) until the capture ends.
+      this.reassembler.forget(st.conn.stream);
       return;
     }
     if (held) for (const c of held) this.feed(st, c.dir, c.bytes);
@@ -494,7 +503,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       // The payload is now the application protocol's (tshark shows no `data` for it).
       if (ls.length && ls[ls.length - 1]!.proto === 'data') ls.pop();
       for (const l of this.added) ls.push(l);
-      this.added = [];
+      this.added.length = 0;
     }
     if (this.httpGroup.length) this.httpGroup = [];
   }
@@ -669,8 +678,9 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         if (on) this.emit('websocket', stream, 'tcp', dir, { kind: 'lost_sync', error: problem.code, message: problem.message }, frame, time);
       },
       sseEvent: (e: SseEvent) => {
-        if (e.id !== '') this.sseIds.set(`${serverKey()}|${e.id}`, e.frame);
+        // Only `messages` reads these (resumes_frame): without a listener they would grow for nothing.
         if (!on) return;
+        if (e.id !== '') this.sseIds.set(`${serverKey()}|${e.id}`, e.frame);
         const m: Partial<AppMessage> = { kind: 'event', event: e.event, id: e.id, data: e.data };
         if (e.retry !== undefined) m['retry'] = e.retry;
         if (e.problem) m['error'] = e.problem.code;

@@ -128,7 +128,8 @@ class DirState {
   recentFrom = 0;
 
   seqAt(offset: number): number {
-    return seqAdd(this.base, offset % 0x1_0000_0000);
+    // ToUint32 reduces the exact sum modulo 2^32 (offsets stay far below 2^53), so no `%` is needed.
+    return (this.base + offset) >>> 0;
   }
   /** Offset of sequence number `seq`, taken as the nearest to the next expected byte. */
   offsetOf(seq: number): number {
@@ -235,6 +236,14 @@ export class TcpReassembler implements TcpObserver {
     }
   }
 
+  /**
+   * Stops reassembling one connection, as if the filter had refused it: its held data is let go and
+   * nothing more of it is delivered (for a consumer that found the stream is not for it).
+   */
+  forget(stream: number): void {
+    if (this.states[stream]) this.states[stream] = SKIP;
+  }
+
   /** Bytes currently held out of order in one direction of a stream (for tests and memory figures). */
   heldBytes(stream: number, dir: Dir): number {
     return this.states[stream]?.dirs[dir].heldBytes ?? 0;
@@ -259,7 +268,9 @@ export class TcpReassembler implements TcpObserver {
     const capEnd = Math.min(end, off - skip + bytes.length);
     if (off === ds.next) {
       if (capEnd > off) {
-        const view = bytes.subarray(skip, skip + (capEnd - off));
+        const n = capEnd - off;
+        // The whole captured segment, in order (the usual case): deliver the view as it is.
+        const view = skip === 0 && n === bytes.length ? bytes : bytes.subarray(skip, skip + n);
         if (ds.held) this.compareHeld(st, d, off, view, frame);
         this.deliver(st, d, view, off, frame);
       }
@@ -330,6 +341,8 @@ export class TcpReassembler implements TcpObserver {
   private acknowledged(st: ConnState, d: Dir, ack: number, frame: number): void {
     const ds = st.dirs[d];
     if (!ds.started || ds.ended) return;
+    // Nothing held and no FIN seen: no hole can be declared and no end is due (the usual case).
+    if (!ds.held && ds.finAt < 0) return;
     const acked = ds.offsetOf(ack);
     for (;;) {
       const first = ds.held?.[0];

@@ -178,20 +178,13 @@ function header(headers: HttpHeader[], name: string): string | undefined {
   return undefined;
 }
 
-function allValues(headers: HttpHeader[], name: string): string[] {
-  const out: string[] = [];
-  for (const h of headers) if (h.name.toLowerCase() === name) out.push(h.value);
-  return out;
-}
-
 function listHas(value: string | undefined, token: string): boolean {
   return value !== undefined && value.split(',').some((v) => v.trim().toLowerCase() === token);
 }
 
 /** RFC 9112 §6.3 rule 5: several Content-Length values (or a list) must agree, and be digits. */
-function contentLength(headers: HttpHeader[]): number | 'invalid' | undefined {
-  const values = allValues(headers, 'content-length');
-  if (values.length === 0) return undefined;
+function contentLength(values: string[] | undefined): number | 'invalid' | undefined {
+  if (values === undefined) return undefined;
   let n: number | undefined;
   for (const v of values) {
     for (const part of v.split(',')) {
@@ -203,6 +196,49 @@ function contentLength(headers: HttpHeader[]): number | 'invalid' | undefined {
     }
   }
   return n;
+}
+
+/** The header fields headersDone reads, found in one pass over the section. */
+interface KnownHeaders {
+  contentType: string | undefined;
+  host: string | undefined;
+  userAgent: string | undefined;
+  lastEventId: string | undefined;
+  contentLength: string[] | undefined;
+  transferEncoding: string[] | undefined;
+}
+
+/**
+ * One pass instead of a lookup per name: names are tokens (ASCII, checked in fieldLine), so a
+ * length test rules out most before any lower-casing. First occurrence wins for single-valued
+ * fields; Content-Length and Transfer-Encoding keep every occurrence (§6.3).
+ */
+function knownHeaders(headers: HttpHeader[]): KnownHeaders {
+  const k: KnownHeaders = { contentType: undefined, host: undefined, userAgent: undefined, lastEventId: undefined, contentLength: undefined, transferEncoding: undefined };
+  for (const h of headers) {
+    const n = h.name;
+    switch (n.length) {
+      case 4:
+        if (k.host === undefined && n.toLowerCase() === 'host') k.host = h.value;
+        break;
+      case 10:
+        if (k.userAgent === undefined && n.toLowerCase() === 'user-agent') k.userAgent = h.value;
+        break;
+      case 12:
+        if (k.contentType === undefined && n.toLowerCase() === 'content-type') k.contentType = h.value;
+        break;
+      case 13:
+        if (k.lastEventId === undefined && n.toLowerCase() === 'last-event-id') k.lastEventId = h.value;
+        break;
+      case 14:
+        if (n.toLowerCase() === 'content-length') (k.contentLength ??= []).push(h.value);
+        break;
+      case 17:
+        if (n.toLowerCase() === 'transfer-encoding') (k.transferEncoding ??= []).push(h.value);
+        break;
+    }
+  }
+  return k;
 }
 
 type State =
@@ -270,7 +306,7 @@ class HttpReceiver implements StreamSink {
         case 'body':
         case 'chunk-data': {
           const n = Math.min(this.remaining, bytes.length - pos);
-          this.body(bytes.subarray(pos, pos + n));
+          this.body(bytes, pos, pos + n);
           pos += n;
           this.remaining -= n;
           if (this.remaining === 0) {
@@ -280,7 +316,7 @@ class HttpReceiver implements StreamSink {
           break;
         }
         case 'close':
-          this.body(bytes.subarray(pos));
+          this.body(bytes, pos, bytes.length);
           pos = bytes.length;
           break;
         case 'await-upgrade':
@@ -376,25 +412,29 @@ class HttpReceiver implements StreamSink {
   // --- lines: start line, header fields, chunk sizes, trailers, resynchronisation
 
   private line(bytes: Uint8Array, pos: number): number {
-    const r = this.lines.take(bytes, pos);
-    if (r.line === undefined) return r.next;
-    const overflow = r.overflow === true;
+    const lines = this.lines;
+    const line = lines.take(bytes, pos);
+    // Read before anything below can take another line.
+    const next = lines.next;
+    if (line === undefined) return next;
+    const overflow = lines.lineOverflow;
+    const size = lines.lineSize;
     switch (this.state) {
       case 'start':
-        this.startLine(r.line, overflow, r.size);
+        this.startLine(line, overflow, size);
         break;
       case 'resync':
-        this.resyncLine(r.line, overflow, r.size);
+        this.resyncLine(line, overflow, size);
         break;
       case 'headers':
       case 'trailers':
-        this.fieldLine(r.line, overflow, r.size);
+        this.fieldLine(line, overflow, size);
         break;
       case 'chunk-size':
-        this.chunkSize(r.line, overflow);
+        this.chunkSize(line, overflow);
         break;
       case 'chunk-end':
-        if (r.line.length !== 0 || overflow) {
+        if (line.length !== 0 || overflow) {
           // §7.1: chunk-data is followed by CRLF.
           this.abort({ code: WL_HTTP_BAD_CHUNK, message: 'chunk data not followed by CRLF' });
         } else {
@@ -404,7 +444,7 @@ class HttpReceiver implements StreamSink {
       default:
         break;
     }
-    return r.next;
+    return next;
   }
 
   private startLine(line: Uint8Array, overflow: boolean, total: number): void {
@@ -414,14 +454,14 @@ class HttpReceiver implements StreamSink {
     if (this.isRequest) {
       const rl = parseRequestLine(text);
       if (rl) {
-        this.msg = this.newMessage({ kind: 'request', method: rl.method, uri: rl.uri }, rl.version, total);
+        this.msg = this.newRequest(rl.method, rl.uri, rl.version, total);
         this.state = 'headers';
         return;
       }
     } else {
       const sl = parseStatusLine(text);
       if (sl) {
-        this.msg = this.newMessage({ kind: 'response', status: sl.status, phrase: sl.phrase }, sl.version, total);
+        this.msg = this.newResponse(sl.status, sl.phrase, sl.version, total);
         this.state = 'headers';
         return;
       }
@@ -432,12 +472,11 @@ class HttpReceiver implements StreamSink {
     this.enterResync(problem, total);
   }
 
-  private newMessage(
-    head: { kind: 'request'; method: string; uri: string } | { kind: 'response'; status: number; phrase: string },
-    version: string,
-    headerBytes: number,
-  ): HttpMessage {
-    const base = {
+  // Messages are built as whole literals, every optional key present (undefined until known), so
+  // all requests share one hidden class and all responses another. Built by spreading and then
+  // growing key by key, V8 turned each into a dictionary-mode object (~2.4 KB, slow stores).
+  private newRequest(method: string, uri: string, version: string, headerBytes: number): HttpRequest {
+    return {
       dir: this.dir,
       version,
       headers: [],
@@ -454,8 +493,47 @@ class HttpReceiver implements StreamSink {
       firstTime: this.time,
       frame: this.frame,
       time: this.time,
+      kind: 'request',
+      method,
+      uri,
+      contentLength: undefined,
+      contentType: undefined,
+      problem: undefined,
+      host: undefined,
+      userAgent: undefined,
+      lastEventId: undefined,
+      responseFrame: undefined,
     };
-    return { ...base, ...head } as HttpMessage;
+  }
+
+  private newResponse(status: number, phrase: string, version: string, headerBytes: number): HttpResponse {
+    return {
+      dir: this.dir,
+      version,
+      headers: [],
+      trailers: [],
+      chunked: false,
+      bodyLen: 0,
+      missing: 0,
+      headerBytes,
+      headersFrame: 0,
+      headersTime: 0,
+      complete: false,
+      index: this.index++,
+      firstFrame: this.frame,
+      firstTime: this.time,
+      frame: this.frame,
+      time: this.time,
+      kind: 'response',
+      status,
+      phrase,
+      contentLength: undefined,
+      contentType: undefined,
+      problem: undefined,
+      request: undefined,
+      requestFrame: undefined,
+      latency: undefined,
+    };
   }
 
   private fieldLine(line: Uint8Array, overflow: boolean, size: number): void {
@@ -498,21 +576,18 @@ class HttpReceiver implements StreamSink {
   private headersDone(msg: HttpMessage): void {
     msg.headersFrame = this.frame;
     msg.headersTime = this.time;
-    const h = msg.headers;
-    const ct = header(h, 'content-type');
+    const known = knownHeaders(msg.headers);
+    const ct = known.contentType;
     if (ct !== undefined) msg.contentType = ct;
-    const cl = contentLength(h);
+    const cl = contentLength(known.contentLength);
     if (typeof cl === 'number') msg.contentLength = cl;
-    const te = allValues(h, 'transfer-encoding').join(',');
+    const te = known.transferEncoding === undefined ? '' : known.transferEncoding.join(',');
     const codings = te === '' ? [] : te.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
     const chunkedLast = codings.length > 0 && codings[codings.length - 1] === 'chunked';
     if (msg.kind === 'request') {
-      const host = header(h, 'host');
-      if (host !== undefined) msg.host = host;
-      const ua = header(h, 'user-agent');
-      if (ua !== undefined) msg.userAgent = ua;
-      const lei = header(h, 'last-event-id');
-      if (lei !== undefined) msg.lastEventId = lei;
+      if (known.host !== undefined) msg.host = known.host;
+      if (known.userAgent !== undefined) msg.userAgent = known.userAgent;
+      if (known.lastEventId !== undefined) msg.lastEventId = known.lastEventId;
       this.conn.queueRequest(msg);
       this.conn.handler.httpHeaders?.(msg);
       // §6.3 rules 4-6 for requests: chunked last, else a valid Content-Length, else no body.
@@ -597,12 +672,17 @@ class HttpReceiver implements StreamSink {
     this.state = 'chunk-data';
   }
 
-  private body(chunk: Uint8Array): void {
+  /** Body bytes [from, to) of `bytes`: counted, and made a view only when someone reads them. */
+  private body(bytes: Uint8Array, from: number, to: number): void {
     const msg = this.msg;
-    if (!msg || chunk.length === 0) return;
-    msg.bodyLen += chunk.length;
-    this.conn.handler.httpBody?.(msg, chunk, this.frame, this.time);
-    this.sse?.push(chunk, this.frame, this.time);
+    if (!msg || to <= from) return;
+    msg.bodyLen += to - from;
+    const onBody = this.conn.handler.httpBody;
+    const sse = this.sse;
+    if (!onBody && !sse) return;
+    const chunk = from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+    if (onBody) this.conn.handler.httpBody!(msg, chunk, this.frame, this.time);
+    sse?.push(chunk, this.frame, this.time);
   }
 
   private missingBody(msg: HttpMessage, n: number): void {

@@ -48,36 +48,55 @@ export class LineReader {
   /** Bytes of the current (unfinished) line seen so far, kept or not. */
   seen = 0;
   overflow = false;
+  /*
+   * What the last take() found besides the line, kept here rather than in an object per call (a
+   * header section is many short lines). Numbers only: a kept view would pin its frame's buffer.
+   */
+  /** Position in the bytes given just after what take() consumed. */
+  next = 0;
+  /** The line's whole length on the wire, ending included, over every push it came in. */
+  lineSize = 0;
+  /** The line outgrew the limit (it came back empty). */
+  lineOverflow = false;
 
   constructor(public limit: number) {}
 
   /**
-   * Scans `bytes` from `pos`. Returns the position after the LF and the line without its line
-   * ending (CR LF or a bare LF), or the end of `bytes` and undefined when the line goes on. A line
-   * that outgrew the limit comes back empty with `overflow` set. `size` is the whole line's length
-   * on the wire, ending included, over every push it came in.
+   * Scans `bytes` from `pos`. Returns the line without its line ending (CR LF or a bare LF), or
+   * undefined when the line goes on past the end of `bytes`; `next`, `lineSize` and `lineOverflow`
+   * tell the rest (read them before the next call).
    */
-  take(bytes: Uint8Array, pos: number): { next: number; line?: Uint8Array; overflow?: boolean; size: number } {
-    const lf = bytes.indexOf(0x0a, pos);
+  take(bytes: Uint8Array, pos: number): Uint8Array | undefined {
+    const lf = findLf(bytes, pos);
     const stop = lf < 0 ? bytes.length : lf;
-    const piece = bytes.subarray(pos, stop);
-    this.seen += piece.length;
+    this.seen += stop - pos;
     if (!this.overflow) {
       if (this.seen > this.limit) {
         this.overflow = true;
         this.len = 0;
       } else if (lf >= 0 && this.len === 0) {
-        const size = this.seen + 1;
-        return { next: lf + 1, line: this.finish(piece), size };
+        // The whole line is in this push: one view of it, CR dropped, nothing copied.
+        this.next = lf + 1;
+        this.lineOverflow = false;
+        this.lineSize = this.seen + 1;
+        this.reset();
+        return bytes.subarray(pos, stop > pos && bytes[stop - 1] === 0x0d ? stop - 1 : stop);
       } else {
-        this.append(piece);
+        this.append(bytes, pos, stop);
       }
     }
-    if (lf < 0) return { next: bytes.length, size: 0 };
-    const overflow = this.overflow;
-    const size = this.seen + 1;
-    const line = this.finish(this.buf.subarray(0, this.len));
-    return overflow ? { next: lf + 1, line, overflow, size } : { next: lf + 1, line, size };
+    if (lf < 0) {
+      this.next = bytes.length;
+      this.lineOverflow = false;
+      this.lineSize = 0;
+      return undefined;
+    }
+    this.next = lf + 1;
+    this.lineOverflow = this.overflow;
+    this.lineSize = this.seen + 1;
+    const n = this.len > 0 && this.buf[this.len - 1] === 0x0d ? this.len - 1 : this.len;
+    this.reset();
+    return this.buf.subarray(0, n);
   }
 
   /** Drops a partial line (after a gap, or when the parser changes mode). */
@@ -91,22 +110,28 @@ export class LineReader {
     return this.seen;
   }
 
-  private finish(line: Uint8Array): Uint8Array {
-    this.len = 0;
-    this.seen = 0;
-    this.overflow = false;
-    return line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
-  }
-
-  private append(piece: Uint8Array): void {
-    if (this.len + piece.length > this.buf.length) {
-      const grown = new Uint8Array(Math.max(256, (this.len + piece.length) * 2));
+  private append(bytes: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.len + n > this.buf.length) {
+      const grown = new Uint8Array(Math.max(256, (this.len + n) * 2));
       grown.set(this.buf.subarray(0, this.len));
       this.buf = grown;
     }
-    this.buf.set(piece, this.len);
-    this.len += piece.length;
+    // A short piece is copied byte by byte: cheaper than making a view to hand to set().
+    if (n <= 32) for (let i = 0; i < n; i++) this.buf[this.len + i] = bytes[from + i]!;
+    else this.buf.set(bytes.subarray(from, to), this.len);
+    this.len += n;
   }
+}
+
+/**
+ * The first LF at or after `pos`, or -1. Header lines are short: a plain loop over the first bytes
+ * beats the call into TypedArray#indexOf, which still scans long stretches (bodies while resyncing).
+ */
+function findLf(bytes: Uint8Array, pos: number): number {
+  const near = Math.min(bytes.length, pos + 128);
+  for (let i = pos; i < near; i++) if (bytes[i] === 0x0a) return i;
+  return near === bytes.length ? -1 : bytes.indexOf(0x0a, near);
 }
 
 /** Growable byte buffer with a cap: bytes past `limit` are counted, not kept. */
