@@ -2,6 +2,7 @@
  * wirelens as a library: read captures, decode packets, analyse conversations, filter, write.
  *
  *   import { readCaptureFile, decodePacket, Analyzer, packetToJson } from 'wirelens';
+ *   import { openTrace } from 'wirelens';  import 'wirelens/vitest';   // tests (README)
  *
  * The simulator has its own entry point, `wirelens/sim`.
  */
@@ -29,3 +30,12 @@ export type { PacketFilter } from './filter/index.js';
 export { packetToJson } from './output/json.js';
 export type { PacketJson } from './output/json.js';
 export { summarize } from './output/summary.js';
+// Asserting protocol behaviour in tests (README): the trace query API, the matchers' rules, check specs.
+export { openTrace, Trace, traceOf } from './assert/trace.js';
+export type { TracePacket, PacketRef, Endpoint, Handshake, TcpConnectionInfo, UdpFlowInfo, HttpExchange, HttpHeaderPair, WebSocketMessage, SseEventInfo, DnsTransaction, TlsHello, ExpertItem, OpenTraceOptions } from './assert/trace.js';
+export { withCapture, captureSupport } from './assert/capture.js';
+export type { CaptureOptions } from './assert/capture.js';
+export * as assertions from './assert/matchers.js';
+export type { Outcome, CountRange, HttpExpectation, WebSocketExpectation } from './assert/matchers.js';
+export { parseSpec, loadSpec, runChecks } from './assert/spec.js';
+export type { Check, CheckResult } from './assert/spec.js';

@@ -10,11 +10,12 @@ import { registerStats } from './stats.js';
 import { registerFlows } from './flows.js';
 import { registerFollow } from './follow.js';
 import { registerSynth } from './synth.js';
-import { registerOpen } from './open.js';
 import { registerExplain } from './explain.js';
 import { registerLadder } from './ladder.js';
 import { registerAnnotate } from './annotate.js';
 import { registerMessages } from './messages.js';
+import { registerOpen } from './open.js';
+import { registerCheck } from './check.js';
 
 export const VERSION = '0.1.0';
 
@@ -35,11 +36,12 @@ export async function main(argv: string[]): Promise<number> {
   registerFlows(program, setExit);
   registerFollow(program, setExit);
   registerSynth(program, setExit);
-  registerOpen(program, setExit);
   registerExplain(program, setExit);
   registerLadder(program, setExit);
   registerAnnotate(program, setExit);
   registerMessages(program, setExit);
+  registerOpen(program, setExit);
+  registerCheck(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;
