@@ -16,16 +16,25 @@ import { decodePacket } from '../decode/bindings.js';
 import type { Packet } from '../decode/layer.js';
 import { annotateCapture } from '../timeline/annotate.js';
 import { escapeTerminal } from '../timeline/escape.js';
+import type { AppMessage } from '../analysis/app.js';
+import { collectFlows, type FlowRow } from '../cli/flows.js';
+import { followStream } from '../cli/follow.js';
+import { collectMessages, formatMessage } from '../cli/messages.js';
+import { buildLadder } from '../timeline/ladder.js';
+import { buildTimeline } from '../timeline/pipeline.js';
+import { renderText } from '../timeline/render-text.js';
 import { hexLineOf, hexLines, treeRows, type TreeRow } from './details.js';
 import { actionFor, helpLines, type Action } from './keymap.js';
 import { computeLayout, type Layout } from './layout.js';
 import { PacketIndex } from './packet-index.js';
 import { filterScan, indexScan, type Scan } from './scan.js';
 import { RenderScheduler } from './scheduler.js';
-import { TuiState } from './state.js';
+import { matchesBytes, matchesColumns, parseSearch, type SearchQuery } from './search.js';
+import { TuiState, type View } from './state.js';
 import { renderHex, renderTree } from './widgets/details-pane.js';
 import { renderPacketList } from './widgets/packet-list.js';
 import { fit, tagEscape } from './widgets/text.js';
+import { CONNECTIONS_HEADER, connectionLines, followLines, ladderLineOf, renderTableView, renderTextView, type ViewLine } from './widgets/views.js';
 
 export interface TuiOptions {
   /** Where to write timing figures (JSON) on exit: first screen, draw times (for the bench). */
@@ -35,6 +44,7 @@ export interface TuiOptions {
 /** Time slices for the background passes: short enough that a key is handled within ~a frame. */
 const INDEX_SLICE_MS = 12;
 const FILTER_SLICE_MS = 8;
+const SEARCH_SLICE_MS = 8;
 
 interface Detail {
   frame: number;
@@ -57,11 +67,25 @@ export class TuiApp {
   private readonly fileSize: number;
   private filterPass: Scan | undefined;
   private screen!: blessed.Widgets.Screen;
-  private boxes!: Record<'list' | 'tree' | 'hex' | 'filterBar' | 'status' | 'help' | 'error', blessed.Widgets.BoxElement>;
+  private boxes!: Record<'list' | 'tree' | 'hex' | 'view' | 'filterBar' | 'status' | 'help' | 'error', blessed.Widgets.BoxElement>;
   private layout!: Layout;
   private readonly scheduler: RenderScheduler;
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private detail: Detail | undefined;
+  /**
+   * The open view's content. The flows and the messages cover the whole file, which does not
+   * change while it is open, so each is collected once; a view's load that finishes after the
+   * view was closed or replaced (its token is stale) is dropped.
+   */
+  private viewLines: ViewLine[] = [];
+  private viewTitle = '';
+  private viewToken = 0;
+  private flows: Promise<FlowRow[]> | undefined;
+  private messages: Promise<AppMessage[]> | undefined;
+  private flowRows: FlowRow[] = [];
+  /** The search walking the list, if one runs. */
+  private search: { q: SearchQuery; dir: 1 | -1; row: number; left: number } | undefined;
+  private messageRows: AppMessage[] = [];
   private hexTop = 0;
   private closed = false;
   private resolveExit!: (code: number) => void;
@@ -125,6 +149,7 @@ export class TuiApp {
       list: box(),
       tree: box(),
       hex: box(),
+      view: box({ hidden: true }),
       filterBar: box({ style: { bg: 'blue', fg: 'white' } }),
       status: box({ style: { inverse: true } }),
       error: box({ hidden: true, style: { bg: 'red', fg: 'white' } }),
@@ -142,7 +167,7 @@ export class TuiApp {
   private relayout(): void {
     const l = computeLayout(this.screen.cols as number, this.screen.rows as number);
     this.layout = l;
-    for (const k of ['list', 'tree', 'hex', 'filterBar', 'status'] as const) {
+    for (const k of ['list', 'tree', 'hex', 'view', 'filterBar', 'status'] as const) {
       const b = this.boxes[k];
       const r = l[k];
       b.top = r.top;
@@ -151,8 +176,10 @@ export class TuiApp {
       b.height = r.height;
     }
     this.boxes.help.width = Math.min(78, l.list.width);
-    this.boxes.help.height = Math.min(helpLines().length + 2, (this.screen.rows as number) - 2);
+    this.boxes.help.height = Math.min(helpLines().length + 2, (this.screen.rows as number) - 1);
+    this.state.setHelpPage((this.boxes.help.height as number) - 2, helpLines().length);
     this.state.setPageSize(l.list.height - 1);
+    this.setViewPage();
   }
 
   /** Background work: index slices, then filter slices, one per event-loop turn. */
@@ -185,6 +212,8 @@ export class TuiApp {
   }
 
   private startFilter(filter: Parameters<typeof filterScan>[1] | undefined): void {
+    // The rows a running search walks are about to change.
+    this.search = undefined;
     this.filterPass?.reader.close();
     this.filterPass = undefined;
     if (filter) {
@@ -197,13 +226,17 @@ export class TuiApp {
     const s = this.state;
     if (key.name === 'return') return; // blessed reports Enter twice (return, then enter)
     if (s.mode === 'help') {
-      s.toggleHelp();
+      // The help scrolls when the terminal is too short for every key; any other key closes it.
+      const d = { up: -1, down: 1, pageup: -s.helpPage, pagedown: s.helpPage }[key.name ?? ''];
+      if (d !== undefined) s.scrollHelp(d);
+      else s.toggleHelp();
     } else if (s.mode !== 'normal') {
       if (key.full === 'C-c') return this.close(0);
       if (key.name === 'escape') s.cancelPrompt();
       else if (key.name === 'enter') {
         const out = s.submitPrompt();
         if (out.kind === 'filter') this.startFilter(out.filter);
+        if (out.kind === 'search') this.startSearch(1);
       } else if (key.name === 'backspace') s.backspace();
       else if (ch && !key.ctrl && !key.meta) s.typeText(ch);
     } else {
@@ -215,11 +248,13 @@ export class TuiApp {
 
   private act(a: Action): void {
     const s = this.state;
+    if (s.view !== 'packets' && this.actInView(a)) return;
     const inTree = s.pane === 'tree';
     const inHex = s.pane === 'hex';
     const treeMove = (d: number) => {
       const n = this.currentDetail()?.rows.length ?? 0;
       s.treeCursor = Math.max(0, Math.min(n - 1, s.treeCursor + d));
+      s.searchHit = undefined;
     };
     switch (a) {
       case 'up':
@@ -276,10 +311,221 @@ export class TuiApp {
       case 'help':
         s.toggleHelp();
         break;
+      case 'connections':
+      case 'messages':
+      case 'ladder':
+      case 'follow':
+        this.openView(a);
+        break;
+      case 'back':
+        if (this.search) {
+          this.search = undefined;
+          s.message = 'search stopped';
+        }
+        break;
+      case 'search':
+        s.startPrompt('search');
+        break;
+      case 'searchNext':
+      case 'searchPrev':
+        this.startSearch(a === 'searchNext' ? 1 : -1);
+        break;
       case 'quit':
         this.close(0);
         break;
     }
+  }
+
+  /** A key while a full-screen view is open; false lets the packet list's meaning apply. */
+  private actInView(a: Action): boolean {
+    const s = this.state;
+    switch (a) {
+      case 'up':
+      case 'down':
+        s.viewMove(a === 'up' ? -1 : 1);
+        return true;
+      case 'pageUp':
+      case 'pageDown':
+        s.viewMove(a === 'pageUp' ? -s.viewPage : s.viewPage);
+        return true;
+      case 'home':
+      case 'end':
+        s.viewMove(a === 'home' ? -1e9 : 1e9);
+        return true;
+      case 'toggle':
+        this.viewEnter();
+        return true;
+      case 'back':
+        s.closeView();
+        return true;
+      case 'nextPane':
+      case 'prevPane':
+        return true;
+      case 'filter':
+      case 'jump':
+      case 'search':
+      case 'searchNext':
+      case 'searchPrev':
+        // These act on the packet list, so it comes back first.
+        s.closeView();
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  private viewEnter(): void {
+    const s = this.state;
+    if (s.viewLoading) return;
+    if (s.view === 'connections') {
+      const row = this.flowRows[s.viewSelected];
+      if (!row) return;
+      const r = s.narrowToStream(row.proto, row.stream);
+      if (r.ok) this.startFilter(r.filter);
+    } else if (s.view === 'messages') {
+      const m = this.messageRows[s.viewSelected];
+      if (!m) return;
+      if (s.goToFrame(m.frame).cleared) this.startFilter(undefined);
+    }
+  }
+
+  private setViewPage(): void {
+    this.state.setViewPage(this.layout.view.height - (this.state.isTableView ? 2 : 1));
+  }
+
+  /** Opens (or, with its own key, closes) a view and starts collecting its lines. */
+  private openView(view: Exclude<View, 'packets'>): void {
+    const s = this.state;
+    const frame = s.selectedFrame;
+    const stream = frame === undefined ? -1 : this.index.tcpStream(frame);
+    if ((view === 'ladder' || view === 'follow') && s.view !== view && stream < 0) {
+      s.message = `${view}: ${frame === undefined ? 'no packet selected' : `frame ${frame + 1} is not TCP`}`;
+      return;
+    }
+    s.openView(view);
+    if (s.view !== view) return;
+    this.setViewPage();
+    this.viewLines = [];
+    const token = ++this.viewToken;
+    const current = () => token === this.viewToken && s.view === view;
+    const show = (title: string, lines: ViewLine[], focus = -1) => {
+      if (!current()) return;
+      this.viewTitle = title;
+      this.viewLines = lines;
+      s.viewLoaded(lines.length, focus);
+      this.scheduler.request();
+    };
+    const fail = (err: unknown) => {
+      if (!current()) return;
+      s.closeView();
+      s.message = `${view}: ${err instanceof Error ? err.message : String(err)}`;
+      this.scheduler.request();
+    };
+    const name = this.file.split('/').pop();
+    this.viewTitle = { connections: `Connections in ${name}`, messages: `Messages in ${name}`, ladder: `Ladder of tcp.stream ${stream}`, follow: `Follow tcp.stream ${stream}` }[view];
+    // The collectors read a file path synchronously batch after batch (their awaits are only
+    // microtasks), so nothing is drawn until they finish: the view's "reading…" screen goes out first.
+    this.scheduler.flush();
+    switch (view) {
+      case 'connections':
+        this.flows ??= collectFlows(this.file).then((r) => r.rows);
+        this.flows.then((rows) => {
+          this.flowRows = rows;
+          const at = rows.findIndex((r) => r.proto === 'tcp' && r.stream === stream);
+          show(`Connections in ${name}: ${rows.length}   Enter shows its packets, Esc back`, connectionLines(rows), at);
+        }, fail);
+        break;
+      case 'messages':
+        this.messages ??= collectMessages(this.file).then((r) => r.messages);
+        this.messages.then((msgs) => {
+          this.messageRows = msgs;
+          // Start at the selected packet's place in the trace.
+          const at = frame === undefined ? 0 : msgs.findIndex((m) => m.frame >= frame + 1);
+          show(
+            `Messages in ${name}: ${msgs.length}   Enter goes to the frame, Esc back`,
+            msgs.map((m) => ({ text: escapeTerminal(formatMessage(m)), color: m.dir === 'c2s' ? '' : 'cyan-fg' })),
+            at < 0 ? msgs.length - 1 : at,
+          );
+        }, fail);
+        break;
+      case 'ladder': {
+        // Lanes as wide as the screen allows: two lanes, the frame/time prefix and some explanation.
+        const laneWidth = Math.max(16, Math.min(36, this.layout.view.width - 60));
+        buildTimeline(this.file, { stream }).then((tl) => {
+          // Every packet gets its line (no collapsed runs), so the selected one can be highlighted.
+          // ASCII glyphs: blessed rewrites box-drawing characters into the terminal's alternate
+          // character set, which tmux and some terminals then show as letters (q, x, l, m).
+          const text = renderText(buildLadder(tl, { all: true }), { laneWidth, ascii: true });
+          const lines = text.replace(/\n$/, '').split('\n');
+          show(`Ladder of tcp.stream ${stream}, frame ${frame! + 1} highlighted   ↑↓ scroll, Esc back`, lines.map((t) => ({ text: t, color: '' })), ladderLineOf(lines, frame! + 1));
+        }, fail);
+        break;
+      }
+      case 'follow':
+        followStream(this.file, stream).then((r) => {
+          if (!r.conn) return fail(new Error(`no TCP stream ${stream}`));
+          show(`Follow tcp.stream ${stream} (ascii)   ↑↓ scroll, Esc back`, followLines(r.conn, stream, r.chunks));
+        }, fail);
+        break;
+    }
+  }
+
+  /**
+   * Walks the list from the selection in `dir` (wrapping once), in time slices like the index pass
+   * so that a search through a big capture never freezes the keys; Esc stops it.
+   */
+  private startSearch(dir: 1 | -1): void {
+    const s = this.state;
+    if (!s.searchText) {
+      s.message = 'no search yet (s searches)';
+      return;
+    }
+    const q = parseSearch(s.searchText);
+    if ('error' in q) {
+      s.message = q.error;
+      return;
+    }
+    if (s.rowCount === 0) {
+      s.message = 'nothing to search';
+      return;
+    }
+    this.search = { q, dir, row: s.selected, left: s.rowCount };
+    this.stepSearch();
+  }
+
+  private stepSearch(): void {
+    const job = this.search;
+    if (!job || this.closed) return;
+    const s = this.state;
+    const n = s.rowCount;
+    const until = performance.now() + SEARCH_SLICE_MS;
+    while (job.left > 0 && n > 0 && performance.now() < until) {
+      job.row = (job.row + job.dir + n) % n;
+      job.left--;
+      const i = s.frameAt(job.row);
+      let at = -1;
+      // The columns are in memory; the bytes cost a read, so they come second.
+      if (!matchesColumns(job.q, this.index.columns(i))) {
+        const frame = this.reader.readFrameAt(this.index.fileOffset(i), i + 1);
+        at = frame ? matchesBytes(job.q, frame.data) : -1;
+        if (at < 0) continue;
+      }
+      this.search = undefined;
+      s.move(job.row - s.selected);
+      s.follow = false;
+      if (at >= 0) s.searchHit = { frame: i, offset: at, length: job.q.bytes.length };
+      s.message = `found in frame ${i + 1}${at >= 0 ? ` at byte ${at}` : ''}`;
+      this.scheduler.request();
+      return;
+    }
+    if (job.left <= 0 || n === 0) {
+      this.search = undefined;
+      s.message = `not found: ${s.searchText}`;
+    } else {
+      s.message = `searching… ${n - job.left}/${n} (Esc stops)`;
+      setImmediate(() => this.stepSearch());
+    }
+    this.scheduler.request();
   }
 
   private writeNotes(): void {
@@ -321,27 +567,17 @@ export class TuiApp {
     const s = this.state;
     const l = this.layout;
     const b = this.boxes;
-    b.list.setContent(renderPacketList(s, this.index, l.list.width, l.list.height, s.pane === 'list'));
-    const d = this.currentDetail();
-    if (d?.packet) {
-      s.treeCursor = Math.min(s.treeCursor, Math.max(0, d.rows.length - 1));
-      const row = d.rows[s.treeCursor];
-      const lines = hexLines(d.packet.frame.data, row?.offset ?? 0, row?.length ?? 0);
-      const body = l.hex.height - 1;
-      // Follow the highlight unless the dump pane is being scrolled by hand.
-      if (s.pane !== 'hex' || this.hexTop < 0) this.hexTop = row && row.length > 0 ? Math.max(0, Math.min(hexLineOf(row.offset), lines.length - body)) : 0;
-      this.hexTop = Math.max(0, Math.min(this.hexTop, Math.max(0, lines.length - body)));
-      b.tree.setContent(renderTree(d.rows, s.treeCursor, l.tree.width, l.tree.height, s.pane === 'tree'));
-      b.hex.setContent(renderHex(lines, this.hexTop, l.hex.width, l.hex.height, s.pane === 'hex'));
-    } else {
-      b.tree.setContent(`{bold}  Layers{/bold}\n  ${d ? 'could not re-read this frame' : ''}`);
-      b.hex.setContent('{bold}  Bytes{/bold}');
-    }
+    if (s.view !== 'packets') this.drawView();
+    else this.drawPackets();
     b.filterBar.setContent(tagEscape(fit(escapeTerminal(this.promptLine()), l.filterBar.width)));
     this.drawError();
     b.status.setContent(tagEscape(fit(escapeTerminal(this.statusLine()), l.status.width)));
-    if (s.mode === 'help') b.help.show();
-    else b.help.hide();
+    if (s.mode === 'help') {
+      b.help.setContent(helpLines().slice(s.helpTop).map(tagEscape).join('\n'));
+      // A short terminal cannot show every key at once: the label says there is more below.
+      b.help.setLabel(s.helpTop + s.helpPage < helpLines().length ? ' help: ↓ PgDn for more ' : ' help ');
+      b.help.show();
+    } else b.help.hide();
     this.screen.render();
     const ms = performance.now() - t0;
     this.maxDrawMs = Math.max(this.maxDrawMs, ms);
@@ -353,6 +589,46 @@ export class TuiApp {
     }
   }
 
+  private drawView(): void {
+    const s = this.state;
+    const b = this.boxes;
+    const r = this.layout.view;
+    for (const k of ['list', 'tree', 'hex'] as const) b[k].hide();
+    b.view.show();
+    const title = s.viewLoading ? `${this.viewTitle}: reading…` : this.viewTitle;
+    b.view.setContent(
+      s.view === 'connections' ? renderTableView(s, title, CONNECTIONS_HEADER, this.viewLines, r.width, r.height)
+      : s.view === 'messages' ? renderTableView(s, title, '', this.viewLines, r.width, r.height)
+      : renderTextView(s, title, this.viewLines, r.width, r.height),
+    );
+  }
+
+  private drawPackets(): void {
+    const s = this.state;
+    const l = this.layout;
+    const b = this.boxes;
+    b.view.hide();
+    for (const k of ['list', 'tree', 'hex'] as const) b[k].show();
+    b.list.setContent(renderPacketList(s, this.index, l.list.width, l.list.height, s.pane === 'list'));
+    const d = this.currentDetail();
+    if (d?.packet) {
+      s.treeCursor = Math.min(s.treeCursor, Math.max(0, d.rows.length - 1));
+      // A search match in the bytes is highlighted instead of the tree row until the selection moves.
+      const cursor = d.rows[s.treeCursor];
+      const row = s.searchHit?.frame === d.frame ? s.searchHit : cursor;
+      const lines = hexLines(d.packet.frame.data, row?.offset ?? 0, row?.length ?? 0);
+      const body = l.hex.height - 1;
+      // Follow the highlight unless the dump pane is being scrolled by hand.
+      if (s.pane !== 'hex' || this.hexTop < 0) this.hexTop = row && row.length > 0 ? Math.max(0, Math.min(hexLineOf(row.offset), lines.length - body)) : 0;
+      this.hexTop = Math.max(0, Math.min(this.hexTop, Math.max(0, lines.length - body)));
+      b.tree.setContent(renderTree(d.rows, s.treeCursor, l.tree.width, l.tree.height, s.pane === 'tree'));
+      b.hex.setContent(renderHex(lines, this.hexTop, l.hex.width, l.hex.height, s.pane === 'hex'));
+    } else {
+      b.tree.setContent(`{bold}  Layers{/bold}\n  ${d ? 'could not re-read this frame' : ''}`);
+      b.hex.setContent('{bold}  Bytes{/bold}');
+    }
+  }
+
   private promptLine(): string {
     const s = this.state;
     switch (s.mode) {
@@ -360,10 +636,13 @@ export class TuiApp {
         return `Filter: ${s.input}▏`;
       case 'jump':
         return `Go to frame: ${s.input}▏`;
+      case 'search':
+        return `Search (text, or hex as 0x4500): ${s.input}▏`;
       case 'note':
         return `Note for frame ${(s.selectedFrame ?? 0) + 1}: ${s.input}▏`;
       default:
-        return s.filterText ? `Filter: ${s.filterText}` : 'Filter: (none)   / filter  : go to  n note  w write  ? help  q quit';
+        if (s.view !== 'packets') return `${s.filterText ? `Filter: ${s.filterText}   ` : ''}↑↓ PgUp PgDn move  Esc back  ? help  q quit`;
+        return s.filterText ? `Filter: ${s.filterText}` : 'Filter: (none)   / filter  : go to  c conns  m msgs  l ladder  f follow  ? help';
     }
   }
 

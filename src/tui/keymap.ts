@@ -18,6 +18,14 @@ export type Action =
   | 'note'
   | 'write'
   | 'help'
+  | 'search'
+  | 'searchNext'
+  | 'searchPrev'
+  | 'connections'
+  | 'messages'
+  | 'ladder'
+  | 'follow'
+  | 'back'
   | 'quit';
 
 export interface Binding {
@@ -37,11 +45,19 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['end', 'S-g'], label: 'End G', action: 'end', help: 'last packet, and follow the tail' },
   { keys: ['tab'], label: 'Tab', action: 'nextPane', help: 'next pane: packet list → layer tree → hex' },
   { keys: ['S-tab'], label: 'S-Tab', action: 'prevPane', help: 'previous pane' },
-  { keys: ['enter', 'space', 'right', 'left'], label: 'Enter ←→', action: 'toggle', help: 'layer tree: expand or collapse the layer' },
+  { keys: ['enter', 'space', 'right', 'left'], label: 'Enter ←→', action: 'toggle', help: 'open/close a layer; connections: narrow; messages: go to frame' },
   { keys: ['/'], label: '/', action: 'filter', help: 'display filter (Enter applies, empty clears, Esc cancels)' },
   { keys: [':'], label: ':', action: 'jump', help: 'jump to a frame number' },
+  { keys: ['s'], label: 's', action: 'search', help: 'search text (columns or bytes) or hex bytes: 0x4500, 45 00' },
+  { keys: ['S-n'], label: 'N', action: 'searchNext', help: 'next match of the last search' },
+  { keys: ['S-p'], label: 'P', action: 'searchPrev', help: 'previous match of the last search' },
   { keys: ['n'], label: 'n', action: 'note', help: 'add or edit a note on the selected packet' },
   { keys: ['w'], label: 'w', action: 'write', help: 'write the notes to FILE.notes.pcapng (packet comments)' },
+  { keys: ['c'], label: 'c', action: 'connections', help: 'connections table (state, history, RTT, retransmissions, bytes)' },
+  { keys: ['m'], label: 'm', action: 'messages', help: 'messages: HTTP, WebSocket, SSE, DNS … of the whole trace' },
+  { keys: ['l'], label: 'l', action: 'ladder', help: "ladder full screen of the selected packet's TCP connection" },
+  { keys: ['f'], label: 'f', action: 'follow', help: "follow stream: the selected packet's TCP payload as text" },
+  { keys: ['escape'], label: 'Esc', action: 'back', help: 'close the view (its own key closes it too)' },
   { keys: ['?', 'h'], label: '? h', action: 'help', help: 'this help (any key closes it)' },
   { keys: ['q', 'C-c'], label: 'q C-c', action: 'quit', help: 'quit' },
 ];

@@ -14,6 +14,8 @@ export interface Layout {
   list: Rect;
   tree: Rect;
   hex: Rect;
+  /** A full-screen view (connections, messages, ladder, follow): everything above the filter bar. */
+  view: Rect;
   filterBar: Rect;
   status: Rect;
 }
@@ -41,6 +43,7 @@ export function computeLayout(cols: number, rows: number): Layout {
     list: { top: 0, left: 0, width, height: list },
     tree,
     hex,
+    view: { top: 0, left: 0, width, height: body },
     filterBar: { top: body, left: 0, width, height: 1 },
     status: { top: body + 1, left: 0, width, height: 1 },
   };

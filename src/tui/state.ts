@@ -10,7 +10,15 @@ import { compileFilter, FilterError, type PacketFilter } from '../filter/index.j
 import type { FrameNote } from '../timeline/annotate.js';
 
 export type Pane = 'list' | 'tree' | 'hex';
-export type Mode = 'normal' | 'filter' | 'jump' | 'note' | 'help';
+export type Mode = 'normal' | 'filter' | 'jump' | 'note' | 'search' | 'help';
+/**
+ * What fills the screen above the filter bar: the packet panes, or one full-screen view. The
+ * connections and messages views are tables with a selected row (Enter acts on it); the ladder and
+ * follow views are text that scrolls.
+ */
+export type View = 'packets' | 'connections' | 'messages' | 'ladder' | 'follow';
+
+const TABLE_VIEWS: ReadonlySet<View> = new Set(['connections', 'messages']);
 
 const PANES: readonly Pane[] = ['list', 'tree', 'hex'];
 
@@ -23,7 +31,8 @@ export interface StateOptions {
 export type PromptOutcome =
   | { kind: 'none' }
   | { kind: 'filter'; filter: PacketFilter | undefined }
-  | { kind: 'note'; frame: number };
+  | { kind: 'note'; frame: number }
+  | { kind: 'search'; text: string };
 
 export class TuiState {
   /** Frames indexed so far. */
@@ -54,6 +63,22 @@ export class TuiState {
   readonly expanded = new Set<string>();
   /** While a filter pass runs: the frame that was selected, to land near it again. */
   private anchor = -1;
+  /** The last search (`s`), repeated by N and P. */
+  searchText = '';
+  /** Where the last search found its text in a packet's bytes, highlighted in the dump until the selection moves. */
+  searchHit: { frame: number; offset: number; length: number } | undefined;
+  /** The full-screen view and its rows (table rows or text lines); `viewLoading` until they came. */
+  view: View = 'packets';
+  viewLoading = false;
+  viewRows = 0;
+  /** Table views: the selected row. Text views: the line to highlight (-1 none). */
+  viewSelected = 0;
+  viewTop = 0;
+  viewPage = 1;
+  /** The help's first line shown, and its page and length. */
+  helpTop = 0;
+  helpPage = 1;
+  private helpLines = 0;
 
   constructor(options: StateOptions = {}) {
     this.follow = options.follow ?? false;
@@ -85,7 +110,10 @@ export class TuiState {
     // Moving up stops following the tail; arriving at the last row resumes it.
     if (delta < 0) this.follow = false;
     else if (this.selected === this.rowCount - 1) this.follow = true;
-    if (before !== this.selected) this.treeCursor = 0;
+    if (before !== this.selected) {
+      this.treeCursor = 0;
+      this.searchHit = undefined;
+    }
     this.reveal();
   }
   pageDown(): void {
@@ -207,11 +235,11 @@ export class TuiState {
   }
 
   /** Opens a prompt; the note prompt starts with the note already there, to edit it. */
-  startPrompt(mode: 'filter' | 'jump' | 'note'): void {
+  startPrompt(mode: 'filter' | 'jump' | 'note' | 'search'): void {
     this.mode = mode;
     this.message = '';
     const f = this.selectedFrame;
-    this.input = mode === 'filter' ? this.filterText : mode === 'note' && f !== undefined ? (this.notes.get(f + 1) ?? '') : '';
+    this.input = mode === 'filter' ? this.filterText : mode === 'search' ? this.searchText : mode === 'note' && f !== undefined ? (this.notes.get(f + 1) ?? '') : '';
   }
 
   /** Typed text; control characters are never kept (they would reach the terminal when drawn). */
@@ -240,6 +268,10 @@ export class TuiState {
     this.mode = 'normal';
     this.input = '';
     if (mode === 'jump') this.jumpTo(Number(text.trim()));
+    if (mode === 'search') {
+      this.searchText = text.trim();
+      return this.searchText ? { kind: 'search', text: this.searchText } : { kind: 'none' };
+    }
     if (mode === 'note') {
       const f = this.selectedFrame;
       if (f === undefined) return { kind: 'none' };
@@ -260,8 +292,111 @@ export class TuiState {
     return [...this.notes.entries()].sort((a, b) => a[0] - b[0]).map(([frame, text]) => ({ frame, text }));
   }
 
+  /** Opens a full-screen view (its rows come later, from viewLoaded); the open view's key closes it. */
+  openView(view: Exclude<View, 'packets'>): void {
+    if (this.view === view) return this.closeView();
+    this.view = view;
+    this.viewLoading = true;
+    this.viewRows = 0;
+    this.viewSelected = TABLE_VIEWS.has(view) ? 0 : -1;
+    this.viewTop = 0;
+  }
+
+  closeView(): void {
+    this.view = 'packets';
+    this.viewLoading = false;
+    this.viewRows = 0;
+  }
+
+  get isTableView(): boolean {
+    return TABLE_VIEWS.has(this.view);
+  }
+
+  setViewPage(rows: number): void {
+    this.viewPage = Math.max(1, rows);
+    this.revealView();
+  }
+
+  /**
+   * The open view's rows arrived. `focus` is the row to select (tables) or the line to highlight
+   * and centre (text); a text view without one starts at the top.
+   */
+  viewLoaded(rows: number, focus = -1): void {
+    this.viewLoading = false;
+    this.viewRows = rows;
+    if (this.isTableView) {
+      this.viewSelected = clamp(focus, 0, Math.max(0, rows - 1));
+      this.revealView();
+    } else {
+      this.viewSelected = focus;
+      this.viewTop = focus >= 0 ? focus - Math.floor(this.viewPage / 2) : 0;
+      this.clampViewTop();
+    }
+  }
+
+  /** Up/down/pages: tables move their selection, text views scroll. */
+  viewMove(delta: number): void {
+    if (this.isTableView) {
+      if (this.viewRows === 0) return;
+      this.viewSelected = clamp(this.viewSelected + delta, 0, this.viewRows - 1);
+      this.revealView();
+    } else {
+      this.viewTop += delta;
+      this.clampViewTop();
+    }
+  }
+
+  private clampViewTop(): void {
+    this.viewTop = clamp(this.viewTop, 0, Math.max(0, this.viewRows - this.viewPage));
+  }
+
+  private revealView(): void {
+    if (!this.isTableView) return this.clampViewTop();
+    if (this.viewSelected < this.viewTop) this.viewTop = this.viewSelected;
+    else if (this.viewSelected >= this.viewTop + this.viewPage) this.viewTop = this.viewSelected - this.viewPage + 1;
+    this.clampViewTop();
+  }
+
+  /**
+   * Enter on a connection: back to the packets, narrowed to that stream with the display filter
+   * Wireshark's "Conversation filter" writes, so the filter bar shows what is in force and `/` edits it.
+   */
+  narrowToStream(proto: 'tcp' | 'udp', stream: number): { ok: boolean; filter?: PacketFilter } {
+    this.closeView();
+    return this.applyFilter(`${proto}.stream == ${stream}`);
+  }
+
+  /**
+   * Enter on a message: back to the packets at the frame that completed it. The messages cover the
+   * whole trace, so a frame hidden by the filter clears the filter rather than fail; `cleared` tells
+   * the app to drop its filter pass. (While the filter pass still runs, a frame not matched yet may
+   * still match, so the filter stays and jumpTo says why the frame is not there.)
+   */
+  goToFrame(number: number): { cleared: boolean } {
+    this.closeView();
+    let cleared = false;
+    if (this.matches && this.filterDone && number >= 1 && number <= this.total && this.matches[lowerBound(this.matches, number - 1)] !== number - 1) {
+      this.applyFilter('');
+      cleared = true;
+    }
+    this.jumpTo(number);
+    return { cleared };
+  }
+
   toggleHelp(): void {
     this.mode = this.mode === 'help' ? 'normal' : 'help';
+    this.helpTop = 0;
+  }
+
+  /** Help lines that fit the help box, and how many there are (80×24 cannot show them all at once). */
+  setHelpPage(rows: number, lines: number): void {
+    this.helpPage = Math.max(1, rows);
+    this.helpLines = lines;
+    this.scrollHelp(0);
+  }
+
+  scrollHelp(delta: number): void {
+    this.helpTop = clamp(this.helpTop + delta, 0, Math.max(0, this.helpLines - this.helpPage));
   }
 }
 

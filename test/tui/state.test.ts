@@ -212,6 +212,11 @@ describe('layout', () => {
     expect(l.hex.top + l.hex.height).toBe(l.filterBar.top);
   });
 
+  it('a full-screen view takes everything above the filter bar', () => {
+    const l = computeLayout(80, 24);
+    expect(l.view).toEqual({ top: 0, left: 0, width: 80, height: 22 });
+  });
+
   it('puts tree and hex side by side on wide terminals', () => {
     const l = computeLayout(200, 50);
     expect(l.tree.top).toBe(l.hex.top);
@@ -232,5 +237,93 @@ describe('render scheduler', () => {
     r.cancel();
     await new Promise((res) => setTimeout(res, 60));
     expect(draws).toBe(2);
+  });
+});
+
+describe('views: connections, messages, ladder, follow', () => {
+  it('opens a table view, selects the focused row, moves and pages within it', () => {
+    const s = withFrames(10);
+    s.openView('connections');
+    expect([s.view, s.viewLoading, s.isTableView]).toEqual(['connections', true, true]);
+    s.setViewPage(5);
+    s.viewLoaded(20, 12);
+    expect([s.viewLoading, s.viewSelected, s.viewTop]).toEqual([false, 12, 8]);
+    s.viewMove(-100);
+    expect([s.viewSelected, s.viewTop]).toEqual([0, 0]);
+    s.viewMove(1e9);
+    expect([s.viewSelected, s.viewTop]).toEqual([19, 15]);
+    // No focus (-1, e.g. a UDP packet selected) starts at the first row.
+    s.openView('messages');
+    s.viewLoaded(3, -1);
+    expect(s.viewSelected).toBe(0);
+  });
+
+  it("the view's own key closes it, another view's key switches", () => {
+    const s = withFrames(10);
+    s.openView('messages');
+    s.openView('connections');
+    expect(s.view).toBe('connections');
+    s.openView('connections');
+    expect(s.view).toBe('packets');
+  });
+
+  it('text views scroll and centre the highlighted line', () => {
+    const s = withFrames(10);
+    s.openView('ladder');
+    expect(s.isTableView).toBe(false);
+    s.setViewPage(10);
+    s.viewLoaded(100, 50);
+    expect([s.viewSelected, s.viewTop]).toEqual([50, 45]);
+    s.viewMove(1000);
+    expect(s.viewTop).toBe(90);
+    expect(s.viewSelected).toBe(50);
+    s.openView('follow');
+    s.viewLoaded(4);
+    expect([s.viewSelected, s.viewTop]).toEqual([-1, 0]);
+    s.viewMove(3);
+    expect(s.viewTop).toBe(0);
+  });
+
+  it('Enter on a connection narrows the list through the filter path', () => {
+    const s = withFrames(10);
+    s.openView('connections');
+    s.viewLoaded(2, 1);
+    const r = s.narrowToStream('udp', 3);
+    expect(r.ok).toBe(true);
+    expect(r.filter).toBeDefined();
+    expect(s.view).toBe('packets');
+    expect(s.filterText).toBe('udp.stream == 3');
+    expect(s.matches).toEqual([]);
+  });
+
+  it("Enter on a message selects its frame, clearing a finished filter that hides it", () => {
+    const s = withFrames(10);
+    s.applyFilter('tcp');
+    s.filterMatched(2);
+    s.filterMatched(4);
+    s.filterFinished();
+    s.openView('messages');
+    expect(s.goToFrame(5)).toEqual({ cleared: false });
+    expect([s.view, s.selectedFrame]).toEqual(['packets', 4]);
+    s.openView('messages');
+    expect(s.goToFrame(8)).toEqual({ cleared: true });
+    expect([s.matches, s.filterText, s.selectedFrame]).toEqual([null, '', 7]);
+  });
+
+  it('the help scrolls when it is taller than its box', () => {
+    const s = withFrames(1);
+    s.setHelpPage(10, 25);
+    s.toggleHelp();
+    s.scrollHelp(100);
+    expect(s.helpTop).toBe(15);
+    s.toggleHelp();
+    s.toggleHelp();
+    expect(s.helpTop).toBe(0);
+  });
+
+  it('binds c, m, l, f and Esc', () => {
+    expect(['c', 'm', 'l', 'f', 'escape'].map(actionFor)).toEqual(['connections', 'messages', 'ladder', 'follow', 'back']);
+    // Every help line fits the 78-column help box (76 inside its border).
+    for (const line of helpLines()) expect([...line].length).toBeLessThanOrEqual(76);
   });
 });

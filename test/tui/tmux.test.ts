@@ -126,7 +126,7 @@ describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
     await waitFor(t, firstScreen, 'the first screen');
     keys(t, '?');
     const s = await waitFor(t, (x) => x.includes('wirelens — keys'), 'the help');
-    for (const k of ['PgUp', 'Tab', 'jump to a frame number', 'display filter', 'quit']) expect(s).toContain(k);
+    for (const k of ['PgUp', 'Tab', 'jump to a frame number', 'display filter', 'connections table', 'ladder full screen', 'follow stream', 'search text', 'quit']) expect(s).toContain(k);
     keys(t, 'x');
     await waitFor(t, (x) => !x.includes('wirelens — keys'), 'the help to close');
   });
@@ -154,6 +154,92 @@ describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('c lists the connections; Enter narrows the packet list to that stream; Esc and c return', async () => {
+    const t = start(`open ${FILE}`, 80, 24);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, 'c');
+    let s = await waitFor(t, (x) => x.includes('Connections in http-get-loopback.pcapng: 2'), 'the connections view');
+    expect(s).toMatch(/^ +0 tcp SF +0 +0\.136 +492\/500 ShADadFf +127\.0\.0\.1:35354 → /m);
+    expect(s).toMatch(/^ +1 tcp SF +0 +0\.224 +506\/472 ShADadFf +127\.0\.0\.1:35370 → /m);
+    // Esc alone (a key right after it would read as Meta-key), then c opens and c closes.
+    keys(t, 'Escape');
+    await waitFor(t, (x) => x.includes('Layers') && !x.includes('Connections in'), 'the packet panes');
+    keys(t, 'c');
+    await waitFor(t, (x) => x.includes('Connections in http-get-loopback.pcapng: 2'), 'the connections view');
+    keys(t, 'c');
+    await waitFor(t, (x) => x.includes('Layers') && !x.includes('Connections in'), 'the packet panes');
+    keys(t, 'c');
+    await waitFor(t, (x) => x.includes('Connections in http-get-loopback.pcapng: 2'), 'the connections view');
+    keys(t, 'Down', 'Enter');
+    s = await waitFor(t, (x) => x.includes('10 shown') && x.includes('Filter: tcp.stream == 1'), 'the narrowed list');
+    expect(s).toContain('| frame 11');
+    expect(s).not.toMatch(/^ +1 +0\.000000/m);
+  });
+
+  it('m lists the messages of the trace; Enter goes to the frame', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, 'm');
+    const s = await waitFor(t, (x) => x.includes('Messages in http-get-loopback.pcapng: 4'), 'the messages view');
+    expect(s).toMatch(/^ +4 +0\.000175 tcp\/0 c2s http request GET \/index\.html HTTP\/1\.1/m);
+    expect(s).toMatch(/^ +16 +0\.010338 tcp\/1 s2c http response 200 OK text\/html body 80 B for frame 14/m);
+    keys(t, 'Down', 'Down', 'Enter');
+    await waitFor(t, (x) => x.includes('| frame 14') && x.includes('Layers'), 'frame 14 selected');
+  });
+
+  it('l shows the ladder of the selected connection with the selected frame highlighted', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, ':');
+    type(t, '6');
+    keys(t, 'Enter');
+    await waitFor(t, (x) => x.includes('| frame 6'), 'frame 6 selected');
+    keys(t, 'l');
+    const s = await waitFor(t, (x) => x.includes('Ladder of tcp.stream 0, frame 6 highlighted'), 'the ladder');
+    expect(s).toContain('127.0.0.1:35354');
+    expect(s).toMatch(/^\| +4 +0\.000175 +\|- GET \/index\.html -+>\|/m);
+    const colored = tmux('capture-pane', '-p', '-e', '-t', t);
+    expect(colored).toMatch(/\x1b\[7m\| +6 +0\.003928 +\|<-+ 200 OK -\|/);
+    keys(t, 'l');
+    await waitFor(t, (x) => x.includes('Layers') && !x.includes('Ladder of'), 'the packet panes');
+  });
+
+  it('f follows the selected TCP stream as text', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, 'f');
+    // The title is drawn before the stream is read: wait for the text itself.
+    const s = await waitFor(t, (x) => x.includes('Follow tcp.stream 0') && x.includes('Hello from a real loopback server'), 'the follow view');
+    expect(s).toMatch(/^GET \/index\.html HTTP\/1\.1$/m);
+    expect(s).toMatch(/^HTTP\/1\.1 200 OK$/m);
+    expect(s).toContain('<p>Hello from a real loopback server.</p>');
+  });
+
+  it('s searches text in the columns and bytes, hex in the bytes; N and P repeat it', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, 's');
+    type(t, 'hello from');
+    keys(t, 'Enter');
+    await waitFor(t, (x) => x.includes('| frame 6 | found in frame 6 at byte 255'), 'the text in the bytes');
+    // The match is highlighted in the dump: "H" ends line 00f0, "ello from" starts line 0100.
+    expect(tmux('capture-pane', '-p', '-e', '-t', t)).toMatch(/0100 {2}\x1b\[7m65/);
+    keys(t, 's');
+    for (let k = 0; k < 10; k++) keys(t, 'BSpace');
+    type(t, '/about');
+    keys(t, 'Enter');
+    await waitFor(t, (x) => x.includes('| frame 14 | found in frame 14'), 'the text in the Info column');
+    keys(t, 's');
+    for (let k = 0; k < 6; k++) keys(t, 'BSpace');
+    type(t, '0x 1f 90');
+    keys(t, 'Enter');
+    await waitFor(t, (x) => x.includes('| frame 15 | found in frame 15 at byte 34'), 'the next hex match');
+    keys(t, 'P');
+    await waitFor(t, (x) => x.includes('| frame 14 | found in frame 14 at byte 36'), 'the previous hex match');
+    keys(t, 'N');
+    await waitFor(t, (x) => x.includes('| frame 15 | found in frame 15 at byte 34'), 'the next hex match again');
   });
 
   it('quits with q back to a clean shell with the terminal in cooked mode', async () => {
