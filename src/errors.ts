@@ -20,7 +20,14 @@ export type ErrorCode =
   /** Display filters (src/filter/): bad syntax, an unknown field, a value of the wrong type. */
   | 'WL_ERR_FILTER_SYNTAX'
   | 'WL_ERR_FILTER_FIELD'
-  | 'WL_ERR_FILTER_TYPE';
+  | 'WL_ERR_FILTER_TYPE'
+  /** Live capture (src/capture/live.ts): no capture right, no tool, unknown interface, bad BPF, the tool died, the output file failed. */
+  | 'WL_ERR_CAPTURE_PERMISSION'
+  | 'WL_ERR_CAPTURE_NO_ENGINE'
+  | 'WL_ERR_CAPTURE_INTERFACE'
+  | 'WL_ERR_CAPTURE_FILTER'
+  | 'WL_ERR_CAPTURE_ENGINE'
+  | 'WL_ERR_CAPTURE_WRITE';
 
 export class WirelensError extends Error {
   constructor(

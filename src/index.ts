@@ -39,3 +39,4 @@ export * as assertions from './assert/matchers.js';
 export type { Outcome, CountRange, HttpExpectation, WebSocketExpectation } from './assert/matchers.js';
 export { parseSpec, loadSpec, runChecks } from './assert/spec.js';
 export type { Check, CheckResult } from './assert/spec.js';
+export { startCapture, withCapture as withLiveCapture } from './capture/live.js';

@@ -11,6 +11,7 @@ import { DEFAULT_SNAPLEN } from './pcap-writer.js';
 import {
   BT_EPB,
   BT_IDB,
+  BT_ISB,
   BT_SHB,
   BYTE_ORDER_MAGIC,
   IF_DESCRIPTION,
@@ -20,6 +21,12 @@ import {
   IF_OS,
   IF_TSOFFSET,
   IF_TSRESOL,
+  ISB_ENDTIME,
+  ISB_IFDROP,
+  ISB_IFRECV,
+  ISB_OSDROP,
+  ISB_STARTTIME,
+  ISB_USRDELIV,
   OPT_COMMENT,
   OPT_ENDOFOPT,
   SHB_HARDWARE,
@@ -53,6 +60,22 @@ export interface InterfaceSpec {
   /** if_tsoffset seconds: written timestamps are relative to it. */
   tsOffset?: number;
   fcsLength?: number;
+}
+
+/** What an Interface Statistics Block says; counts left undefined are not written. */
+export interface StatisticsSpec {
+  interfaceId: number;
+  /** When the statistics were taken. */
+  tsSec: number;
+  tsNsec: number;
+  start?: { tsSec: number; tsNsec: number };
+  end?: { tsSec: number; tsNsec: number };
+  /** isb_ifrecv, isb_ifdrop, isb_osdrop, isb_usrdeliv. */
+  ifRecv?: number;
+  ifDrop?: number;
+  osDrop?: number;
+  usrDeliv?: number;
+  comments?: readonly string[];
 }
 
 interface Iface {
@@ -196,6 +219,45 @@ export class PcapngWriter {
     dv.setUint32(p, total, le);
     o.pos = p + 4;
     this.framesWritten++;
+  }
+
+  /**
+   * Writes an Interface Statistics Block (pcapng §4.6) for `interfaceId`, timestamped `tsSec.tsNsec`
+   * in that interface's units: how a live capture records what it received and dropped.
+   */
+  writeStatistics(s: StatisticsSpec): void {
+    const iface = this.ifaces[s.interfaceId];
+    if (!iface) {
+      throw new WirelensError('WL_ERR_USAGE', `pcapng writer: statistics for interface ${s.interfaceId}, but only ${this.ifaces.length} declared`);
+    }
+    const le = this.le;
+    const opts: Option[] = [];
+    for (const c of s.comments ?? []) opts.push({ code: OPT_COMMENT, value: enc.encode(c) });
+    const stamp = (code: number, t: { tsSec: number; tsNsec: number } | undefined) => {
+      if (!t) return;
+      const v = new Uint8Array(8);
+      // Same layout as the block's own timestamp: high word first, in the section's byte order.
+      this.units(t.tsSec - iface.tsOffset, t.tsNsec, iface, new DataView(v.buffer), 0);
+      opts.push({ code, value: v });
+    };
+    const count = (code: number, n: number | undefined) => {
+      if (n === undefined) return;
+      const v = new Uint8Array(8);
+      new DataView(v.buffer).setBigUint64(0, BigInt(n), le);
+      opts.push({ code, value: v });
+    };
+    stamp(ISB_STARTTIME, s.start);
+    stamp(ISB_ENDTIME, s.end);
+    count(ISB_IFRECV, s.ifRecv);
+    count(ISB_IFDROP, s.ifDrop);
+    count(ISB_OSDROP, s.osDrop);
+    count(ISB_USRDELIV, s.usrDeliv);
+    const ts = new Uint8Array(8);
+    this.units(s.tsSec - iface.tsOffset, s.tsNsec, iface, new DataView(ts.buffer), 0);
+    this.block(BT_ISB, 12, opts, (dv, p) => {
+      dv.setUint32(p, s.interfaceId, le);
+      new Uint8Array(dv.buffer, dv.byteOffset + p + 4, 8).set(ts);
+    });
   }
 
   flush(): void {

@@ -1,0 +1,297 @@
+/**
+ * Live capture through a capture tool (dumpcap or tcpdump, see engines.ts): the tool writes pcapng
+ * or pcap on its stdout and our streaming reader turns it into Frames, so live frames take exactly
+ * the path frames from a file take, with kernel timestamps, original lengths and the tool's drop
+ * counts.
+ *
+ *   const cap = await startCapture({ iface: 'lo', filter: 'tcp port 8080' });
+ *   for await (const frame of cap) { … }          // or cap.batches() for Frame[]
+ *   const { received, dropped } = await cap.stop();
+ *
+ * `startCapture` resolves only once the tool is really capturing (filter compiled and set), so
+ * traffic made right after it is seen; it rejects with a WirelensError saying what to fix when the
+ * tool cannot start (no right to capture, unknown interface, bad filter, no tool).
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { WirelensError } from '../errors.js';
+import type { Frame, InterfaceInfo } from './frame.js';
+import { openCapture, type CaptureReader } from './reader.js';
+import { engineCommand, engineFailure, resolveEngine, type EngineArgs, type EngineChoice, type EngineCommand } from './engines.js';
+
+export interface CaptureOptions extends EngineArgs {
+  /** Default 'auto': dumpcap, else tcpdump. */
+  engine?: EngineChoice;
+  /** How long the tool may take to start capturing (default 15 s). */
+  startTimeoutMs?: number;
+}
+
+export interface CaptureStats {
+  /** Packets the tool wrote (after the capture filter). */
+  captured: number;
+  /** Packets the kernel handed to the capture (libpcap ps_recv: after the filter on Linux). */
+  received: number;
+  /** Packets lost: kernel buffer full plus interface drops, as the tool reports them. */
+  dropped: number;
+}
+
+type Child = ChildProcessByStdio<null, Readable, Readable>;
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+}
+
+/** The most a failing tool prints that we keep (error messages are short; a chatty tool is cut). */
+const STDERR_KEEP = 16 * 1024;
+/** After SIGTERM, how long a tool gets to flush before SIGKILL. */
+const KILL_AFTER_MS = 5_000;
+/**
+ * How long stop() lets the tool read what the kernel already holds before asking it to end. dumpcap
+ * has no immediate mode: on Linux its packets wait in a TPACKET_V3 block for up to its 250 ms read
+ * timeout (measured here: 100-250 ms from send to our reader), and on SIGTERM it leaves without
+ * reading that block, so stopping sooner loses the last packets. tcpdump runs with
+ * --immediate-mode and hands each packet over within a millisecond or so.
+ */
+const DRAIN_MS = { dumpcap: 600, tcpdump: 50 } as const;
+
+export class LiveCapture implements AsyncIterable<Frame> {
+  private stderrText = '';
+  private stopping = false;
+  private iterating = false;
+  private reader: CaptureReader | undefined;
+  private readonly exited: Promise<Exit>;
+  private readonly stderrDone: Promise<void>;
+  private readonly readerP: Promise<CaptureReader>;
+  private readonly killOnExit = () => this.child.kill('SIGKILL');
+  private stats: Promise<CaptureStats> | undefined;
+
+  /** @internal use startCapture */
+  constructor(
+    private readonly child: Child,
+    readonly cmd: EngineCommand,
+    readonly options: CaptureOptions,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    this.stderrDone = new Promise((resolve) => {
+      child.stderr.on('data', (b: Buffer) => {
+        if (this.stderrText.length < STDERR_KEEP) this.stderrText += b.toString('utf8');
+      });
+      child.stderr.once('close', () => resolve());
+    });
+    this.readerP = openCapture(child.stdout, { name: `${cmd.engine} on ${options.iface}` });
+    this.readerP.then(
+      (r) => (this.reader = r),
+      () => undefined, // reported by whoever awaits it, with the tool's own message
+    );
+    // A wirelens that exits without stop() must not leave a capture tool running.
+    process.once('exit', this.killOnExit);
+  }
+
+  get engine(): 'dumpcap' | 'tcpdump' {
+    return this.cmd.engine;
+  }
+  /** The capture interfaces, as the tool described them (empty until its header has arrived). */
+  get interfaces(): InterfaceInfo[] {
+    return this.reader?.interfaces ?? [];
+  }
+  /** What the tool printed on stderr so far. */
+  get engineMessages(): string {
+    return this.stderrText;
+  }
+
+  /** Resolves once the tool is capturing; rejects with the reason when it died first. */
+  async ready(timeoutMs: number): Promise<void> {
+    // dumpcap says "Capturing on" before it has even opened the device, but writes its pcapng
+    // header only after the filter is set: that header is its ready signal. tcpdump prints
+    // "listening on" after pcap_activate and setfilter, while -U may hold its pcap header until
+    // the first packet.
+    const signal: Promise<unknown> =
+      this.cmd.engine === 'dumpcap'
+        ? this.readerP
+        : new Promise<void>((resolve) => {
+            const look = () => {
+              if (/listening on/.test(this.stderrText)) {
+                this.child.stderr.off('data', look);
+                resolve();
+              }
+            };
+            this.child.stderr.on('data', look);
+            look();
+          });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const first = await Promise.race([signal.then(() => 'ready' as const, () => 'failed' as const), this.exited.then(() => 'exited' as const), timeout]);
+    clearTimeout(timer);
+    if (first === 'ready') return;
+    if (first === 'timeout') {
+      this.child.kill('SIGKILL');
+      process.off('exit', this.killOnExit);
+      throw new WirelensError('WL_ERR_CAPTURE_ENGINE', `${this.cmd.engine} did not start capturing within ${timeoutMs / 1000} s${this.lastLine()}`);
+    }
+    throw await this.failure();
+  }
+
+  private lastLine(): string {
+    const l = this.stderrText.trim().split('\n').pop();
+    return l ? `: ${l.trim()}` : '';
+  }
+
+  private async failure(): Promise<WirelensError> {
+    const ex = await this.exited;
+    await this.stderrDone;
+    process.off('exit', this.killOnExit);
+    if (ex.error) {
+      return new WirelensError('WL_ERR_CAPTURE_ENGINE', `cannot run ${this.cmd.path}: ${ex.error.message}`);
+    }
+    return engineFailure(this.cmd, this.options, this.stderrText, ex.code, ex.signal);
+  }
+
+  /**
+   * Frames in batches, as the tool delivers them, until stop() (or the tool's end). A tool that
+   * ends without being asked to is an error (WL_ERR_CAPTURE_ENGINE) raised after its last frame.
+   */
+  async *batches(): AsyncGenerator<Frame[], void, undefined> {
+    this.iterating = true;
+    let reader: CaptureReader;
+    try {
+      reader = await this.readerP;
+    } catch (err) {
+      // No header at all: either we stopped before the tool wrote one (tcpdump with no packet and
+      // a hard kill), or the tool died; only the second is worth an error.
+      const ex = await this.exited;
+      if (this.stopping && !ex.error) return;
+      throw (await this.exitError(ex)) ?? err;
+    }
+    try {
+      for await (const b of reader.batches()) yield b;
+    } finally {
+      reader.close();
+    }
+    const ex = await this.exited;
+    if (!this.stopping) {
+      const e = await this.exitError(ex);
+      if (e) throw e;
+    }
+  }
+
+  private async exitError(ex: Exit): Promise<WirelensError | undefined> {
+    if (!ex.error && ex.code === 0) {
+      return this.stopping ? undefined : new WirelensError('WL_ERR_CAPTURE_ENGINE', `${this.cmd.engine} stopped capturing by itself${this.lastLine()}`);
+    }
+    return this.failure();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Frame, void, undefined> {
+    for await (const b of this.batches()) yield* b;
+  }
+
+  /**
+   * Asks the tool to stop (SIGTERM: both tools then flush what they captured, and dumpcap writes its
+   * statistics block), waits for it, and resolves to its counts. Frames captured before the stop
+   * are still delivered to whoever iterates. Calling it again returns the same result.
+   */
+  stop(): Promise<CaptureStats> {
+    this.stats ??= this.doStop();
+    return this.stats;
+  }
+
+  private async doStop(): Promise<CaptureStats> {
+    this.stopping = true;
+    const running = () => this.child.exitCode === null && this.child.signalCode === null;
+    if (running()) await Promise.race([new Promise((r) => setTimeout(r, DRAIN_MS[this.cmd.engine])), this.exited]);
+    if (running()) this.child.kill('SIGTERM');
+    const hard = setTimeout(() => this.child.kill('SIGKILL'), KILL_AFTER_MS);
+    // Nobody reads the frames: keep the pipe flowing so the tool is never stuck writing to it.
+    if (!this.iterating) this.child.stdout.resume();
+    const ex = await this.exited;
+    clearTimeout(hard);
+    await this.stderrDone;
+    process.off('exit', this.killOnExit);
+    const stats = parseEngineStats(this.cmd.engine, this.stderrText);
+    if (stats) return stats;
+    if (ex.error || (ex.code !== 0 && ex.signal !== 'SIGTERM')) throw await this.failure();
+    // The tool said nothing about its counts: fall back to what the pcapng statistics block says.
+    const isb = this.reader?.statistics.at(-1);
+    const captured = this.reader?.framesRead ?? 0;
+    return { captured, received: isb?.ifRecv ?? captured, dropped: (isb?.ifDrop ?? 0) + (isb?.osDrop ?? 0) };
+  }
+}
+
+/** Reads the counts both tools print on stderr when they stop. */
+export function parseEngineStats(engine: 'dumpcap' | 'tcpdump', text: string): CaptureStats | undefined {
+  if (engine === 'dumpcap') {
+    const cap = /Packets captured: (\d+)/.exec(text);
+    const rd = /Packets received\/dropped on interface '[^']*': (\d+)\/(\d+)/.exec(text);
+    if (!cap && !rd) return undefined;
+    const captured = Number(cap?.[1] ?? rd?.[1] ?? 0);
+    return { captured, received: Number(rd?.[1] ?? captured), dropped: Number(rd?.[2] ?? 0) };
+  }
+  const num = (re: RegExp) => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const captured = num(/(\d+) packets? captured/);
+  if (captured === undefined) return undefined;
+  const received = num(/(\d+) packets? received by filter/) ?? captured;
+  const dropped = (num(/(\d+) packets? dropped by kernel/) ?? 0) + (num(/(\d+) packets? dropped by interface/) ?? 0);
+  return { captured, received, dropped };
+}
+
+/** Starts capturing; resolves once the tool is capturing. */
+export async function startCapture(options: CaptureOptions): Promise<LiveCapture> {
+  if (!options.iface) throw new WirelensError('WL_ERR_USAGE', 'live capture needs an interface (-i IF; see wirelens interfaces)');
+  const { engine, path } = resolveEngine(options.engine ?? 'auto');
+  const cmd = engineCommand(engine, path, options);
+  // A process group of its own: a Ctrl-C in the terminal reaches only wirelens, which then stops
+  // the tool after its drain (a tool hit by the terminal's SIGINT directly would drop its last
+  // unread packets, see DRAIN_MS).
+  const child = spawn(cmd.path, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const cap = new LiveCapture(child, cmd, options);
+  await cap.ready(options.startTimeoutMs ?? 15_000);
+  return cap;
+}
+
+export interface WithCaptureResult<T> {
+  result: T;
+  frames: Frame[];
+  stats: CaptureStats;
+  interfaces: InterfaceInfo[];
+}
+
+/**
+ * Captures while `fn` runs (for tests): starts, waits until capturing, runs `fn`, waits `drainMs`
+ * (default 0; stop() already waits for the tool to read what the kernel holds) for traffic `fn`
+ * leaves behind, stops, and returns every frame.
+ */
+export async function withCapture<T>(
+  options: CaptureOptions & { drainMs?: number },
+  fn: () => Promise<T> | T,
+): Promise<WithCaptureResult<T>> {
+  const cap = await startCapture(options);
+  const frames: Frame[] = [];
+  const collecting = (async () => {
+    for await (const b of cap.batches()) for (const f of b) frames.push(f);
+  })();
+  // An early engine failure should surface even while fn is running; keep the rejection handled.
+  collecting.catch(() => undefined);
+  const stopAll = async () => {
+    await new Promise((r) => setTimeout(r, options.drainMs ?? 0));
+    const stats = await cap.stop();
+    await collecting;
+    return stats;
+  };
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    // fn's failure is the one worth reporting; the capture is still shut down cleanly.
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+  const stats = await stopAll();
+  return { result, frames, stats, interfaces: cap.interfaces };
+}
