@@ -26,6 +26,7 @@ import type { AnalyzerOptions, TcpObserver, UdpObserver } from './analyzer.js';
 import type { Dir, TcpConnection, TcpSegment, UdpConversation, UdpDatagram } from './connection.js';
 import { TcpReassembler, type EndReason, type StreamGap, type StreamHandler } from './reassembly.js';
 import { TcpFlag } from '../wire/tcp.js';
+import { concatBytes } from '../wire/bytes.js';
 import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpMalformed, type HttpMessage, type HttpRequest, type HttpResponse } from '../protocols/http.js';
 import type { Direction } from '../protocols/stream.js';
 import type { WsClose, WsFrame, WsMessage, WsPing, WsPong } from '../protocols/websocket.js';
@@ -370,12 +371,27 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     const st = this.states[conn.stream];
     if (!st) return;
     if (st.mode === Mode.Undecided) {
+      if (st.sniff === null && bytes.length >= SNIFF_BYTES) {
+        // Enough to decide on at once (sniff always does with this many), and decide feeds the
+        // bytes before this call returns: nothing to copy.
+        st.sniff = [{ dir, bytes }];
+        this.sniff(st, dir);
+        return;
+      }
       (st.sniff ??= []).push({ dir, bytes: bytes.slice() });
       st.sniffBytes += bytes.length;
       this.sniff(st, dir);
       return;
     }
     this.feed(st, dir, bytes);
+  }
+
+  onDataAt(conn: TcpConnection, dir: Dir, data: Uint8Array, start: number, end: number): void {
+    const st = this.states[conn.stream];
+    if (!st) return;
+    // Most segments of an HTTP connection are body bytes nobody here reads: counted, no view made.
+    if (st.mode === Mode.Http && this.sinkOf(st, dir).skipBody(end - start, this.curFrame, this.curTime)) return;
+    this.onData(conn, dir, data.subarray(start, end));
   }
 
   onGap(conn: TcpConnection, dir: Dir, gap: StreamGap): void {
@@ -414,7 +430,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     const chunks = st.sniff!;
     const firstDir = chunks[0]!.dir;
     const head = chunks.filter((c) => c.dir === firstDir).map((c) => c.bytes);
-    const joined = head.length === 1 ? head[0]! : concat(head);
+    const joined = head.length === 1 ? head[0]! : concatBytes(head);
     let mode = Mode.None;
     if (looksLikeTlsRecord(joined, 0, joined.length)) mode = Mode.Tls;
     else {
@@ -692,7 +708,11 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
 function isSse(m: HttpMessage): boolean {
   const ct = m.contentType;
-  return ct !== undefined && ct.split(';')[0]!.trim().toLowerCase() === 'text/event-stream';
+  if (ct === undefined) return false;
+  // The media type before any parameters; asked twice per response, so no array from split().
+  const semi = ct.indexOf(';');
+  const type = (semi < 0 ? ct : ct.slice(0, semi)).trim();
+  return type.length === 17 && type.toLowerCase() === 'text/event-stream';
 }
 
 /** Few bytes that are a prefix of something looksLikeHttp would accept. */
@@ -703,16 +723,6 @@ function couldBeHttp(b: Uint8Array): boolean {
     if (!((c >= 0x41 && c <= 0x5a) || c === 0x2f || c === 0x2e || (c >= 0x30 && c <= 0x39) || c === 0x20)) return false;
   }
   return true;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function versionText(v: number): string {

@@ -86,6 +86,14 @@ export interface StreamHandler {
   onGap?(conn: TcpConnection, dir: Dir, gap: StreamGap): void;
   onEnd?(conn: TcpConnection, dir: Dir, reason: EndReason): void;
   onConflict?(conn: TcpConnection, dir: Dir, conflict: OverlapConflict): void;
+  /**
+   * Optional fast path. When present, a segment that arrives whole, in order, with nothing held
+   * before or after it (the usual case) comes here instead of to `onData`: its bytes are
+   * `data[start, end)` of the frame, at stream offset `offset`. No view and no range object is
+   * made for it, so a consumer that only counts some bytes (an HTTP body nobody reads) pays nothing
+   * for them; one that wants them calls `data.subarray(start, end)` (valid as long as the frame is).
+   */
+  onDataAt?(conn: TcpConnection, dir: Dir, data: Uint8Array, start: number, end: number, offset: number, frame: number): void;
 }
 
 export interface ReassemblerOptions {
@@ -210,7 +218,13 @@ export class TcpReassembler implements TcpObserver {
       const avail = Math.min(data.length, frame.origLen - (frame.fcsLength ?? 0));
       const start = tcp.payloadOffset;
       const cap = Math.max(0, Math.min(len, avail - start));
-      this.segmentData(st, d, off, data.subarray(start, start + cap), len, frame.number);
+      const h = this.handler;
+      // Whole and in order with nothing held: segmentData would deliver it as it is, nothing to
+      // trim, compare or release; with onDataAt the view need not even be made.
+      if (off === ds.next && cap === len && ds.held === null && this.ringSize === 0 && h.onDataAt !== undefined) {
+        ds.next = off + len;
+        h.onDataAt(st.conn, d, data, start, start + len, off, frame.number);
+      } else this.segmentData(st, d, off, data.subarray(start, start + cap), len, frame.number);
     }
     if (flags & TcpFlag.FIN && ds.finAt < 0) ds.finAt = off + len;
     if (flags & TcpFlag.RST) {

@@ -19,7 +19,7 @@
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
 import { FieldList, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/addr.js';
-import { put16, u16, u32 } from '../wire/bytes.js';
+import { concatBytes, put16, u16, u32 } from '../wire/bytes.js';
 
 export const DNS_HEADER_LEN = 12;
 export const DNS_PORT = 53;
@@ -637,7 +637,7 @@ export class DnsTcpFramer {
       this.pendingBytes += take;
       buf = buf.subarray(take);
       if (this.pendingBytes === this.needed()) {
-        const whole = joinParts(this.pending, this.pendingBytes);
+        const whole = concatBytes(this.pending);
         this.pending = [];
         this.pendingBytes = 0;
         out.push({ message: whole.subarray(2), streamOffset: this.consumed });
@@ -667,16 +667,6 @@ export class DnsTcpFramer {
     const lo = first.length > 1 ? first[1]! : this.pending[1]![0]!;
     return 2 + ((hi << 8) | lo);
   }
-}
-
-function joinParts(parts: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@
  * malformed message is reported with a problem code, then the parser resynchronises on the next
  * line that looks like a request or status line. Nothing here throws on any bytes.
  */
-import { headerText, LineReader, type Direction, type MessageSpan, type ProtocolProblem, type StreamSink } from './stream.js';
+import { isAscii } from 'node:buffer';
+import { headerText, latin1Text, LineReader, type Direction, type MessageSpan, type ProtocolProblem, type StreamSink } from './stream.js';
 import { acceptedDeflate, WebSocketConnection, websocketAccept, type PerMessageDeflate, type WebSocketHandler } from './websocket.js';
 import { isEventStream, SseParser, type SseHandler } from './sse.js';
 
@@ -159,6 +160,14 @@ export function looksLikeHttp(first: Uint8Array): 'request' | 'response' | false
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** TOKEN's characters (RFC 9110 §5.6.2 tchar) by byte value, for checking names in the bytes. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
+/** What String#trim removes, among ASCII bytes (WhiteSpace and LineTerminator, ECMA-262 §12.2-3). */
+function trimmed(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
 const VERSION = /^HTTP\/\d\.\d$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+(\S+)[ \t]+(HTTP\/\d\.\d)[ \t]*$/;
 const STATUS_LINE = /^(HTTP\/\d\.\d)[ \t]+(\d{3})(?:[ \t](.*))?$/;
@@ -177,19 +186,22 @@ function header(headers: HttpHeader[], name: string): string | undefined {
   for (const h of headers) if (h.name.length === name.length && h.name.toLowerCase() === name) return h.value;
   return undefined;
 }
-
 function listHas(value: string | undefined, token: string): boolean {
   return value !== undefined && value.split(',').some((v) => v.trim().toLowerCase() === token);
 }
 
+const DIGITS = /^\d{1,15}$/;
+
 /** RFC 9112 §6.3 rule 5: several Content-Length values (or a list) must agree, and be digits. */
 function contentLength(values: string[] | undefined): number | 'invalid' | undefined {
   if (values === undefined) return undefined;
+  // The usual single plain value, without splitting it (the same answer as the loop below).
+  if (values.length === 1 && DIGITS.test(values[0]!)) return Number(values[0]);
   let n: number | undefined;
   for (const v of values) {
     for (const part of v.split(',')) {
       const t = part.trim();
-      if (!/^\d{1,15}$/.test(t)) return 'invalid';
+      if (!DIGITS.test(t)) return 'invalid';
       const k = Number(t);
       if (n !== undefined && n !== k) return 'invalid';
       n = k;
@@ -256,8 +268,18 @@ type State =
 
 type Held = { bytes: Uint8Array; frame: number; time: number } | { gap: number };
 
+/** One direction of an HTTP connection: a StreamSink that can also take body bytes unseen. */
+export interface HttpSink extends StreamSink {
+  /**
+   * Takes the next `n` bytes without looking at them, when they are all body that no handler
+   * reads (no httpBody, no event stream), exactly as push would; returns false, taking nothing,
+   * otherwise (then push them).
+   */
+  skipBody(n: number, frame: number, time: number): boolean;
+}
+
 /** One direction's message parser; requests on the client side, responses on the server side. */
-class HttpReceiver implements StreamSink {
+class HttpReceiver implements HttpSink {
   private state: State = 'start';
   private readonly lines: LineReader;
   private msg: HttpMessage | undefined;
@@ -329,6 +351,28 @@ class HttpReceiver implements StreamSink {
           break;
       }
     }
+  }
+
+  skipBody(n: number, frame: number, time: number): boolean {
+    const state = this.state;
+    if (this.ended || n <= 0 || this.sse !== undefined || this.conn.handler.httpBody !== undefined) return false;
+    if (state === 'close') {
+      this.frame = frame;
+      this.time = time;
+      if (this.msg) this.msg.bodyLen += n;
+      return true;
+    }
+    if ((state !== 'body' && state !== 'chunk-data') || n > this.remaining) return false;
+    // What push does with n bytes that all fall in the body (see its 'body' case and body()).
+    this.frame = frame;
+    this.time = time;
+    if (this.msg) this.msg.bodyLen += n;
+    this.remaining -= n;
+    if (this.remaining === 0) {
+      if (state === 'body') this.complete();
+      else this.state = 'chunk-end';
+    }
+    return true;
   }
 
   gap(length: number): void {
@@ -413,22 +457,25 @@ class HttpReceiver implements StreamSink {
 
   private line(bytes: Uint8Array, pos: number): number {
     const lines = this.lines;
-    const line = lines.take(bytes, pos);
+    const src = lines.takeBounds(bytes, pos);
     // Read before anything below can take another line.
     const next = lines.next;
-    if (line === undefined) return next;
+    if (src === undefined) return next;
     const overflow = lines.lineOverflow;
     const size = lines.lineSize;
-    switch (this.state) {
+    const state = this.state;
+    // Field lines, the most numerous, are read from the bounds: no view per line.
+    if (state === 'headers' || state === 'trailers') {
+      this.fieldLine(src, lines.lineStart, lines.lineEnd, overflow, size);
+      return next;
+    }
+    const line = src.subarray(lines.lineStart, lines.lineEnd);
+    switch (state) {
       case 'start':
         this.startLine(line, overflow, size);
         break;
       case 'resync':
         this.resyncLine(line, overflow, size);
-        break;
-      case 'headers':
-      case 'trailers':
-        this.fieldLine(line, overflow, size);
         break;
       case 'chunk-size':
         this.chunkSize(line, overflow);
@@ -536,7 +583,8 @@ class HttpReceiver implements StreamSink {
     };
   }
 
-  private fieldLine(line: Uint8Array, overflow: boolean, size: number): void {
+  /** The field line [start, end) of `src`. */
+  private fieldLine(src: Uint8Array, start: number, end: number, overflow: boolean, size: number): void {
     const msg = this.msg!;
     // Trailers count against the same bound as the header section.
     msg.headerBytes += size;
@@ -545,13 +593,15 @@ class HttpReceiver implements StreamSink {
       return;
     }
     const list = this.state === 'trailers' ? msg.trailers : msg.headers;
-    if (line.length === 0) {
+    if (start === end) {
       if (this.state === 'trailers') this.complete();
       else this.headersDone(msg);
       return;
     }
+    const c0 = src[start];
+    if (c0 !== 0x20 && c0 !== 0x09 && this.plainField(src, start, end, list)) return;
+    const line = src.subarray(start, end);
     const text = headerText(line);
-    const c0 = line[0];
     if (c0 === 0x20 || c0 === 0x09) {
       // §5.2 obs-fold: a continuation line; its value joins the previous one with a space.
       const last = list[list.length - 1];
@@ -567,6 +617,31 @@ class HttpReceiver implements StreamSink {
       return;
     }
     list.push({ name, value: text.slice(colon + 1).trim() });
+  }
+
+  /**
+   * The usual field line, all ASCII with a token name, read from the bytes: the same name and
+   * trimmed value as the general path below gives, without decoding the line whole, a regex test
+   * and two more strings. False (nothing added) for anything else, which that path handles.
+   */
+  private plainField(src: Uint8Array, start: number, end: number, list: HttpHeader[]): boolean {
+    let colon = start;
+    for (; colon < end; colon++) {
+      const c = src[colon]!;
+      if (c === 0x3a) break;
+      if (c >= 0x80 || TCHAR[c] === 0) return false;
+    }
+    if (colon === start || colon === end) return false;
+    // A long value (padding, cookies, tokens) is checked natively; a short one is not worth a view.
+    if (end - colon > 64) {
+      if (!isAscii(src.subarray(colon + 1, end))) return false;
+    } else for (let i = colon + 1; i < end; i++) if (src[i]! >= 0x80) return false;
+    let vs = colon + 1;
+    let ve = end;
+    while (vs < ve && trimmed(src[vs]!)) vs++;
+    while (ve > vs && trimmed(src[ve - 1]!)) ve--;
+    list.push({ name: latin1Text(src, start, colon), value: latin1Text(src, vs, ve) });
+    return true;
   }
 
   private flag(msg: HttpMessage, problem: ProtocolProblem): void {
@@ -834,8 +909,8 @@ class HttpReceiver implements StreamSink {
  * `server`, each in order; feed the directions in capture order so a response finds its request.
  */
 export class HttpConnection {
-  readonly client: StreamSink;
-  readonly server: StreamSink;
+  readonly client: HttpSink;
+  readonly server: HttpSink;
   /** Set once the connection switched to WebSocket. */
   websocket: WebSocketConnection | undefined;
   readonly maxHeader: number;

@@ -37,13 +37,16 @@ export interface MessageSpan {
   time: number;
 }
 
+/** The empty buffer every LineReader starts with: most never need one (their lines come whole). */
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Collects one LF-terminated line across pushes. A line inside one push is returned as a view of
  * that push's bytes (no copy); only a line crossing pushes is copied. Lines longer than `limit`
  * are not kept: `overflow` is set and bytes are dropped until the line ends.
  */
 export class LineReader {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = NO_BYTES;
   private len = 0;
   /** Bytes of the current (unfinished) line seen so far, kept or not. */
   seen = 0;
@@ -58,6 +61,9 @@ export class LineReader {
   lineSize = 0;
   /** The line outgrew the limit (it came back empty). */
   lineOverflow = false;
+  /** Where the line takeBounds() found lies in the array it returned. */
+  lineStart = 0;
+  lineEnd = 0;
 
   constructor(public limit: number) {}
 
@@ -67,6 +73,16 @@ export class LineReader {
    * tell the rest (read them before the next call).
    */
   take(bytes: Uint8Array, pos: number): Uint8Array | undefined {
+    const src = this.takeBounds(bytes, pos);
+    return src === undefined ? undefined : src.subarray(this.lineStart, this.lineEnd);
+  }
+
+  /**
+   * take() without making a view (a header section is many lines): returns the array that holds
+   * the line, `bytes` itself or this reader's buffer, the line being [lineStart, lineEnd) of it
+   * (valid until the next call); undefined when the line goes on past the end of `bytes`.
+   */
+  takeBounds(bytes: Uint8Array, pos: number): Uint8Array | undefined {
     const lf = findLf(bytes, pos);
     const stop = lf < 0 ? bytes.length : lf;
     this.seen += stop - pos;
@@ -80,7 +96,9 @@ export class LineReader {
         this.lineOverflow = false;
         this.lineSize = this.seen + 1;
         this.reset();
-        return bytes.subarray(pos, stop > pos && bytes[stop - 1] === 0x0d ? stop - 1 : stop);
+        this.lineStart = pos;
+        this.lineEnd = stop > pos && bytes[stop - 1] === 0x0d ? stop - 1 : stop;
+        return bytes;
       } else {
         this.append(bytes, pos, stop);
       }
@@ -96,7 +114,9 @@ export class LineReader {
     this.lineSize = this.seen + 1;
     const n = this.len > 0 && this.buf[this.len - 1] === 0x0d ? this.len - 1 : this.len;
     this.reset();
-    return this.buf.subarray(0, n);
+    this.lineStart = 0;
+    this.lineEnd = n;
+    return this.buf;
   }
 
   /** Drops a partial line (after a gap, or when the parser changes mode). */
@@ -131,8 +151,15 @@ export class LineReader {
 function findLf(bytes: Uint8Array, pos: number): number {
   const near = Math.min(bytes.length, pos + 128);
   for (let i = pos; i < near; i++) if (bytes[i] === 0x0a) return i;
-  return near === bytes.length ? -1 : bytes.indexOf(0x0a, near);
+  return near === bytes.length ? -1 : bufferIndexOf.call(bytes, 0x0a, near);
 }
+
+/**
+ * Buffer's indexOf (memchr) on any Uint8Array, positions relative to the view: about ten times
+ * faster than TypedArray#indexOf's element loop over a long line (a padded header, a body while
+ * resynchronising).
+ */
+const bufferIndexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: number, byteOffset: number) => number;
 
 /** Growable byte buffer with a cap: bytes past `limit` are counted, not kept. */
 export class BoundedBuffer {
@@ -200,8 +227,17 @@ export class BoundedBuffer {
   }
 }
 
-const utf8 = new TextDecoder('utf-8');
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes [start, end) of any Uint8Array (offsets relative to the view) as ISO-8859-1, one character
+ * per byte: for ASCII the same string UTF-8 decoding gives, at about half the cost of a
+ * TextDecoder call on a short header line, and with no subarray to make first.
+ */
+export const latin1Text: (bytes: Uint8Array, start: number, end: number) => string = (() => {
+  const slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+  return (bytes, start, end) => slice.call(bytes, start, end);
+})();
 
 /** Header text: UTF-8 when it is valid, else each byte as one character (RFC 9110 §5.5 obs-text). */
 export function headerText(bytes: Uint8Array): string {
@@ -215,5 +251,6 @@ export function headerText(bytes: Uint8Array): string {
       }
     }
   }
-  return utf8.decode(bytes);
+  // All ASCII: UTF-8 and ISO-8859-1 read it alike.
+  return latin1Text(bytes, 0, bytes.length);
 }
