@@ -34,11 +34,9 @@ import { AppTap, type AppMessage as TapMessage } from '../timeline/app.js';
 import { Explainer } from '../timeline/explainer.js';
 import type { PacketExplanation, Severity } from '../timeline/explanation.js';
 import { severityRank } from '../timeline/explanation.js';
-import { appLabel, type Timeline, type TimelineEntry } from '../timeline/pipeline.js';
+import { timelineEntry, type Timeline, type TimelineEntry } from '../timeline/pipeline.js';
 import { buildLadder } from '../timeline/ladder.js';
 import { renderText } from '../timeline/render-text.js';
-import { TcpLayer } from '../wire/tcp.js';
-import { UdpLayer } from '../wire/udp.js';
 import type { HttpResponse } from '../protocols/http.js';
 
 export type Direction = 'c2s' | 's2c';
@@ -405,7 +403,7 @@ export class Trace {
     const entries: TimelineEntry[] = [];
     for (const n of shown) {
       const k = this.keptOf(n);
-      if (k) entries.push(entryOf(k));
+      if (k) entries.push(timelineEntry(k.packet, k.analysis, k.app, k.explanation));
     }
     if (entries.length === 0) return '';
     const timeline: Timeline = {
@@ -705,41 +703,3 @@ export class Trace {
   }
 }
 
-/** A ladder entry for one kept packet (the timeline pipeline's record, from what the trace kept). */
-function entryOf(k: Kept): TimelineEntry {
-  const packet = k.packet;
-  const f = packet.frame;
-  const cols = summarize(packet, k.analysis);
-  const e: TimelineEntry = {
-    frame: f.number,
-    tsSec: f.tsSec,
-    tsNsec: f.tsNsec,
-    origLen: f.origLen,
-    srcHost: cols.source,
-    dstHost: cols.destination,
-    protocol: cols.protocol,
-    info: cols.info,
-    app: k.app.map(appLabel),
-    comments: f.comments ?? [],
-    explained: k.explanation,
-  };
-  let t: TcpLayer | UdpLayer | undefined;
-  for (let i = packet.layers.length - 1; i > 0; i--) {
-    const l = packet.layers[i];
-    if (l instanceof TcpLayer || l instanceof UdpLayer) {
-      t = l;
-      break;
-    }
-  }
-  if (t) {
-    e.srcPort = t.srcPort;
-    e.dstPort = t.dstPort;
-  }
-  const info = k.analysis.tcp;
-  if (t instanceof TcpLayer && info) {
-    const len = t.payloadOffset <= f.data.length || t.status === 'ok' ? t.payloadLength : 0;
-    e.tcp = { stream: info.stream, flags: t.flags, seq: info.seq, ack: info.ack, len, window: info.window, analysis: info.flags };
-  }
-  if (k.analysis.udpStream !== undefined) e.udpStream = k.analysis.udpStream;
-  return e;
-}

@@ -524,18 +524,23 @@ export class PcapngParser implements FormatParser {
       const n = dv.getUint16(p + 2, le);
       if (code === OPT_ENDOFOPT) return;
       if (p + 4 + n > end) {
-        this.warn(
-          'WL_ERR_PCAPNG_OPTION',
-          `option ${code} of the ${blockName} at offset ${base + blockPos} (option at offset ${base + p}, ` +
-            `length ${n}) runs past the end of its block; the remaining options were ignored`,
-          base + p,
-          frame,
-        );
+        this.optionOverrun(code, n, blockName, base, blockPos, p, frame);
         return;
       }
       each(code, p + 4, n);
       p += 4 + ((n + 3) & ~3);
     }
+  }
+
+  /** The warning for an option whose length runs past the end of its block (the walk stops there). */
+  private optionOverrun(code: number, n: number, blockName: string, base: number, blockPos: number, p: number, frame: number | undefined): void {
+    this.warn(
+      'WL_ERR_PCAPNG_OPTION',
+      `option ${code} of the ${blockName} at offset ${base + blockPos} (option at offset ${base + p}, ` +
+        `length ${n}) runs past the end of its block; the remaining options were ignored`,
+      base + p,
+      frame,
+    );
   }
 
   /** Collects opt_comment values of a packet block (the only packet option a Frame carries). */
@@ -548,13 +553,7 @@ export class PcapngParser implements FormatParser {
       const n = dv.getUint16(p + 2, le);
       if (code === OPT_ENDOFOPT) break;
       if (p + 4 + n > end) {
-        this.warn(
-          'WL_ERR_PCAPNG_OPTION',
-          `option ${code} of the ${kind} at offset ${base + blockPos} (option at offset ${base + p}, ` +
-            `length ${n}) runs past the end of its block; the remaining options were ignored`,
-          base + p,
-          frame,
-        );
+        this.optionOverrun(code, n, kind, base, blockPos, p, frame);
         break;
       }
       if (code === OPT_COMMENT) (found ??= []).push(stripNul(utf8.decode(buf.subarray(p + 4, p + 4 + n))));

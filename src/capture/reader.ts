@@ -100,13 +100,7 @@ export class CaptureReader {
       const reader = CaptureReader.create(name, head, source, wl);
       let leftover = head;
       for (;;) {
-        const p = reader.parser.header(leftover, 0, leftover.length, 0);
-        if (p >= 0) {
-          reader.buf = leftover;
-          reader.end = leftover.length;
-          reader.pos = p;
-          return reader;
-        }
+        if (reader.startAfterHeader(leftover)) return reader;
         const nb = source.nextSync(leftover, reader.parser.need);
         if (!nb) throw headerCutShort(name, leftover.length);
         leftover = nb;
@@ -137,13 +131,7 @@ export class CaptureReader {
       const reader = CaptureReader.create(name, head, source, wl);
       let leftover = head;
       for (;;) {
-        const p = reader.parser.header(leftover, 0, leftover.length, 0);
-        if (p >= 0) {
-          reader.buf = leftover;
-          reader.end = leftover.length;
-          reader.pos = p;
-          return reader;
-        }
+        if (reader.startAfterHeader(leftover)) return reader;
         const nb = await source.next(leftover, reader.parser.need);
         if (!nb) throw headerCutShort(name, leftover.length);
         leftover = nb;
@@ -152,6 +140,16 @@ export class CaptureReader {
       source.close();
       throw err;
     }
+  }
+
+  /** Parses the file header from `bytes` (the start of the file); when it is all there, reading starts after it. */
+  private startAfterHeader(bytes: Uint8Array): boolean {
+    const p = this.parser.header(bytes, 0, bytes.length, 0);
+    if (p < 0) return false;
+    this.buf = bytes;
+    this.end = bytes.length;
+    this.pos = p;
+    return true;
   }
 
   private static create(name: string, head: Uint8Array, source: ByteSource, wl: WarningList): CaptureReader {
@@ -293,6 +291,17 @@ export interface CaptureContents {
   statistics: InterfaceStatistics[];
 }
 
+function contentsOf(reader: CaptureReader, frames: Frame[]): CaptureContents {
+  return {
+    format: reader.format,
+    frames,
+    warnings: reader.warnings,
+    interfaces: reader.interfaces,
+    sections: reader.sections,
+    statistics: reader.statistics,
+  };
+}
+
 /** Reads a whole (small) capture into memory: every frame, plus what the file says about itself. */
 export async function readCaptureFile(input: CaptureInput, options?: ReaderOptions): Promise<CaptureContents> {
   const reader = await CaptureReader.open(input, options);
@@ -302,14 +311,7 @@ export async function readCaptureFile(input: CaptureInput, options?: ReaderOptio
   } finally {
     reader.close();
   }
-  return {
-    format: reader.format,
-    frames,
-    warnings: reader.warnings,
-    interfaces: reader.interfaces,
-    sections: reader.sections,
-    statistics: reader.statistics,
-  };
+  return contentsOf(reader, frames);
 }
 
 /** Synchronous `readCaptureFile` for paths. */
@@ -321,12 +323,5 @@ export function readCaptureFileSync(path: string, options?: ReaderOptions): Capt
   } finally {
     reader.close();
   }
-  return {
-    format: reader.format,
-    frames,
-    warnings: reader.warnings,
-    interfaces: reader.interfaces,
-    sections: reader.sections,
-    statistics: reader.statistics,
-  };
+  return contentsOf(reader, frames);
 }

@@ -7,46 +7,18 @@
  *
  *   wirelens record -i lo -f 'tcp port 8080' -w run.pcapng -- npm test && wirelens check run.pcapng --spec checks.yaml
  */
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { WirelensError } from '../errors.js';
 import { openTrace } from '../assert/trace.js';
 import { expectAny, expectNone, loadSpec, runChecks, type Check } from '../assert/spec.js';
-import { REPORTERS, report, type ReporterName } from '../assert/report.js';
+import { report, type ReporterName } from '../assert/report.js';
 import { LineSink } from '../output/sink.js';
 import { reportWarnings } from './common.js';
 
-interface CheckOptions {
+export interface CheckOptions {
   expect?: string[];
   expectNone?: string[];
   spec?: string;
   reporter: ReporterName;
-}
-
-const collect = (value: string, prev: string[] = []) => [...prev, value];
-
-function parseReporter(value: string): ReporterName {
-  if (!(REPORTERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${REPORTERS.join(', ')}`);
-  return value as ReporterName;
-}
-
-export function registerCheck(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('check')
-    .description('assert protocol behaviour on a capture (exit 0 pass, 1 fail, 2 usage)')
-    .argument('<file>', 'pcap or pcapng file, or - for standard input')
-    .option('-e, --expect <filter>', 'some packet must match this display filter (repeatable)', collect)
-    .option('-n, --expect-none <filter>', 'no packet may match this display filter (repeatable)', collect)
-    .option('--spec <file>', 'named checks in YAML or JSON (see README "Asserting protocol behaviour in tests")')
-    .option('--reporter <name>', `output: ${REPORTERS.join(', ')}`, parseReporter, 'text' as ReporterName)
-    .addHelpText(
-      'after',
-      '\nExamples:\n  wirelens check run.pcapng --expect "http.response.code == 200" --expect-none "tcp.analysis.retransmission"\n' +
-        '  wirelens check run.pcapng --spec checks.yaml --reporter junit > report.xml',
-    )
-    .action(async (file: string, opts: CheckOptions) => {
-      setExit(await runCheck(file, opts));
-    });
 }
 
 export async function runCheck(file: string, opts: CheckOptions): Promise<number> {

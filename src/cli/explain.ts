@@ -4,30 +4,16 @@
  * concept, params, text) for exports and scripts. `-Y` selects packets after the analysis, so
  * explanations that depend on earlier packets stay right.
  */
-import type { Command } from 'commander';
-import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP, compileFilterOption } from '../filter/index.js';
+import { compileFilterOption } from '../filter/index.js';
 import { LineSink } from '../output/sink.js';
 import { relativeTime } from '../output/summary.js';
 import { escapeTerminal } from '../timeline/escape.js';
 import { buildTimeline, type TimelineEntry } from '../timeline/pipeline.js';
 import { reportWarnings } from './common.js';
 
-interface ExplainOptions {
+export interface ExplainOptions {
   displayFilter?: string;
   json?: boolean;
-}
-
-export function registerExplain(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('explain')
-    .description('every packet with an explanation in plain words (handshake, data, loss, teardown …)')
-    .argument('<file>', 'pcap or pcapng file')
-    .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
-    .option('--json', 'NDJSON: one object per packet with its explanations as data (code, severity, params, text)')
-    .addHelpText('after', '\nExamples:\n  wirelens explain trace.pcap\n  wirelens explain trace.pcap -Y "tcp.analysis.flags" --json')
-    .action(async (file: string, opts: ExplainOptions) => {
-      setExit(await runExplain(file, opts));
-    });
 }
 
 export async function runExplain(file: string, opts: ExplainOptions): Promise<number> {

@@ -2,23 +2,10 @@
  * `wirelens fields [PREFIX] [--json]`: the names a display filter may use, like `tshark -G fields`
  * (one line per field: name, type, protocol, description), optionally only those starting with PREFIX.
  */
-import type { Command } from 'commander';
 import { allFields, type FieldDef } from '../filter/index.js';
 
-interface FieldsOptions {
+export interface FieldsOptions {
   json?: boolean;
-}
-
-export function registerFields(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('fields')
-    .description('list the field and protocol names display filters (-Y) understand')
-    .argument('[prefix]', 'only names starting with this, e.g. tcp.analysis or ip.')
-    .option('--json', 'NDJSON: one {name, type, protocol, description} object per line')
-    .addHelpText('after', '\nExamples:\n  wirelens fields\n  wirelens fields tcp.flags\n  wirelens fields --json | jq -r .name')
-    .action((prefix: string | undefined, opts: FieldsOptions) => {
-      setExit(runFields(prefix, opts));
-    });
 }
 
 export function runFields(prefix: string | undefined, opts: FieldsOptions): number {

@@ -7,8 +7,7 @@
  * Rows come in the order of each conversation's first packet (so tcp.stream and udp.stream each
  * increase down the table). `--json` prints one object per row (NDJSON).
  */
-import { DISPLAY_FILTER_FLAGS, compileFilterOption } from '../filter/index.js';
-import type { Command } from 'commander';
+import { compileFilterOption } from '../filter/index.js';
 import { openCapture } from '../capture/reader.js';
 import { decodePacket } from '../decode/bindings.js';
 import { Analyzer } from '../analysis/analyzer.js';
@@ -19,7 +18,7 @@ import { LineSink } from '../output/sink.js';
 import type { ReadWarning } from '../errors.js';
 import { reportWarnings } from './common.js';
 
-interface FlowsOptions {
+export interface FlowsOptions {
   json?: boolean;
   displayFilter?: string;
 }
@@ -60,25 +59,6 @@ export interface FlowRow {
   closed_by: Side | null;
   /** The side that sent the first RST; null when none (and for UDP). */
   reset_by: Side | null;
-}
-
-export function registerFlows(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('flows')
-    .description('one row per TCP connection or UDP conversation (tshark conv tables + Zeek conn.log)')
-    .argument('<file>', 'pcap or pcapng file, or - for standard input')
-    .option('--json', 'NDJSON: one object per conversation')
-    .option(DISPLAY_FILTER_FLAGS, 'only conversations having a packet that matches this Wireshark display filter')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  wirelens flows capture.pcapng\n  wirelens flows -Y tcp.analysis.retransmission capture.pcap\n  wirelens flows --json capture.pcap | jq \'select(.state == "REJ")\'\n\n' +
-        'State and history follow Zeek\'s conn.log (S0 attempt, SF normal close, REJ refused, RSTO/RSTR reset\n' +
-        'by client/server, OTH midstream, ...; history letters: S syn, h syn-ack, A/a ack, D/d data, F/f fin,\n' +
-        'R/r rst, T/t retransmission, W/w zero window, G/g gap, ^ roles flipped; upper case = client).',
-    )
-    .action(async (file: string, opts: FlowsOptions) => {
-      setExit(await runFlows(file, opts));
-    });
 }
 
 /** Reads a capture and returns its conversations, in the order of their first packets. */

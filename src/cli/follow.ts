@@ -19,8 +19,6 @@
  * line feed (tshark passes every CR through; a lone CR could overwrite what is on screen, so it
  * becomes '.' here: the one place our ascii output can differ from tshark's).
  */
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { openCapture } from '../capture/reader.js';
 import { Analyzer } from '../analysis/analyzer.js';
 import type { Dir, TcpConnection } from '../analysis/connection.js';
@@ -33,7 +31,7 @@ import { collectMessages, formatMessage } from './messages.js';
 
 export type FollowFormat = 'ascii' | 'hex' | 'raw' | 'messages';
 
-interface FollowOptions {
+export interface FollowOptions {
   stream: number;
   format: FollowFormat;
 }
@@ -52,33 +50,6 @@ export interface FollowResult {
 }
 
 const SEPARATOR = '===================================================================';
-
-function parseStream(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a stream number (tcp.stream, from 0)');
-  return n;
-}
-
-function parseFormat(value: string): FollowFormat {
-  if (value === 'ascii' || value === 'hex' || value === 'raw' || value === 'messages') return value;
-  throw new InvalidArgumentError('expected ascii, hex, raw or messages');
-}
-
-export function registerFollow(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('follow')
-    .description("one TCP connection's reassembled byte streams, as Wireshark's Follow TCP Stream")
-    .argument('<file>', 'pcap or pcapng file, or - for standard input')
-    .requiredOption('-s, --stream <n>', 'tcp.stream number (as `wirelens read --json` and tshark number them)', parseStream)
-    .option('-f, --format <format>', 'ascii, hex or raw (as tshark -z follow,tcp,FORMAT,N), or messages (the decoded HTTP/WebSocket/SSE/TLS/DNS messages)', parseFormat, 'ascii')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  wirelens follow capture.pcap --stream 0\n  wirelens follow capture.pcap -s 3 --format hex\n  wirelens follow capture.pcap -s 0 --format raw | tail -n +7 | xxd -r -p',
-    )
-    .action(async (file: string, opts: FollowOptions) => {
-      setExit(await runFollow(file, opts));
-    });
-}
 
 /** Reads a capture and collects one stream's chunks (data and gaps) in the order tshark lists them. */
 export async function followStream(file: string, stream: number): Promise<FollowResult & { warnings: ReadWarning[] }> {

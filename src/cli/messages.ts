@@ -10,8 +10,6 @@
  * read before printing, so a message can name what only a later packet tells (a request's
  * `response_frame`, a query's `response_frame`).
  */
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { openCapture } from '../capture/reader.js';
 import { decodePacket } from '../decode/bindings.js';
 import { Analyzer } from '../analysis/analyzer.js';
@@ -19,33 +17,13 @@ import { AppStage, appAnalyzerOptions, type AppMessage } from '../analysis/app.j
 import { LineSink } from '../output/sink.js';
 import { escapeControl } from '../output/escape.js';
 import { reportWarnings } from './common.js';
-import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP, compileFilterOption } from '../filter/index.js';
+import { compileFilterOption } from '../filter/index.js';
 import type { ReadWarning } from '../errors.js';
 
-interface MessagesOptions {
+export interface MessagesOptions {
   stream?: number;
   json?: boolean;
   displayFilter?: string;
-}
-
-function parseStream(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a stream number (tcp.stream, from 0)');
-  return n;
-}
-
-export function registerMessages(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('messages')
-    .description('application messages: HTTP, WebSocket, SSE, DNS, TLS hellos, QUIC headers')
-    .argument('<file>', 'pcap or pcapng file, or - for standard input')
-    .option('-s, --stream <n>', 'only this tcp.stream', parseStream)
-    .option('--json', 'NDJSON: one object per message')
-    .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
-    .addHelpText('after', '\nExamples:\n  wirelens messages capture.pcap\n  wirelens messages capture.pcap --stream 3 --json\n  wirelens messages capture.pcap -Y "http.response.code >= 400"')
-    .action(async (file: string, opts: MessagesOptions) => {
-      setExit(await runMessages(file, opts));
-    });
 }
 
 /** Reads a capture and returns its messages (optionally one TCP stream's), in completion order. */

@@ -2,7 +2,6 @@
  * `wirelens stats FILE`: packets, bytes, duration, link types and the protocol hierarchy
  * (like `capinfos` plus `tshark -q -z io,phs`).
  */
-import type { Command } from 'commander';
 import { openCapture } from '../capture/reader.js';
 import { linkTypeName } from '../capture/linktype.js';
 import { ProtocolHierarchy } from '../analysis/hierarchy.js';
@@ -10,24 +9,11 @@ import { Analyzer } from '../analysis/analyzer.js';
 import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
 import { decodePacket } from '../decode/bindings.js';
 import { reportWarnings } from './common.js';
-import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP, compileFilterOption } from '../filter/index.js';
+import { compileFilterOption } from '../filter/index.js';
 
-interface StatsOptions {
+export interface StatsOptions {
   json?: boolean;
   displayFilter?: string;
-}
-
-export function registerStats(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('stats')
-    .description('packets, bytes, duration, link types and protocol hierarchy')
-    .argument('<file>', 'pcap or pcapng file, or - for standard input')
-    .option('--json', 'one JSON object')
-    .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
-    .addHelpText('after', '\nExamples:\n  wirelens stats capture.pcapng\n  wirelens stats --json capture.pcap | jq .protocols')
-    .action(async (file: string, opts: StatsOptions) => {
-      setExit(await runStats(file, opts));
-    });
 }
 
 export interface CaptureStats {

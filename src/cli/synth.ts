@@ -5,38 +5,18 @@
  * not know, given as `--name value`; they are validated by the scenario (WL_ERR_USAGE, exit 2).
  */
 import * as fs from 'node:fs';
-import type { Command } from 'commander';
 import { WirelensError } from '../errors.js';
 import { fdSink } from '../capture/byte-output.js';
 import { SCENARIOS, findScenario, runScenario } from '../sim/scenarios/index.js';
 import { describeRange, formatParam, resolveParams } from '../sim/params.js';
 
-interface SynthOptions {
+export interface SynthOptions {
   seed?: string;
   output?: string;
   format?: string;
   list?: boolean;
   json?: boolean;
   taps?: string;
-}
-
-export function registerSynth(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('synth')
-    .description('simulate a network scenario and write its capture (every packet commented with its ground truth)')
-    .argument('[scenario]', 'scenario name (see --list)')
-    .option('--list', 'list scenarios and their parameters')
-    .option('--json', 'with --list: JSON')
-    .option('--seed <n>', 'PRNG seed: same scenario, parameters and seed give the same bytes', '1')
-    .option('-o, --output <file>', 'output file (default <scenario>.pcapng)')
-    .option('--format <fmt>', 'pcapng (default) or pcap (loses the comments)', 'pcapng')
-    .option('--taps <names>', 'capture at these hosts/links (comma-separated) instead of the default point')
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .addHelpText('after', '\nExamples:\n  wirelens synth --list\n  wirelens synth lossy-transfer --rtt 80ms --loss 2% --size 1MB\n  wirelens synth retry-storm --policy jitter -o storm.pcapng')
-    .action((scenario: string | undefined, opts: SynthOptions, cmd: Command) => {
-      setExit(runSynth(scenario, opts, cmd.args.slice(scenario ? 1 : 0)));
-    });
 }
 
 /** Turns leftover `--name value` / `--name=value` arguments into scenario parameter texts. */

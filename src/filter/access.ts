@@ -131,6 +131,32 @@ function forLayers(proto: string | readonly string[], layer: number | undefined,
   };
 }
 
+/** What a per-layer closure reads: the packet's context and test, set by withState for each call. */
+interface ScanState {
+  c: EvalContext;
+  test: Test;
+}
+
+function scanState(): ScanState {
+  return { c: undefined as unknown as EvalContext, test: () => false };
+}
+
+/** The accessor running `scan` with `state` holding this call's context and test, restored afterwards (a nested call may reuse the accessor). */
+function withState(state: ScanState, scan: (c: EvalContext) => boolean): Accessor {
+  return (c, test) => {
+    const saved = state.test;
+    const savedC = state.c;
+    state.c = c;
+    state.test = test;
+    try {
+      return scan(c);
+    } finally {
+      state.test = saved;
+      state.c = savedC;
+    }
+  };
+}
+
 /** The accessor for a registered field or protocol, optionally restricted to one layer. */
 export function accessorFor(def: FieldDef, layer?: number): Accessor {
   if (def.type === 'protocol') return protocolAccessor(def.name, layer, 'tvb');
@@ -146,23 +172,12 @@ export function accessorFor(def: FieldDef, layer?: number): Accessor {
     return layerValues(c, l, def, test);
   };
   // Closures made once here, not per packet: `state` carries the packet's context and test.
-  const state: { c: EvalContext; test: Test } = { c: undefined as unknown as EvalContext, test: () => false };
+  const state = scanState();
   const each = direct
     ? (l: Layer) => (l.status === 'ok' && l.proto === direct.proto ? direct.read(state.c.packet.frame.data, l.offset, state.test) : generic(l, state.c, state.test))
     : (l: Layer) => generic(l, state.c, state.test);
   const scan = forLayers(def.alsoFrom ? [def.source, ...def.alsoFrom] : def.source, layer, each);
-  return (c, test) => {
-    const saved = state.test;
-    const savedC = state.c;
-    state.c = c;
-    state.test = test;
-    try {
-      return scan(c);
-    } finally {
-      state.test = saved;
-      state.c = savedC;
-    }
-  };
+  return withState(state, scan);
 }
 
 function layerValues(c: EvalContext, l: Layer, def: FieldDef, test: Test): boolean {
@@ -184,7 +199,7 @@ function layerValues(c: EvalContext, l: Layer, def: FieldDef, test: Test): boole
  */
 export function protocolAccessor(proto: string, layer: number | undefined, part: 'tvb' | 'header'): Accessor {
   if (proto === 'frame') return (c, test) => test(c.packet.frame.data);
-  const state: { c: EvalContext; test: Test } = { c: undefined as unknown as EvalContext, test: () => false };
+  const state = scanState();
   const scan = forLayers(proto, layer, (l) => {
     const p = state.c.packet;
     const d = p.frame.data;
@@ -195,18 +210,7 @@ export function protocolAccessor(proto: string, layer: number | undefined, part:
     }
     return state.test(d.subarray(Math.min(l.offset, end), end));
   });
-  return (c, test) => {
-    const saved = state.test;
-    const savedC = state.c;
-    state.c = c;
-    state.test = test;
-    try {
-      return scan(c);
-    } finally {
-      state.test = saved;
-      state.c = savedC;
-    }
-  };
+  return withState(state, scan);
 }
 
 function frameAccessor(def: FieldDef): Accessor {
@@ -267,15 +271,7 @@ function analysisAccessor(def: FieldDef): Accessor {
 /** Number of layers of a protocol, and their header lengths, for `len(tcp)` and `count(tcp)`. */
 export function protocolHeaderLengths(proto: string, layer: number | undefined): Accessor {
   if (proto === 'frame') return (c, t) => t(c.packet.frame.data.length);
-  const state: { test: Test } = { test: () => false };
+  const state = scanState();
   const scan = forLayers(proto, layer, (l) => state.test(l.length));
-  return (c, test) => {
-    const saved = state.test;
-    state.test = test;
-    try {
-      return scan(c);
-    } finally {
-      state.test = saved;
-    }
-  };
+  return withState(state, scan);
 }

@@ -16,9 +16,7 @@ export { allFields, lookupField, suggestFields, type FieldDef, type FieldType } 
 
 export type PacketPredicate = (packet: Packet, analysis?: PacketAnalysis) => boolean;
 
-/** Flags and help text for the option, so every command spells it alike. */
-export const DISPLAY_FILTER_FLAGS = '-Y, --display-filter <filter>';
-export const DISPLAY_FILTER_HELP = 'only packets matching a Wireshark display filter, e.g. "tcp.port == 80" (wirelens fields lists the names)';
+export { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP } from './option.js';
 
 /**
  * The compiled `-Y` option, or undefined when it was not given. A bad filter throws a FilterError

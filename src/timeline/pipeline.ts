@@ -97,7 +97,7 @@ export async function buildTimeline(file: string, options: TimelineOptions = {})
         const explained = explainer.explain(packet, analysis, app);
         if (options.stream !== undefined && analysis.tcp?.stream !== options.stream) continue;
         if (options.filter && !options.filter.matches(packet, analysis)) continue;
-        entries.push(entryOf(packet, analysis, app, explained));
+        entries.push(timelineEntry(packet, analysis, app, explained));
         if (entries.length >= max) break outer;
       }
     }
@@ -114,7 +114,8 @@ export async function buildTimeline(file: string, options: TimelineOptions = {})
   };
 }
 
-function entryOf(
+/** A packet's timeline record (also what a Trace's ladder is drawn from: src/assert/trace.ts). */
+export function timelineEntry(
   packet: Packet,
   analysis: PacketAnalysis,
   app: readonly AppMessage[],

@@ -1,0 +1,78 @@
+/**
+ * The per-packet output of `read`, shared with `capture`: decode, analyze in order (tcp.stream,
+ * relative numbers, application messages), apply the display filter, and print a summary line or
+ * NDJSON. Frames come in batches whatever their source, a file or a live capture tool.
+ */
+import type { Frame } from '../capture/frame.js';
+import { decodePacket } from '../decode/bindings.js';
+import { Analyzer } from '../analysis/analyzer.js';
+import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
+import { packetToJson } from '../output/json.js';
+import { LineSink } from '../output/sink.js';
+import { formatSummaryLine, relativeTime, summarize } from '../output/summary.js';
+import { escapeControl } from '../output/escape.js';
+import { compileFilterOption } from '../filter/index.js';
+
+export interface PrintOptions {
+  count?: number;
+  json?: boolean;
+  displayFilter?: string;
+}
+
+export class PacketPrinter {
+  private readonly filter: ReturnType<typeof compileFilterOption>;
+  private readonly sink = new LineSink();
+  private readonly limit: number;
+  private n = 0;
+  private firstSec = 0;
+  private firstNsec = 0;
+  // Context fields (tcp.stream, relative numbers, expert flags) need every packet in order.
+  // The application stage (src/analysis/app.ts) adds http/websocket/tls/dns layers to the frames that complete messages.
+  private readonly analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true }));
+
+  /** Compiles the display filter first, so a bad one fails before any input is opened. */
+  constructor(private readonly opts: PrintOptions) {
+    this.filter = compileFilterOption(opts.displayFilter);
+    this.limit = opts.count ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Frames taken so far (counted against --count whether or not the display filter kept them). */
+  get taken(): number {
+    return this.n;
+  }
+  /** True once --count is reached or the output was closed (a pipe reader went away): stop reading. */
+  get done(): boolean {
+    return this.n >= this.limit || this.sink.isClosed;
+  }
+
+  /** Prints a batch and flushes; returns how many of its frames were taken (fewer once --count is reached). */
+  async batch(frames: readonly Frame[]): Promise<number> {
+    const { filter, analyzer, sink, opts } = this;
+    let i = 0;
+    for (; i < frames.length && this.n < this.limit; i++) {
+      const frame = frames[i]!;
+      if (this.n === 0) {
+        this.firstSec = frame.tsSec;
+        this.firstNsec = frame.tsNsec;
+      }
+      this.n++;
+      const packet = decodePacket(frame);
+      const analysis = analyzer.analyze(packet);
+      if (filter && !filter.matches(packet, analysis)) continue;
+      if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis)));
+      else {
+        const time = relativeTime(frame.tsSec, frame.tsNsec, this.firstSec, this.firstNsec);
+        const line = formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen);
+        // Packet comments (pcapng opt_comment, Wireshark's frame.comment) as a compact suffix, escaped.
+        sink.line(frame.comments?.length ? `${line} ${frame.comments.map((c) => `[note: ${escapeControl(c)}]`).join(' ')}` : line);
+      }
+    }
+    await sink.flush();
+    return i;
+  }
+
+  async finish(): Promise<void> {
+    await this.sink.flush(true);
+    this.analyzer.finish();
+  }
+}

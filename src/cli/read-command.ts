@@ -1,0 +1,20 @@
+/** `wirelens read`'s options and help; the command itself is in read.ts, loaded when it runs. */
+import type { Command } from 'commander';
+import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP } from '../filter/option.js';
+import { parseCount } from './common.js';
+import type { ReadOptions } from './read.js';
+
+export function registerRead(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('read')
+    .description('print one line per packet (or NDJSON with --json)')
+    .argument('<file>', 'pcap or pcapng file, or - for standard input')
+    .option('-c, --count <n>', 'stop after n packets', parseCount)
+    .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
+    .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
+    .addHelpText('after', '\nExamples:\n  wirelens read traces/http-get.pcapng\n  wirelens read -c 10 --json capture.pcap\n  tcpdump -i lo -w - | wirelens read -')
+    .action(async (file: string, opts: ReadOptions) => {
+      const { runRead } = await import('./read.js');
+      setExit(await runRead(file, opts));
+    });
+}
