@@ -9,7 +9,7 @@ import { Analyzer } from '../analysis/analyzer.js';
 import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
 import { packetToJson } from '../output/json.js';
 import { LineSink } from '../output/sink.js';
-import { formatSummaryLine, relativeTime, summarize } from '../output/summary.js';
+import { formatSummaryLine, relativeTime, summarize, noteSuffix } from '../output/summary.js';
 import { escapeControl } from '../output/escape.js';
 import { compileFilterOption } from '../filter/index.js';
 
@@ -64,7 +64,7 @@ export class PacketPrinter {
         const time = relativeTime(frame.tsSec, frame.tsNsec, this.firstSec, this.firstNsec);
         const line = formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen);
         // Packet comments (pcapng opt_comment, Wireshark's frame.comment) as a compact suffix, escaped.
-        sink.line(frame.comments?.length ? `${line} ${frame.comments.map((c) => `[note: ${escapeControl(c)}]`).join(' ')}` : line);
+        sink.line(line + escapeControl(noteSuffix(frame.comments)));
       }
     }
     await sink.flush();

@@ -122,6 +122,15 @@ export function summarize(original: Packet, analysis?: PacketAnalysis): SummaryC
   return { source, destination, protocol, info: escapeControl(info) };
 }
 
+/**
+ * Packet comments (pcapng opt_comment, Wireshark's frame.comment: teachers' notes) as a compact
+ * suffix for a summary line, e.g. " [note: the client's SYN]"; empty when there are none. Not
+ * escaped: each view escapes for its medium.
+ */
+export function noteSuffix(comments: readonly string[] | undefined): string {
+  return comments?.length ? comments.map((c) => ` [note: ${c}]`).join('') : '';
+}
+
 /** Seconds since the first packet, with six decimals (tshark's default time format). */
 export function relativeTime(sec: number, nsec: number, firstSec: number, firstNsec: number): string {
   const ns = (sec - firstSec) * 1e9 + (nsec - firstNsec);

@@ -12,7 +12,7 @@ import { TcpLifecycle } from '../analysis/tcp-lifecycle.js';
 import { decodePacket } from '../decode/bindings.js';
 import type { Packet } from '../decode/layer.js';
 import type { PacketFilter } from '../filter/index.js';
-import { summarize } from '../output/summary.js';
+import { summarize, noteSuffix } from '../output/summary.js';
 import { Explainer } from '../timeline/explainer.js';
 import { escapeTerminal } from '../timeline/escape.js';
 import type { PacketIndex } from './packet-index.js';
@@ -78,7 +78,8 @@ export function indexScan(reader: CaptureReader, index: PacketIndex): Scan {
       source: escapeTerminal(c.source),
       destination: escapeTerminal(c.destination),
       protocol: escapeTerminal(c.protocol),
-      info: escapeTerminal(c.info),
+      // Comments already in the file (Wireshark's, or earlier notes) show as notes, as in `read`.
+      info: escapeTerminal(c.info + noteSuffix(f.comments)),
       explanation: main ? escapeTerminal(main.text) : '',
       severity: x.severity,
       tcpStream: analysis.tcp?.stream ?? -1,

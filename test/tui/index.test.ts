@@ -36,6 +36,23 @@ describe('the per-frame index', () => {
     reader.close();
   });
 
+  it('shows comments already in the file as notes, escaped', async () => {
+    const { annotateCapture } = await import('../../src/timeline/annotate.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const out = join(mkdtempSync(join(tmpdir(), 'wl-tui-')), 'noted.pcapng');
+    await annotateCapture(FILE, out, [{ frame: 2, text: 'server says yes\x1b[2J' }]);
+    const reader = openCaptureSync(out);
+    const index = new PacketIndex();
+    const scan = indexScan(reader, index);
+    while (!scan.step(5));
+    expect(index.columns(1).info).toContain('[note: server says yes');
+    expect(index.columns(1).info).not.toContain('\x1b');
+    expect(index.columns(0).info).not.toContain('[note:');
+    reader.close();
+  });
+
   it('re-reads a frame by its file offset, identical to the sequential read', () => {
     const { index, reader } = indexed();
     const all = openCaptureSync(FILE);
