@@ -152,6 +152,8 @@ export class HttpAppLayer extends AppLayer {
     const m = this.message;
     if (!('kind' in m)) return out;
     const add = (n: string, v: number | string | boolean | undefined) => v !== undefined && this.field(out, n, v);
+    // tshark marks each message with the boolean http.request / http.response (filters use them).
+    add(m.kind === 'request' ? 'http.request' : 'http.response', true);
     if (m.kind === 'request') {
       add('http.request.method', m.method);
       add('http.request.uri', m.uri);
