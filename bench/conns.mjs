@@ -16,11 +16,10 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PcapWriter } from '../dist/capture/pcap-writer.js';
 import { fdSink } from '../dist/capture/byte-output.js';
-import { emitEthernet, EtherType, LINKTYPE_ETHERNET } from '../dist/wire/ethernet.js';
-import { emitIpv4 } from '../dist/wire/ipv4.js';
-import { emitTcp, TcpFlag, IP_PROTO_TCP } from '../dist/wire/tcp.js';
+import { LINKTYPE_ETHERNET } from '../dist/wire/ethernet.js';
+import { TcpFlag } from '../dist/wire/tcp.js';
 import { measure, rssMethod } from './measure.mjs';
-import { prng } from './gen.mjs';
+import { prng, tcpFrame } from './gen.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(here, 'out');
@@ -81,26 +80,8 @@ function generate(file, n) {
     const a = conn[from];
     const b = conn[from === 'c' ? 's' : 'c'];
     const off = int(0, pool.length - payloadLen);
-    const tcp = emitTcp(
-      {
-        srcPort: a.port,
-        dstPort: b.port,
-        seq: a.seq >>> 0,
-        ack: flags & ACK ? b.seq >>> 0 : 0,
-        flags,
-        window: flags & SYN ? 64240 : int(400, 2048),
-        urgentPointer: 0,
-        options: options ?? [{ type: 'nop' }, { type: 'nop' }, { type: 'timestamp', tsval: a.ts >>> 0, tsecr: b.ts >>> 0 }],
-        payload: pool.subarray(off, off + payloadLen),
-      },
-      { version: 4, src: a.ip, dst: b.ip },
-    );
-    a.ipId = (a.ipId + 1) & 0xffff;
-    const ip = emitIpv4(
-      { dscp: 0, ecn: 0, ident: a.ipId, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl: from === 'c' ? 64 : 57, protocol: IP_PROTO_TCP, src: a.ip, dst: b.ip },
-      tcp,
-    );
-    const frame = emitEthernet({ dst: b.mac, src: a.mac, etherType: EtherType.IPv4 }, ip);
+    const payload = pool.subarray(off, off + payloadLen);
+    const frame = tcpFrame(a, b, flags, payload, flags & SYN ? 64240 : int(400, 2048), from === 'c' ? 64 : 57, options);
     usec += int(1, 20);
     if (usec >= 1e6) {
       sec += Math.floor(usec / 1e6);

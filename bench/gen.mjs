@@ -39,6 +39,34 @@ const FULL = MSS - 12;
 
 const { SYN, ACK, FIN, PSH, RST } = TcpFlag;
 
+/**
+ * One Ethernet/IPv4/TCP frame from side `a` to side `b` (each {ip, mac, port, seq, ts, ipId}),
+ * built only through our emit functions. Advances a's IP identification; the caller advances
+ * sequence numbers and timestamps.
+ */
+export function tcpFrame(a, b, flags, payload, window, ttl, options) {
+  const tcp = emitTcp(
+    {
+      srcPort: a.port,
+      dstPort: b.port,
+      seq: a.seq >>> 0,
+      ack: flags & TcpFlag.ACK ? b.seq >>> 0 : 0,
+      flags,
+      window,
+      urgentPointer: 0,
+      options: options ?? [{ type: 'nop' }, { type: 'nop' }, { type: 'timestamp', tsval: a.ts >>> 0, tsecr: b.ts >>> 0 }],
+      payload,
+    },
+    { version: 4, src: a.ip, dst: b.ip },
+  );
+  a.ipId = (a.ipId + 1) & 0xffff;
+  const ip = emitIpv4(
+    { dscp: 0, ecn: 0, ident: a.ipId, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl, protocol: IP_PROTO_TCP, src: a.ip, dst: b.ip },
+    tcp,
+  );
+  return emitEthernet({ dst: b.mac, src: a.mac, etherType: EtherType.IPv4 }, ip);
+}
+
 export function defaultParams() {
   return {
     version: GEN_VERSION,
@@ -140,26 +168,9 @@ function generate(fd, params) {
       const off = int(0, pool.length - payloadLen);
       payload = pool.subarray(off, off + payloadLen);
     }
-    const tcp = emitTcp(
-      {
-        srcPort: a.port,
-        dstPort: b.port,
-        seq: a.seq >>> 0,
-        ack: flags & ACK ? b.seq >>> 0 : 0,
-        flags,
-        window: flags & SYN ? 64240 : int(400, 2048),
-        urgentPointer: 0,
-        options: options ?? [{ type: 'nop' }, { type: 'nop' }, { type: 'timestamp', tsval: a.ts >>> 0, tsecr: b.ts >>> 0 }],
-        payload,
-      },
-      { version: 4, src: a.ip, dst: b.ip },
-    );
-    a.ipId = (a.ipId + 1) & 0xffff;
-    const ip = emitIpv4(
-      { dscp: 0, ecn: 0, ident: a.ipId, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl: from === 'c' ? 64 : 57, protocol: IP_PROTO_TCP, src: a.ip, dst: b.ip },
-      tcp,
-    );
-    const frame = emitEthernet({ dst: b.mac, src: a.mac, etherType: EtherType.IPv4 }, ip);
+    // The window is drawn here, after the payload, so the PRNG sequence (and the file) is unchanged.
+    const window = flags & SYN ? 64240 : int(400, 2048);
+    const frame = tcpFrame(a, b, flags, payload, window, from === 'c' ? 64 : 57, options);
     // Mostly a few µs apart (a busy link), now and then a pause.
     usec += rnd() < 0.02 ? int(200, 5000) : int(1, 30);
     if (usec >= 1e6) {
