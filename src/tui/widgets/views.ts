@@ -69,21 +69,18 @@ export function ladderLineOf(lines: readonly string[], frame: number): number {
 
 /** A table view: a title line, the column header, then rows with the selected one inverse. */
 export function renderTableView(state: TuiState, title: string, header: string, lines: readonly ViewLine[], width: number, height: number): string {
-  const out = [`{bold}${tagEscape(fit(title, width))}{/bold}`, `{underline}${tagEscape(fit(header, width))}{/underline}`];
-  const body = height - 2;
-  for (let r = state.viewTop; r < Math.min(lines.length, state.viewTop + body); r++) {
-    const l = lines[r]!;
-    const text = tagEscape(fit(l.text, width));
-    out.push(r === state.viewSelected ? `{inverse}${text}{/inverse}` : l.color ? `{${l.color}}${text}{/}` : text);
-  }
-  if (lines.length === 0) out.push(state.viewLoading ? '  reading the whole capture…' : '  nothing to show');
-  return out.join('\n');
+  return renderLines(state, [`{bold}${tagEscape(fit(title, width))}{/bold}`, `{underline}${tagEscape(fit(header, width))}{/underline}`], lines, width, height);
 }
 
 /** A text view: a title line, then the lines from viewTop, the highlighted one (viewSelected) inverse. */
 export function renderTextView(state: TuiState, title: string, lines: readonly ViewLine[], width: number, height: number): string {
-  const out = [`{bold}${tagEscape(fit(title, width))}{/bold}`];
-  const body = height - 1;
+  return renderLines(state, [`{bold}${tagEscape(fit(title, width))}{/bold}`], lines, width, height);
+}
+
+/** The heading lines, then as many lines from viewTop as fit, escaped for blessed's tags. */
+function renderLines(state: TuiState, heading: string[], lines: readonly ViewLine[], width: number, height: number): string {
+  const out = heading;
+  const body = height - heading.length;
   for (let r = state.viewTop; r < Math.min(lines.length, state.viewTop + body); r++) {
     const l = lines[r]!;
     const text = tagEscape(fit(l.text, width));
