@@ -9,7 +9,7 @@
  * Needs root and `ip`, `nft`, `tcpdump` (CI installs them); skipped with a message otherwise.
  * Touches nothing outside the namespace it creates, and deletes it afterwards.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { Analyzer } from '../../src/analysis/analyzer.js';
 import { TcpLifecycle } from '../../src/analysis/tcp-lifecycle.js';
 import { TcpAnalysisFlag } from '../../src/analysis/tcp-tracker.js';
 import { collectFlows, type FlowRow } from '../../src/cli/flows.js';
+import { run, type Run } from '../capture/netns.js';
 
 const PORT = 18080;
 const CONNECTIONS = 4;
@@ -40,45 +41,18 @@ const nsMade = !skip && spawnSync('ip', ['netns', 'add', NS], { stdio: 'ignore',
 if (!skip && !nsMade) console.warn('SKIPPED: test/analysis/netns.test.ts could not create a network namespace (ip netns add failed)');
 const dir = nsMade ? mkdtempSync(join(tmpdir(), 'wl-netns-')) : '';
 const PCAP = join(dir, 'loss.pcap');
-const started: ChildProcess[] = [];
+const started: Run[] = [];
 
 function nsExec(args: string[], input?: string): string {
   return execFileSync('ip', ['netns', 'exec', NS, ...args], { input, encoding: 'utf8', timeout: 10_000, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** Starts a process in the namespace and resolves when `ready` appears on its stdout or stderr. */
-function startInNs(args: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn('ip', ['netns', 'exec', NS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startInNs(args: string[], ready: RegExp): Promise<Run> {
+  const child = run(['ip', 'netns', 'exec', NS, ...args]);
   started.push(child);
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${seen}`)), 10_000);
-    const look = (b: Buffer) => {
-      seen += b.toString();
-      if (ready.test(seen)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', look);
-    child.stderr!.on('data', look);
-    child.on('exit', (code) => reject(new Error(`${args[0]} exited (${code}): ${seen}`)));
-  });
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill(signal);
-  });
+  await child.ready(ready, 10_000);
+  return child;
 }
 
 const SERVER = `
@@ -131,8 +105,8 @@ describe.skipIf(!nsMade)('real loopback capture with nftables loss (network name
     expect(client.stdout, client.stderr).toContain('done');
     // Let the last FIN/ACK exchanges (and any retransmission of them) reach the capture.
     await new Promise((r) => setTimeout(r, 1_000));
-    await stop(server, 'SIGTERM');
-    await stop(tcpdump);
+    await server.stop('SIGTERM', 5_000);
+    await tcpdump.stop('SIGINT', 5_000);
     rows = (await collectFlows(PCAP)).rows;
     const lifecycle = new TcpLifecycle();
     const analyzer = new Analyzer({ tcpObservers: [lifecycle] });
@@ -150,7 +124,7 @@ describe.skipIf(!nsMade)('real loopback capture with nftables loss (network name
   }, 30_000);
 
   afterAll(async () => {
-    for (const c of started) await stop(c, 'SIGKILL');
+    for (const c of started) await c.stop('SIGKILL');
     spawnSync('ip', ['netns', 'del', NS], { timeout: 5_000 });
     if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   });
