@@ -35,6 +35,8 @@ export class LiveFileWriter {
   private readonly writer: PcapngWriter;
   private declared = 0;
   private closed = false;
+  /** Only a regular file is ours to remove: `-w /dev/null` or a FIFO must survive a failed start (we run as root). */
+  private readonly removable: boolean;
   private readonly started = nowStamp();
   framesWritten = 0;
 
@@ -45,6 +47,7 @@ export class LiveFileWriter {
   ) {
     try {
       this.fd = path === '-' ? 1 : fs.openSync(path, 'w');
+      this.removable = this.fd !== 1 && fs.fstatSync(this.fd).isFile();
     } catch (err) {
       throw writeError(path, err);
     }
@@ -104,7 +107,7 @@ export class LiveFileWriter {
     this.closed = true;
     if (this.fd === 1) return;
     fs.closeSync(this.fd);
-    fs.rmSync(this.path, { force: true });
+    if (this.removable) fs.rmSync(this.path, { force: true });
   }
 
   /** Writes the statistics block (when the counts are known) and closes the file. */
