@@ -9,6 +9,7 @@
  */
 import { compileFilterOption } from '../filter/index.js';
 import { openCapture } from '../capture/reader.js';
+import { Slice } from '../event-loop.js';
 import { decodePacket } from '../decode/bindings.js';
 import { Analyzer } from '../analysis/analyzer.js';
 import type { TcpConnection, UdpConversation } from '../analysis/connection.js';
@@ -92,8 +93,11 @@ export async function collectFlows(file: string, displayFilter?: string): Promis
   analyzer.finish();
   reader.close();
   const rows: { first: number; row: FlowRow }[] = [];
+  // Thousands of connections take a while to summarise: a UI showing them keeps its turns.
+  const slice = new Slice();
   for (const c of analyzer.connections()) {
     if (!filter || tcpMatched[c.stream]) rows.push({ first: c.firstFrame, row: tcpRow(c, lifecycle, tcpSpans.duration(c)) });
+    await slice.pause();
   }
   for (const c of analyzer.udpConversations()) {
     if (!filter || udpMatched[c.stream]) rows.push({ first: c.firstFrame, row: udpRow(c, udp, udpSpans.duration(c)) });

@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { statSync } from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import blessed from 'blessed';
 import { openCaptureSync, type CaptureReader } from '../capture/reader.js';
 import { decodePacket } from '../decode/bindings.js';
@@ -18,6 +19,7 @@ import { annotateCapture } from '../timeline/annotate.js';
 import { escapeTerminal } from '../timeline/escape.js';
 import type { AppMessage } from '../analysis/app.js';
 import { collectFlows, type FlowRow } from '../cli/flows.js';
+import { mapInSlices } from '../event-loop.js';
 import { followStream } from '../cli/follow.js';
 import { collectMessages, formatMessage } from '../cli/messages.js';
 import { buildLadder } from '../timeline/ladder.js';
@@ -37,9 +39,15 @@ import { fit, tagEscape } from './widgets/text.js';
 import { CONNECTIONS_HEADER, connectionLines, followLines, ladderLineOf, renderTableView, renderTextView, type ViewLine } from './widgets/views.js';
 
 export interface TuiOptions {
-  /** Where to write timing figures (JSON) on exit: first screen, draw times (for the bench). */
+  /**
+   * Where to write timing figures (JSON) on exit, for `npm run bench` (bench/tui.mjs): first
+   * screen, draw times, memory when indexing ended, the longest event-loop stall after it.
+   */
   statsFile?: string;
 }
+
+/** Packet-list draw times kept for the stats (a bench session makes a few hundred). */
+const MAX_DRAW_SAMPLES = 10_000;
 
 /** Time slices for the background passes: short enough that a key is handled within ~a frame. */
 const INDEX_SLICE_MS = 12;
@@ -98,6 +106,10 @@ export class TuiApp {
   private idleDraws = 0;
   private idleMaxMs = 0;
   private idleTotalMs = 0;
+  /** With statsFile: each packet-list draw's time once indexing is over, and memory at that moment. */
+  private readonly packetDrawMs: number[] = [];
+  private memoryAtIndex: { rssKiB: number; peakRssKiB: number } | undefined;
+  private loopDelay: IntervalHistogram | undefined;
   // Exit right here, after restoring: blessed's own signal handler, which runs next, would exit 0 on
   // the next tick; and after an unexpected error the program's state is not worth continuing from.
   private readonly onSignal = (sig: NodeJS.Signals) => this.exitNow(sig === 'SIGINT' ? 130 : 143);
@@ -131,6 +143,7 @@ export class TuiApp {
       // One screenful (or a short while) indexed before the first draw, so it is not empty.
       const until = performance.now() + 300;
       while (!this.indexer.done && this.index.count < this.layout.list.height && performance.now() < until) this.indexer.step(INDEX_SLICE_MS);
+      if (this.indexer.done) this.indexFinished();
       this.state.framesIndexed(this.index.count, this.indexer.done);
       this.scheduler.flush();
       this.firstScreenMs = performance.now();
@@ -192,10 +205,7 @@ export class TuiApp {
       if (this.closed) return;
       if (!this.indexer.done) {
         this.indexer.step(INDEX_SLICE_MS);
-        if (this.indexer.done) {
-          this.index.complete = true;
-          this.indexMs = performance.now() - this.startedAt;
-        }
+        if (this.indexer.done) this.indexFinished();
         this.state.framesIndexed(this.index.count, this.indexer.done);
       }
       const f = this.filterPass;
@@ -209,6 +219,16 @@ export class TuiApp {
       this.scheduler.request();
       this.schedule();
     });
+  }
+
+  private indexFinished(): void {
+    this.index.complete = true;
+    this.indexMs = performance.now() - this.startedAt;
+    if (!this.options.statsFile) return;
+    this.memoryAtIndex = { rssKiB: Math.round(process.memoryUsage().rss / 1024), peakRssKiB: process.resourceUsage().maxRSS };
+    // From here on the event loop serves only the user: its longest stall is what a key can wait.
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
   }
 
   private startFilter(filter: Parameters<typeof filterScan>[1] | undefined): void {
@@ -423,30 +443,36 @@ export class TuiApp {
     };
     const name = this.file.split('/').pop();
     this.viewTitle = { connections: `Connections in ${name}`, messages: `Messages in ${name}`, ladder: `Ladder of tcp.stream ${stream}`, follow: `Follow tcp.stream ${stream}` }[view];
-    // The collectors read a file path synchronously batch after batch (their awaits are only
-    // microtasks), so nothing is drawn until they finish: the view's "reading…" screen goes out first.
+    // The collectors read the whole file; their reader gives the event loop a turn every few
+    // milliseconds (CaptureReader.batches), so keys and redraws go on meanwhile. The view's
+    // "reading…" screen goes out at once.
     this.scheduler.flush();
     switch (view) {
       case 'connections':
         this.flows ??= collectFlows(this.file).then((r) => r.rows);
-        this.flows.then((rows) => {
-          this.flowRows = rows;
-          const at = rows.findIndex((r) => r.proto === 'tcp' && r.stream === stream);
-          show(`Connections in ${name}: ${rows.length}   Enter shows its packets, Esc back`, connectionLines(rows), at);
-        }, fail);
+        this.flows
+          .then(async (rows) => {
+            this.flowRows = rows;
+            const at = rows.findIndex((r) => r.proto === 'tcp' && r.stream === stream);
+            // Thousands of lines: formatted in slices, like the collecting, so keys keep working.
+            show(`Connections in ${name}: ${rows.length}   Enter shows its packets, Esc back`, await mapInSlices(rows, connectionLines), at);
+          })
+          .catch(fail);
         break;
       case 'messages':
         this.messages ??= collectMessages(this.file).then((r) => r.messages);
-        this.messages.then((msgs) => {
-          this.messageRows = msgs;
-          // Start at the selected packet's place in the trace.
-          const at = frame === undefined ? 0 : msgs.findIndex((m) => m.frame >= frame + 1);
-          show(
-            `Messages in ${name}: ${msgs.length}   Enter goes to the frame, Esc back`,
-            msgs.map((m) => ({ text: escapeTerminal(formatMessage(m)), color: m.dir === 'c2s' ? '' : 'cyan-fg' })),
-            at < 0 ? msgs.length - 1 : at,
-          );
-        }, fail);
+        this.messages
+          .then(async (msgs) => {
+            this.messageRows = msgs;
+            // Start at the selected packet's place in the trace.
+            const at = frame === undefined ? 0 : msgs.findIndex((m) => m.frame >= frame + 1);
+            show(
+              `Messages in ${name}: ${msgs.length}   Enter goes to the frame, Esc back`,
+              await mapInSlices(msgs, (part) => part.map((m) => ({ text: escapeTerminal(formatMessage(m)), color: m.dir === 'c2s' ? '' : 'cyan-fg' }))),
+              at < 0 ? msgs.length - 1 : at,
+            );
+          })
+          .catch(fail);
         break;
       case 'ladder': {
         // Lanes as wide as the screen allows: two lanes, the frame/time prefix and some explanation.
@@ -586,6 +612,7 @@ export class TuiApp {
       this.idleDraws++;
       this.idleMaxMs = Math.max(this.idleMaxMs, ms);
       this.idleTotalMs += ms;
+      if (this.options.statsFile && s.view === 'packets' && this.packetDrawMs.length < MAX_DRAW_SAMPLES) this.packetDrawMs.push(+ms.toFixed(3));
     }
   }
 
@@ -703,9 +730,11 @@ export class TuiApp {
 
   private writeStats(): void {
     const draws = this.scheduler.draws;
+    this.loopDelay?.disable();
     const stats = {
       frames: this.index.count,
       indexComplete: this.indexer.done,
+      // performance.now() counts from the process's start, so this includes Node's and our start-up.
       firstScreenMs: Math.round(this.firstScreenMs),
       indexMs: Math.round(this.indexMs),
       draws,
@@ -714,6 +743,12 @@ export class TuiApp {
       drawsAfterIndex: this.idleDraws,
       maxDrawMsAfterIndex: +this.idleMaxMs.toFixed(2),
       avgDrawMsAfterIndex: this.idleDraws ? +(this.idleTotalMs / this.idleDraws).toFixed(2) : 0,
+      packetDrawMsAfterIndex: this.packetDrawMs,
+      indexBytes: this.index.bytes,
+      rssKiBAtIndex: this.memoryAtIndex?.rssKiB ?? null,
+      peakRssKiBAtIndex: this.memoryAtIndex?.peakRssKiB ?? null,
+      peakRssKiB: process.resourceUsage().maxRSS,
+      maxLoopDelayMsAfterIndex: this.loopDelay ? +(this.loopDelay.max / 1e6).toFixed(1) : null,
     };
     try {
       writeFileSync(this.options.statsFile!, `${JSON.stringify(stats)}\n`);

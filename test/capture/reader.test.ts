@@ -115,6 +115,26 @@ describe('streaming and chunk boundaries', () => {
   });
 });
 
+describe('sharing the event loop', () => {
+  it('batches() of a path gives other work a turn during a long read', async () => {
+    const path = tmpFile('long-read.pcap', pcapFile(60));
+    const r = await openCapture(path, { chunkSize: 64 });
+    let ranAt = -1;
+    setImmediate(() => (ranAt = seen));
+    let seen = 0;
+    for await (const batch of r.batches()) {
+      seen += batch.length;
+      // A slow consumer: about 2 ms a batch, so the whole read is far longer than one slice.
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+    }
+    expect(seen).toBe(60);
+    // The immediate ran in the middle of the read, not only after it.
+    expect(ranAt).toBeGreaterThan(0);
+    expect(ranAt).toBeLessThan(60);
+  });
+});
+
 describe('random access', () => {
   it('decodes any record again from its file offset', () => {
     for (const [name, file] of [

@@ -65,7 +65,7 @@ export function renderPacketList(state: TuiState, index: PacketIndex, width: num
     const i = state.frameAt(r);
     const text = tagEscape(packetRowText(index, i, width, state.notes.has(i + 1)));
     const sev = index.damaged(i) ? 'error' : index.severity(i);
-    let style = sev === 'error' ? 'white-fg}{red-bg' : sev === 'warn' ? 'yellow-fg' : protoColor(index.columns(i).protocol);
+    let style = sev === 'error' ? 'white-fg}{red-bg' : sev === 'warn' ? 'yellow-fg' : protoColor(index.protocol(i));
     if (r === state.selected) style = focused ? 'inverse' : 'underline';
     lines.push(style ? `{${style}}${text}{/}` : text);
   }
