@@ -32,6 +32,8 @@ export interface TcpEntry {
   window: number;
   /** TcpAnalysisFlag bits. */
   analysis: number;
+  /** tcp.analysis.ack_rtt in seconds, NaN when the segment has none. */
+  ackRtt: number;
 }
 
 export interface TimelineEntry {
@@ -73,45 +75,73 @@ export interface Timeline {
   startNsec: number;
 }
 
+/**
+ * The pipeline one packet at a time, for callers that read the file themselves (the terminal UI
+ * reads in time slices so that keys are handled while a long capture is read).
+ */
+export class TimelineBuilder {
+  private readonly lifecycle = new TcpLifecycle();
+  private readonly tap = new AppTap();
+  private readonly analyzer = new Analyzer({ tcpObservers: [this.lifecycle, this.tap] });
+  private readonly explainer = new Explainer({ lifecycle: this.lifecycle });
+  private readonly entries: TimelineEntry[] = [];
+  private readonly max: number;
+  private startSec = Number.NaN;
+  private startNsec = 0;
+
+  constructor(private readonly options: TimelineOptions = {}) {
+    this.max = options.max ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** True once `max` packets were selected: the rest of the file need not be read. */
+  get full(): boolean {
+    return this.entries.length >= this.max;
+  }
+
+  add(packet: Packet): void {
+    const frame = packet.frame;
+    if (Number.isNaN(this.startSec)) {
+      this.startSec = frame.tsSec;
+      this.startNsec = frame.tsNsec;
+    }
+    const analysis = this.analyzer.analyze(packet);
+    const app = this.tap.take();
+    const explained = this.explainer.explain(packet, analysis, app);
+    if (this.full) return;
+    if (this.options.stream !== undefined && analysis.tcp?.stream !== this.options.stream) return;
+    if (this.options.filter && !this.options.filter.matches(packet, analysis)) return;
+    this.entries.push(timelineEntry(packet, analysis, app, explained));
+  }
+
+  /** The selected entries; call once, after the last packet. */
+  finish(warnings: ReadWarning[] = []): Timeline {
+    this.analyzer.finish();
+    const tcp = this.analyzer.tcp;
+    return {
+      entries: this.entries,
+      initialRtt: (s) => tcp.initialRtt(s),
+      warnings,
+      startSec: Number.isNaN(this.startSec) ? 0 : this.startSec,
+      startNsec: this.startNsec,
+    };
+  }
+}
+
 /** Runs the whole pipeline over a capture file and returns the selected entries. */
 export async function buildTimeline(file: string, options: TimelineOptions = {}): Promise<Timeline> {
-  const lifecycle = new TcpLifecycle();
-  const tap = new AppTap();
-  const analyzer = new Analyzer({ tcpObservers: [lifecycle, tap] });
-  const explainer = new Explainer({ lifecycle });
-  const entries: TimelineEntry[] = [];
-  const max = options.max ?? Number.POSITIVE_INFINITY;
+  const builder = new TimelineBuilder(options);
   const reader = await openCapture(file);
-  let startSec = Number.NaN;
-  let startNsec = 0;
   try {
     outer: for await (const batch of reader.batches()) {
       for (const frame of batch) {
-        if (Number.isNaN(startSec)) {
-          startSec = frame.tsSec;
-          startNsec = frame.tsNsec;
-        }
-        const packet = decodePacket(frame);
-        const analysis = analyzer.analyze(packet);
-        const app = tap.take();
-        const explained = explainer.explain(packet, analysis, app);
-        if (options.stream !== undefined && analysis.tcp?.stream !== options.stream) continue;
-        if (options.filter && !options.filter.matches(packet, analysis)) continue;
-        entries.push(timelineEntry(packet, analysis, app, explained));
-        if (entries.length >= max) break outer;
+        builder.add(decodePacket(frame));
+        if (builder.full) break outer;
       }
     }
   } finally {
     reader.close();
   }
-  analyzer.finish();
-  return {
-    entries,
-    initialRtt: (s) => analyzer.tcp.initialRtt(s),
-    warnings: reader.warnings,
-    startSec: Number.isNaN(startSec) ? 0 : startSec,
-    startNsec,
-  };
+  return builder.finish(reader.warnings);
 }
 
 /** A packet's timeline record (also what a Trace's ladder is drawn from: src/assert/trace.ts). */
@@ -152,7 +182,7 @@ export function timelineEntry(
   }
   if (t instanceof TcpLayer && info) {
     const len = t.payloadOffset <= f.data.length || t.status === 'ok' ? t.payloadLength : 0;
-    e.tcp = { stream: info.stream, flags: t.flags, seq: info.seq, ack: info.ack, len, window: info.window, analysis: info.flags };
+    e.tcp = { stream: info.stream, flags: t.flags, seq: info.seq, ack: info.ack, len, window: info.window, analysis: info.flags, ackRtt: info.ackRtt };
   }
   if (udpStream !== undefined) e.udpStream = udpStream;
   return e;

@@ -1,9 +1,11 @@
 /**
- * The blessed application: one screen, five boxes (packet list, layer tree, hex dump, filter bar,
- * status line) and a help overlay, all drawn from TuiState by one throttled scheduler. The capture
- * is indexed in the background in small time slices (scan.ts) so the first screen shows as soon as
- * one screenful is indexed; the selected packet is decoded again from its file offset when its
- * details are drawn.
+ * The blessed application: one screen, its boxes (packet list, layer tree, hex dump, the ladder
+ * pane on wide terminals, filter bar, status line), the full-screen views (graphs.ts and
+ * widgets/graph-view.ts for the graphs) and a help overlay, all drawn from TuiState by one
+ * throttled scheduler. The capture is indexed in the background in small time slices (scan.ts) so
+ * the first screen shows as soon as one screenful is indexed; the selected packet is decoded again
+ * from its file offset when its details are drawn, and its TCP stream's timeline is read in the
+ * same background loop when the ladder or the graphs need it (stream-cache.ts).
  *
  * The terminal is given back on every way out: `q`, Ctrl-C (a key in raw mode), SIGINT/SIGTERM,
  * and an unexpected error, which is printed only after the screen is restored so it stays readable.
@@ -22,21 +24,23 @@ import { collectFlows, type FlowRow } from '../cli/flows.js';
 import { mapInSlices } from '../event-loop.js';
 import { followStream } from '../cli/follow.js';
 import { collectMessages, formatMessage } from '../cli/messages.js';
-import { buildLadder } from '../timeline/ladder.js';
-import { buildTimeline } from '../timeline/pipeline.js';
-import { renderText } from '../timeline/render-text.js';
 import { hexLineOf, hexLines, treeRows, type TreeRow } from './details.js';
+import { buildGraph, busierDirection, type Graph } from './graphs.js';
 import { actionFor, helpLines, type Action } from './keymap.js';
 import { computeLayout, type Layout } from './layout.js';
+import { bindMouse } from './mouse.js';
 import { PacketIndex } from './packet-index.js';
 import { filterScan, indexScan, type Scan } from './scan.js';
 import { RenderScheduler } from './scheduler.js';
 import { matchesBytes, matchesColumns, parseSearch, type SearchQuery } from './search.js';
 import { TuiState, type View } from './state.js';
+import { laneWidthFor, StreamCache } from './stream-cache.js';
 import { renderHex, renderTree } from './widgets/details-pane.js';
+import { graphHeader, GraphView } from './widgets/graph-view.js';
+import { renderLadderPane } from './widgets/ladder-pane.js';
 import { renderPacketList } from './widgets/packet-list.js';
 import { fit, tagEscape } from './widgets/text.js';
-import { CONNECTIONS_HEADER, connectionLines, followLines, ladderLineOf, renderTableView, renderTextView, type ViewLine } from './widgets/views.js';
+import { CONNECTIONS_HEADER, connectionLines, followLines, renderTableView, renderTextView, type ViewLine } from './widgets/views.js';
 
 export interface TuiOptions {
   /**
@@ -53,6 +57,7 @@ const MAX_DRAW_SAMPLES = 10_000;
 const INDEX_SLICE_MS = 12;
 const FILTER_SLICE_MS = 8;
 const SEARCH_SLICE_MS = 8;
+const STREAM_SLICE_MS = 8;
 
 interface Detail {
   frame: number;
@@ -75,7 +80,14 @@ export class TuiApp {
   private readonly fileSize: number;
   private filterPass: Scan | undefined;
   private screen!: blessed.Widgets.Screen;
-  private boxes!: Record<'list' | 'tree' | 'hex' | 'view' | 'filterBar' | 'status' | 'help' | 'error', blessed.Widgets.BoxElement>;
+  private boxes!: Record<'list' | 'tree' | 'hex' | 'ladder' | 'view' | 'filterBar' | 'status' | 'help' | 'error', blessed.Widgets.BoxElement>;
+  /** The selected stream's timeline, for the ladder pane, the ladder view and the graphs. */
+  private readonly streams: StreamCache;
+  private graphView!: GraphView;
+  /** The graph drawn last and what it was drawn from, so that a redraw does not compute it again. */
+  private graph: { key: string; graph: Graph } | undefined;
+  /** The frame on each row of the ladder pane as drawn last (for clicks). */
+  private ladderRows: (number | undefined)[] = [];
   private layout!: Layout;
   private readonly scheduler: RenderScheduler;
   private immediate: ReturnType<typeof setImmediate> | undefined;
@@ -88,6 +100,8 @@ export class TuiApp {
   private viewLines: ViewLine[] = [];
   private viewTitle = '';
   private viewToken = 0;
+  /** The stream the ladder, follow or graphs view shows. */
+  private viewStream = -1;
   private flows: Promise<FlowRow[]> | undefined;
   private messages: Promise<AppMessage[]> | undefined;
   private flowRows: FlowRow[] = [];
@@ -128,6 +142,7 @@ export class TuiApp {
     this.reader = openCaptureSync(file);
     this.fileSize = statSync(file).size;
     this.indexer = indexScan(this.reader, this.index);
+    this.streams = new StreamCache(file, (stream) => this.lastFrameOf(stream));
     this.scheduler = new RenderScheduler(() => this.draw());
   }
 
@@ -162,6 +177,7 @@ export class TuiApp {
       list: box(),
       tree: box(),
       hex: box(),
+      ladder: box({ hidden: true }),
       view: box({ hidden: true }),
       filterBar: box({ style: { bg: 'blue', fg: 'white' } }),
       status: box({ style: { inverse: true } }),
@@ -169,6 +185,15 @@ export class TuiApp {
       help: box({ hidden: true, border: { type: 'line' }, top: 'center', left: 'center', width: 78, height: 22, label: ' help ' }),
     };
     this.boxes.help.setContent(helpLines().map(tagEscape).join('\n'));
+    this.graphView = new GraphView(this.screen, box, this.boxes.help);
+    bindMouse({
+      state: this.state,
+      boxes: this.boxes,
+      treeRows: () => ({ count: this.currentDetail()?.rows.length ?? 0, visible: this.layout.tree.height - 1 }),
+      ladderFrame: (row) => this.ladderRows[row],
+      act: (a) => this.act(a),
+      redraw: () => this.scheduler.request(),
+    });
     this.relayout();
     this.screen.on('resize', () => {
       this.relayout();
@@ -178,8 +203,9 @@ export class TuiApp {
   }
 
   private relayout(): void {
-    const l = computeLayout(this.screen.cols as number, this.screen.rows as number);
+    const l = computeLayout(this.screen.cols as number, this.screen.rows as number, this.state.ladderPane);
     this.layout = l;
+    if (l.ladder) Object.assign(this.boxes.ladder, l.ladder);
     for (const k of ['list', 'tree', 'hex', 'view', 'filterBar', 'status'] as const) {
       const b = this.boxes[k];
       const r = l[k];
@@ -198,7 +224,7 @@ export class TuiApp {
   /** Background work: index slices, then filter slices, one per event-loop turn. */
   private schedule(): void {
     if (this.closed || this.immediate !== undefined) return;
-    const more = !this.indexer.done || (this.filterPass !== undefined && !this.filterPass.done);
+    const more = !this.indexer.done || (this.filterPass !== undefined && !this.filterPass.done) || this.streams.reading !== undefined;
     if (!more) return;
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
@@ -216,6 +242,7 @@ export class TuiApp {
           this.state.filterFinished();
         }
       }
+      if (this.streams.reading !== undefined) this.streams.step(STREAM_SLICE_MS);
       this.scheduler.request();
       this.schedule();
     });
@@ -335,7 +362,12 @@ export class TuiApp {
       case 'messages':
       case 'ladder':
       case 'follow':
+      case 'graphs':
         this.openView(a);
+        break;
+      case 'ladderPane':
+        s.toggleLadderPane(this.layout.ladder !== undefined);
+        this.relayout();
         break;
       case 'back':
         if (this.search) {
@@ -380,6 +412,10 @@ export class TuiApp {
         return true;
       case 'nextPane':
       case 'prevPane':
+        if (s.view === 'graphs') s.cycleGraph(a === 'prevPane');
+        return true;
+      case 'direction':
+        if (s.view === 'graphs') s.flipGraphDir(this.graphDirection());
         return true;
       case 'filter':
       case 'jump':
@@ -418,12 +454,13 @@ export class TuiApp {
     const s = this.state;
     const frame = s.selectedFrame;
     const stream = frame === undefined ? -1 : this.index.tcpStream(frame);
-    if ((view === 'ladder' || view === 'follow') && s.view !== view && stream < 0) {
+    if ((view === 'ladder' || view === 'follow' || view === 'graphs') && s.view !== view && stream < 0) {
       s.message = `${view}: ${frame === undefined ? 'no packet selected' : `frame ${frame + 1} is not TCP`}`;
       return;
     }
     s.openView(view);
     if (s.view !== view) return;
+    this.viewStream = stream;
     this.setViewPage();
     this.viewLines = [];
     const token = ++this.viewToken;
@@ -442,7 +479,7 @@ export class TuiApp {
       this.scheduler.request();
     };
     const name = this.file.split('/').pop();
-    this.viewTitle = { connections: `Connections in ${name}`, messages: `Messages in ${name}`, ladder: `Ladder of tcp.stream ${stream}`, follow: `Follow tcp.stream ${stream}` }[view];
+    this.viewTitle = { connections: `Connections in ${name}`, messages: `Messages in ${name}`, ladder: `Ladder of tcp.stream ${stream}`, follow: `Follow tcp.stream ${stream}`, graphs: `Graphs of tcp.stream ${stream}` }[view];
     // The collectors read the whole file; their reader gives the event loop a turn every few
     // milliseconds (CaptureReader.batches), so keys and redraws go on meanwhile. The view's
     // "reading…" screen goes out at once.
@@ -474,19 +511,19 @@ export class TuiApp {
           })
           .catch(fail);
         break;
-      case 'ladder': {
-        // Lanes as wide as the screen allows: two lanes, the frame/time prefix and some explanation.
-        const laneWidth = Math.max(16, Math.min(36, this.layout.view.width - 60));
-        buildTimeline(this.file, { stream }).then((tl) => {
-          // Every packet gets its line (no collapsed runs), so the selected one can be highlighted.
-          // ASCII glyphs: blessed rewrites box-drawing characters into the terminal's alternate
-          // character set, which tmux and some terminals then show as letters (q, x, l, m).
-          const text = renderText(buildLadder(tl, { all: true }), { laneWidth, ascii: true });
-          const lines = text.replace(/\n$/, '').split('\n');
-          show(`Ladder of tcp.stream ${stream}, frame ${frame! + 1} highlighted   ↑↓ scroll, Esc back`, lines.map((t) => ({ text: t, color: '' })), ladderLineOf(lines, frame! + 1));
-        }, fail);
+      case 'ladder':
+        this.streams.want(stream, (d) => {
+          const { lines, lineOf, whole, first, last } = d.ladder(laneWidthFor(this.layout.view.width), frame! + 1);
+          const part = whole ? '' : ` (frames ${first}–${last} of ${d.timeline.entries.length} packets)`;
+          show(`Ladder of tcp.stream ${stream}${part}, frame ${frame! + 1} highlighted   ↑↓ scroll, Esc back`, lines.map((t) => ({ text: t, color: '' })), lineOf.get(frame! + 1) ?? -1);
+        });
+        this.schedule();
         break;
-      }
+      case 'graphs':
+        s.graphDir = undefined;
+        this.streams.want(stream, () => show(this.viewTitle, []));
+        this.schedule();
+        break;
       case 'follow':
         followStream(this.file, stream).then((r) => {
           if (!r.conn) return fail(new Error(`no TCP stream ${stream}`));
@@ -620,9 +657,14 @@ export class TuiApp {
     const s = this.state;
     const b = this.boxes;
     const r = this.layout.view;
-    for (const k of ['list', 'tree', 'hex'] as const) b[k].hide();
+    for (const k of ['list', 'tree', 'hex', 'ladder'] as const) b[k].hide();
+    const title = s.viewLoading ? `${this.viewTitle}: reading…${this.readingText(this.viewStream)}` : this.viewTitle;
+    if (s.view === 'graphs' && !s.viewLoading) {
+      b.view.hide();
+      return this.drawGraph(r);
+    }
+    this.graphView.hide();
     b.view.show();
-    const title = s.viewLoading ? `${this.viewTitle}: reading…` : this.viewTitle;
     b.view.setContent(
       s.view === 'connections' ? renderTableView(s, title, CONNECTIONS_HEADER, this.viewLines, r.width, r.height)
       : s.view === 'messages' ? renderTableView(s, title, '', this.viewLines, r.width, r.height)
@@ -635,7 +677,9 @@ export class TuiApp {
     const l = this.layout;
     const b = this.boxes;
     b.view.hide();
+    this.graphView.hide();
     for (const k of ['list', 'tree', 'hex'] as const) b[k].show();
+    this.drawLadderPane();
     b.list.setContent(renderPacketList(s, this.index, l.list.width, l.list.height, s.pane === 'list'));
     const d = this.currentDetail();
     if (d?.packet) {
@@ -656,6 +700,62 @@ export class TuiApp {
     }
   }
 
+  /** The graphs view: the header, and the chart of the graph chosen (computed again only when it changes). */
+  private drawGraph(r: Layout['view']): void {
+    const s = this.state;
+    const d = this.streams.want(this.viewStream);
+    if (!d) return;
+    const { samples } = d.samples;
+    const dir = this.graphDirection();
+    const points = GraphView.pointsFor(r.width);
+    const key = `${this.viewStream},${s.graph},${dir},${points}`;
+    if (this.graph?.key !== key) this.graph = { key, graph: buildGraph(s.graph, samples, { maxPoints: points, dir }) };
+    const header = graphHeader(this.viewStream, s.graph, d.samples, r.width);
+    this.graphView.show(r, header, samples.length ? this.graph.graph : undefined);
+  }
+
+  /** The sequence graph's direction: as chosen with d, else the one that sent more. */
+  private graphDirection(): 0 | 1 {
+    const d = this.streams.want(this.viewStream);
+    return this.state.graphDir ?? (d ? busierDirection(d.samples.samples) : 0);
+  }
+
+  /** The ladder pane, when the layout has one: the selected packet's stream, its line highlighted. */
+  private drawLadderPane(): void {
+    const b = this.boxes.ladder;
+    const r = this.layout.ladder;
+    this.ladderRows = [];
+    if (!r) return void b.hide();
+    b.show();
+    const frame = this.state.selectedFrame;
+    const stream = frame === undefined ? -1 : this.index.tcpStream(frame);
+    if (stream < 0) {
+      b.setContent(`{bold}${fit('  Ladder', r.width)}{/bold}\n  ${frame === undefined ? '' : `frame ${frame + 1} is not TCP`}`);
+      return;
+    }
+    const d = this.streams.want(stream);
+    if (!d) this.schedule();
+    const ladder = d?.ladder(laneWidthFor(r.width), frame! + 1);
+    const part = !ladder || ladder.whole ? '' : ` (frames ${ladder.first}–${ladder.last} of ${d!.timeline.entries.length})`;
+    const title = `  Ladder of tcp.stream ${stream}${d ? part : `: reading…${this.readingText(stream)}`}`;
+    const pane = renderLadderPane(title, ladder, frame! + 1, r.width, r.height);
+    this.ladderRows = pane.frames;
+    b.setContent(pane.content);
+  }
+
+  /** " 45%" while `stream` is being read and its end is known. */
+  private readingText(stream: number): string {
+    const p = this.streams.reading === stream ? this.streams.progress : 0;
+    return p > 0 ? ` ${Math.floor(p * 100)}%` : '';
+  }
+
+  /** The frame number of `stream`'s last packet, or Infinity while the index may still add packets to it. */
+  private lastFrameOf(stream: number): number {
+    if (!this.indexer.done) return Number.POSITIVE_INFINITY;
+    for (let i = this.index.count - 1; i >= 0; i--) if (this.index.tcpStream(i) === stream) return i + 1;
+    return 0;
+  }
+
   private promptLine(): string {
     const s = this.state;
     switch (s.mode) {
@@ -669,7 +769,7 @@ export class TuiApp {
         return `Note for frame ${(s.selectedFrame ?? 0) + 1}: ${s.input}▏`;
       default:
         if (s.view !== 'packets') return `${s.filterText ? `Filter: ${s.filterText}   ` : ''}↑↓ PgUp PgDn move  Esc back  ? help  q quit`;
-        return s.filterText ? `Filter: ${s.filterText}` : 'Filter: (none)   / filter  : go to  c conns  m msgs  l ladder  f follow  ? help';
+        return s.filterText ? `Filter: ${s.filterText}` : 'Filter: (none)   / filter  : go to  c conns  m msgs  l ladder  g graphs  f follow  ? help';
     }
   }
 
@@ -722,6 +822,7 @@ export class TuiApp {
     process.off('uncaughtException', this.onCrash);
     process.off('unhandledRejection', this.onCrash);
     this.filterPass?.reader.close();
+    this.streams.close();
     this.reader.close();
     if (err !== undefined) process.stderr.write(`wirelens: internal error in the terminal UI: ${err instanceof Error && err.stack ? err.stack : String(err)}\n`);
     if (this.options.statsFile) this.writeStats();

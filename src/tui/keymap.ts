@@ -25,6 +25,9 @@ export type Action =
   | 'messages'
   | 'ladder'
   | 'follow'
+  | 'graphs'
+  | 'direction'
+  | 'ladderPane'
   | 'back'
   | 'quit';
 
@@ -41,10 +44,10 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['down', 'j'], label: '↓ j', action: 'down', help: 'next packet (or tree row / hex line)' },
   { keys: ['pageup'], label: 'PgUp', action: 'pageUp', help: 'one screen up' },
   { keys: ['pagedown'], label: 'PgDn', action: 'pageDown', help: 'one screen down' },
-  { keys: ['home', 'g'], label: 'Home', action: 'home', help: 'first packet' },
+  { keys: ['home'], label: 'Home', action: 'home', help: 'first packet' },
   { keys: ['end', 'S-g'], label: 'End G', action: 'end', help: 'last packet, and follow the tail' },
-  { keys: ['tab'], label: 'Tab', action: 'nextPane', help: 'next pane: packet list → layer tree → hex' },
-  { keys: ['S-tab'], label: 'S-Tab', action: 'prevPane', help: 'previous pane' },
+  { keys: ['tab'], label: 'Tab', action: 'nextPane', help: 'next pane: packet list → layer tree → hex; graphs: next graph' },
+  { keys: ['S-tab'], label: 'S-Tab', action: 'prevPane', help: 'previous pane; graphs: previous graph' },
   { keys: ['enter', 'space', 'right', 'left'], label: 'Enter ←→', action: 'toggle', help: 'open/close a layer; connections: narrow; messages: go to frame' },
   { keys: ['/'], label: '/', action: 'filter', help: 'display filter (Enter applies, empty clears, Esc cancels)' },
   { keys: [':'], label: ':', action: 'jump', help: 'jump to a frame number' },
@@ -57,6 +60,9 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['m'], label: 'm', action: 'messages', help: 'messages: HTTP, WebSocket, SSE, DNS … of the whole trace' },
   { keys: ['l'], label: 'l', action: 'ladder', help: "ladder full screen of the selected packet's TCP connection" },
   { keys: ['f'], label: 'f', action: 'follow', help: "follow stream: the selected packet's TCP payload as text" },
+  { keys: ['g'], label: 'g', action: 'graphs', help: "graphs of the selected packet's TCP stream: seq, throughput, RTT" },
+  { keys: ['d'], label: 'd', action: 'direction', help: "graphs: the sequence graph's other direction" },
+  { keys: ['S-l'], label: 'L', action: 'ladderPane', help: 'ladder pane on/off (shown by itself from 160 columns)' },
   { keys: ['escape'], label: 'Esc', action: 'back', help: 'close the view (its own key closes it too)' },
   { keys: ['?', 'h'], label: '? h', action: 'help', help: 'this help (any key closes it)' },
   { keys: ['q', 'C-c'], label: 'q C-c', action: 'quit', help: 'quit' },
@@ -77,5 +83,7 @@ export function helpLines(): string[] {
     ...KEYMAP.map((b) => `  ${b.label.padEnd(w)}  ${b.help}`),
     '',
     'In a prompt: type, Backspace deletes, Enter submits, Esc cancels.',
+    'Mouse: a click selects a row (or the ladder line of a frame) and focuses its',
+    'pane; the wheel scrolls the list, the tree, the dump or the view.',
   ];
 }

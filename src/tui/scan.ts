@@ -1,9 +1,10 @@
 /**
  * Incremental passes over a capture file that never block the terminal for long: each `step`
  * reads, decodes and analyses batches until its time budget is spent, then returns so that the
- * event loop can handle keys and redraws. Two passes use it: the index (every frame, once) and
+ * event loop can handle keys and redraws. Three passes use it: the index (every frame, once),
  * each display filter (filters may name analysis fields such as tcp.stream, which only exist when
- * the packets are analysed in order, so a filter cannot be evaluated on re-decoded frames alone).
+ * the packets are analysed in order, so a filter cannot be evaluated on re-decoded frames alone),
+ * and one TCP stream's timeline for the ladder and the graphs (stream-cache.ts).
  */
 import { openCaptureSync, type CaptureReader } from '../capture/reader.js';
 import { Analyzer, type PacketAnalysis } from '../analysis/analyzer.js';
@@ -19,21 +20,20 @@ import type { PacketIndex } from './packet-index.js';
 
 export type PacketVisitor = (packet: Packet, analysis: PacketAnalysis, explainer: Explainer) => void;
 
-export class Scan {
-  private readonly analyzer: Analyzer;
-  private readonly explainer: Explainer;
+/**
+ * A pass over a reader in time slices: each decoded packet goes to `onPacket`, and `onEnd` runs
+ * once when the file is exhausted. What a pass does with the packets (index, filter, one stream's
+ * timeline) is its owner's business.
+ */
+export class Pass {
   private frames = 0;
   done = false;
 
   constructor(
     readonly reader: CaptureReader,
-    private readonly visit: PacketVisitor,
-  ) {
-    const lifecycle = new TcpLifecycle();
-    // The same stages as `read` (app layers fill the Info column) plus the lifecycle the Explainer needs.
-    this.analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true, tcpObservers: [lifecycle] }));
-    this.explainer = new Explainer({ lifecycle });
-  }
+    private readonly onPacket: (packet: Packet) => void,
+    private readonly onEnd: () => void = () => {},
+  ) {}
 
   get framesRead(): number {
     return this.frames;
@@ -50,16 +50,30 @@ export class Scan {
       const batch = this.reader.nextBatchSync();
       if (!batch) {
         this.done = true;
-        this.analyzer.finish();
+        this.onEnd();
         return true;
       }
       for (const frame of batch) {
         this.frames++;
-        const packet = decodePacket(frame);
-        this.visit(packet, this.analyzer.analyze(packet), this.explainer);
+        this.onPacket(decodePacket(frame));
       }
     }
     return false;
+  }
+}
+
+/** A pass with the analysis `read` runs (every packet analysed in order) and the Explainer. */
+export class Scan extends Pass {
+  constructor(reader: CaptureReader, visit: PacketVisitor) {
+    const lifecycle = new TcpLifecycle();
+    // The same stages as `read` (app layers fill the Info column) plus the lifecycle the Explainer needs.
+    const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true, tcpObservers: [lifecycle] }));
+    const explainer = new Explainer({ lifecycle });
+    super(
+      reader,
+      (packet) => visit(packet, analyzer.analyze(packet), explainer),
+      () => analyzer.finish(),
+    );
   }
 }
 

@@ -8,15 +8,17 @@
  */
 import { compileFilter, FilterError, type PacketFilter } from '../filter/index.js';
 import type { FrameNote } from '../timeline/annotate.js';
+import { GRAPH_KINDS, type GraphKind } from './graphs.js';
+import type { LadderPane } from './layout.js';
 
 export type Pane = 'list' | 'tree' | 'hex';
 export type Mode = 'normal' | 'filter' | 'jump' | 'note' | 'search' | 'help';
 /**
  * What fills the screen above the filter bar: the packet panes, or one full-screen view. The
  * connections and messages views are tables with a selected row (Enter acts on it); the ladder and
- * follow views are text that scrolls.
+ * follow views are text that scrolls; the graphs view draws one of three graphs of a stream.
  */
-export type View = 'packets' | 'connections' | 'messages' | 'ladder' | 'follow';
+export type View = 'packets' | 'connections' | 'messages' | 'ladder' | 'follow' | 'graphs';
 
 const TABLE_VIEWS: ReadonlySet<View> = new Set(['connections', 'messages']);
 
@@ -75,6 +77,11 @@ export class TuiState {
   viewSelected = 0;
   viewTop = 0;
   viewPage = 1;
+  /** The graphs view: which graph, and the sequence graph's direction (undefined: the busier one). */
+  graph: GraphKind = 'seq';
+  graphDir: 0 | 1 | undefined;
+  /** The ladder pane: shown by the terminal's width, or as toggled. */
+  ladderPane: LadderPane = 'auto';
   /** The help's first line shown, and its page and length. */
   helpTop = 0;
   helpPage = 1;
@@ -129,6 +136,26 @@ export class TuiState {
   end(): void {
     this.move(this.rowCount - 1 - this.selected);
     this.follow = true;
+  }
+
+  /** Selects the row shown `offset` rows below the top of the list (a mouse click). */
+  clickRow(offset: number): void {
+    const row = this.top + offset;
+    if (offset < 0 || row >= this.rowCount) return;
+    this.follow = false;
+    this.move(row - this.selected);
+  }
+
+  /**
+   * Scrolls the list by `delta` rows without moving the selection, unless it would leave the
+   * screen: then it is carried along at the edge (the mouse wheel).
+   */
+  scroll(delta: number): void {
+    if (this.rowCount === 0) return;
+    this.top = clamp(this.top + delta, 0, Math.max(0, this.rowCount - this.pageSize));
+    const row = clamp(this.selected, this.top, this.top + this.pageSize - 1);
+    if (delta < 0) this.follow = false;
+    if (row !== this.selected) this.move(row - this.selected);
   }
 
   /** Keeps the selected row on screen, scrolling as little as possible. */
@@ -381,6 +408,22 @@ export class TuiState {
     }
     this.jumpTo(number);
     return { cleared };
+  }
+
+  /** Tab in the graphs view: the next (or previous) graph. */
+  cycleGraph(back = false): void {
+    const k = GRAPH_KINDS.indexOf(this.graph);
+    this.graph = GRAPH_KINDS[(k + (back ? GRAPH_KINDS.length - 1 : 1)) % GRAPH_KINDS.length]!;
+  }
+
+  /** The sequence graph shows the other direction; `shown` is the one it shows now. */
+  flipGraphDir(shown: 0 | 1): void {
+    this.graphDir = shown === 0 ? 1 : 0;
+  }
+
+  /** The ladder pane's key: hides it if it is `shown`, shows it otherwise (at any terminal size). */
+  toggleLadderPane(shown: boolean): void {
+    this.ladderPane = shown ? 'off' : 'on';
   }
 
   toggleHelp(): void {

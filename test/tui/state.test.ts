@@ -197,6 +197,57 @@ describe('panes, help and keys', () => {
     expect(actionFor('q')).toBe('quit');
     expect(actionFor('/')).toBe('filter');
     expect(actionFor('x')).toBeUndefined();
+    // g opens the graphs (it was an alias of Home); L toggles the ladder pane.
+    expect([actionFor('g'), actionFor('home'), actionFor('S-l'), actionFor('d')]).toEqual(['graphs', 'home', 'ladderPane', 'direction']);
+  });
+});
+
+describe('mouse, graphs and the ladder pane', () => {
+  it('a click selects the row under it, below the rows there is nothing to select', () => {
+    const s = withFrames(100);
+    s.move(30);
+    s.clickRow(4);
+    expect([s.selected, s.top]).toEqual([25, 21]);
+    s.clickRow(-1);
+    s.clickRow(200);
+    expect(s.selected).toBe(25);
+    const few = withFrames(3);
+    few.clickRow(5);
+    expect(few.selected).toBe(0);
+  });
+
+  it('the wheel scrolls the list and carries the selection along only at the edges', () => {
+    const s = withFrames(100);
+    s.move(5);
+    s.scroll(3);
+    expect([s.selected, s.top]).toEqual([5, 3]);
+    s.scroll(3);
+    expect([s.selected, s.top]).toEqual([6, 6]);
+    s.scroll(1000);
+    expect([s.selected, s.top]).toEqual([90, 90]);
+    s.scroll(-3);
+    expect([s.selected, s.top]).toEqual([90, 87]);
+    s.scroll(-1000);
+    expect([s.selected, s.top]).toEqual([9, 0]);
+  });
+
+  it('Tab cycles the three graphs; d flips the sequence graph; L overrides the automatic ladder pane', () => {
+    const s = withFrames(10);
+    expect(s.graph).toBe('seq');
+    s.cycleGraph();
+    expect(s.graph).toBe('throughput');
+    s.cycleGraph();
+    s.cycleGraph();
+    expect(s.graph).toBe('seq');
+    s.cycleGraph(true);
+    expect(s.graph).toBe('rtt');
+    s.flipGraphDir(1);
+    expect(s.graphDir).toBe(0);
+    expect(s.ladderPane).toBe('auto');
+    s.toggleLadderPane(false);
+    expect(s.ladderPane).toBe('on');
+    s.toggleLadderPane(true);
+    expect(s.ladderPane).toBe('off');
   });
 });
 
@@ -221,6 +272,33 @@ describe('layout', () => {
     const l = computeLayout(200, 50);
     expect(l.tree.top).toBe(l.hex.top);
     expect(l.tree.width + l.hex.width).toBe(200);
+    expect(l.ladder).toBeUndefined();
+  });
+
+  it('shows the ladder pane by itself from 160 columns, as a column right of the panes', () => {
+    expect(computeLayout(159, 40, 'auto').ladder).toBeUndefined();
+    for (const cols of [160, 200, 250]) {
+      const l = computeLayout(cols, 50, 'auto');
+      const p = l.ladder!;
+      expect(p).toMatchObject({ top: 0, height: l.view.height });
+      expect(p.left + p.width).toBe(cols);
+      // The panes keep the rest, with a blank column before the ladder.
+      expect(Math.max(l.list.width, l.tree.left + l.tree.width, l.hex.left + l.hex.width)).toBe(p.left - 1);
+      expect(l.list.width).toBeGreaterThanOrEqual(96);
+    }
+    expect(computeLayout(250, 50, 'off').ladder).toBeUndefined();
+  });
+
+  it('shows the ladder pane at 80×24 when asked, as a band under the other panes', () => {
+    const l = computeLayout(80, 24, 'on');
+    const p = l.ladder!;
+    expect(p).toMatchObject({ left: 0, width: 80 });
+    expect(p.top + p.height).toBe(l.filterBar.top);
+    expect(l.hex.top + l.hex.height).toBe(p.top);
+    expect(p.height).toBeGreaterThanOrEqual(6);
+    expect(l.list.height).toBeGreaterThanOrEqual(4);
+    expect(l.tree.height).toBeGreaterThanOrEqual(3);
+    expect(l.hex.height).toBeGreaterThanOrEqual(3);
   });
 });
 

@@ -49,11 +49,11 @@ function type(name: string, text: string): void {
   tmux('send-keys', '-t', name, '-l', text);
 }
 
-async function waitFor(name: string, test: (s: string) => boolean, what: string, ms = 25_000): Promise<string> {
+async function waitFor(name: string, test: (s: string) => boolean, what: string, ms = 25_000, escapes = false): Promise<string> {
   const until = Date.now() + ms;
   let s = '';
   while (Date.now() < until) {
-    s = screen(name);
+    s = escapes ? tmux('capture-pane', '-p', '-e', '-t', name) : screen(name);
     if (test(s)) return s;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -126,7 +126,7 @@ describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
     await waitFor(t, firstScreen, 'the first screen');
     keys(t, '?');
     const s = await waitFor(t, (x) => x.includes('wirelens — keys'), 'the help');
-    for (const k of ['PgUp', 'Tab', 'jump to a frame number', 'display filter', 'connections table', 'ladder full screen', 'follow stream', 'search text', 'quit']) expect(s).toContain(k);
+    for (const k of ['PgUp', 'Tab', 'jump to a frame number', 'display filter', 'connections table', 'ladder full screen', 'follow stream', 'search text', 'graphs of the selected', 'ladder pane on/off', 'quit']) expect(s).toContain(k);
     keys(t, 'x');
     await waitFor(t, (x) => !x.includes('wirelens — keys'), 'the help to close');
   });
@@ -204,6 +204,90 @@ describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
     expect(colored).toMatch(/\x1b\[7m\| +6 +0\.003928 +\|<-+ 200 OK -\|/);
     keys(t, 'l');
     await waitFor(t, (x) => x.includes('Layers') && !x.includes('Ladder of'), 'the packet panes');
+  });
+
+  it('g graphs the selected stream: sequence, throughput and RTT, Tab switches, d flips, Esc back', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, 'g');
+    let s = await waitFor(t, (x) => x.includes('Graphs of tcp.stream 0: [Sequence]') && x.includes('Sequence number'), 'the sequence graph');
+    expect(s).toContain('A = 127.0.0.1:35354   B = 127.0.0.1:8080   10 segments, 0 retransmitted');
+    // The server sent more, so its direction comes first; the legend names the three series.
+    expect(s).toContain('Sequence number (B) over time (s), data B→A');
+    expect(s).toMatch(/● ack A→B +● seq B→A +● retransmitted/);
+    // The axes: y labels against the braille axis, the baseline, time labels under it.
+    expect(s).toMatch(/^0 +⡇/m);
+    expect(s).toMatch(/^ +⠓⠒⠒⠒/m);
+    expect(s).toMatch(/^ +0\.0+ +0\.\d+ +0\.\d+ +0\.\d+/m);
+    keys(t, 'd');
+    await waitFor(t, (x) => x.includes('Sequence number (B) over time (s), data A→B'), 'the other direction');
+    keys(t, 'Tab');
+    s = await waitFor(t, (x) => x.includes('[Throughput]') && x.includes('Throughput (B per'), 'the throughput graph');
+    expect(s).toMatch(/● A→B +● B→A/);
+    keys(t, 'Tab');
+    await waitFor(t, (x) => x.includes('[RTT]') && x.includes('RTT (ms, tcp.analysis.ack_rtt) over time (s)'), 'the RTT graph');
+    keys(t, 'BTab');
+    await waitFor(t, (x) => x.includes('[Throughput]'), 'the throughput graph again');
+    keys(t, 'Escape');
+    await waitFor(t, (x) => x.includes('Layers') && !x.includes('Graphs of'), 'the packet panes');
+  });
+
+  it('g on a synthetic lossy transfer marks its retransmissions in red', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-tui-'));
+    try {
+      const file = join(dir, 'lossy.pcapng');
+      execFileSync('node', [join(ROOT, 'bin', 'wirelens'), 'synth', 'lossy-transfer', '-o', file], { stdio: 'ignore' });
+      // How many there are, by tshark when it is installed (else by our own reader).
+      const tshark = spawnSync('tshark', ['-n', '-r', file, '-Y', 'tcp.analysis.retransmission'], { encoding: 'utf8' });
+      const list = tshark.status === 0 ? tshark.stdout : execFileSync('node', [join(ROOT, 'bin', 'wirelens'), 'read', '-Y', 'tcp.analysis.retransmission', file], { encoding: 'utf8' });
+      const retransmitted = list.split('\n').filter((l) => l.trim()).length;
+      expect(retransmitted).toBeGreaterThan(0);
+      const t = start(`open ${file}`);
+      await waitFor(t, (x) => /No\. +Time +Source/.test(x), 'the first screen');
+      keys(t, 'g');
+      const s = await waitFor(t, (x) => x.includes(`segments, ${retransmitted} retransmitted`), 'the sequence graph');
+      expect(s).toContain('data A→B');
+      // Red braille dots: the retransmissions drawn over the sequence line.
+      expect(tmux('capture-pane', '-p', '-e', '-t', t)).toMatch(/\x1b\[31m[\u2801-\u28ff]/u);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the ladder pane shows on a wide terminal and follows the selection; L toggles it', async () => {
+    const t = start(`open ${FILE}`, 200, 50);
+    await waitFor(t, (x) => firstScreen(x) && x.includes('Ladder of tcp.stream 0') && x.includes('127.0.0.1:35354'), 'the first screen with the ladder pane');
+    const lit = (frame: number) => new RegExp(`\x1b\\[7m[|+] +${frame} +0\\.\\d{6} +\\|`);
+    await waitFor(t, (x) => lit(1).test(x), 'frame 1 highlighted', undefined, true);
+    keys(t, 'Down', 'Down', 'Down');
+    await waitFor(t, (x) => lit(4).test(x) && !lit(1).test(x), 'frame 4 highlighted', undefined, true);
+    keys(t, ':');
+    type(t, '14');
+    keys(t, 'Enter');
+    const s = await waitFor(t, (x) => x.includes('Ladder of tcp.stream 1') && lit(14).test(x), 'the other stream with frame 14 highlighted', undefined, true);
+    expect(s).toContain('127.0.0.1:35370');
+    keys(t, 'L');
+    await waitFor(t, (x) => !x.includes('Ladder of tcp.stream') && x.includes('| frame 14'), 'the pane hidden');
+    keys(t, 'L');
+    await waitFor(t, (x) => x.includes('Ladder of tcp.stream 1'), 'the pane back');
+  });
+
+  it('the mouse: a click selects a row and focuses a pane, the wheel scrolls the list', async () => {
+    const t = start(`open ${FILE}`, 120, 24);
+    await waitFor(t, firstScreen, 'the first screen');
+    // SGR mouse reports (xterm 1006): ESC [ < button ; column ; row M for a press, 1-based.
+    // The list's header is row 1, so frame 5 is on row 6.
+    const press = (button: number, col: number, row: number) => type(t, `\x1b[<${button};${col};${row}M`);
+    press(0, 10, 6);
+    let s = await waitFor(t, (x) => x.includes('| frame 5'), 'frame 5 selected by a click');
+    expect(s).toMatch(/^ +5 +0\.000179 /m);
+    const treeTop = s.split('\n').findIndex((l) => l.includes('Layers')) + 1;
+    press(0, 10, treeTop + 1);
+    await waitFor(t, (x) => x.includes('▶ Layers'), 'the layer tree focused by a click');
+    // The wheel (button 65 down) scrolls the list: frame 1 leaves the top, the selection stays.
+    press(65, 10, 3);
+    s = await waitFor(t, (x) => /^ +4 +0\.000175 /m.test(x.split('\n')[1] ?? ''), 'the list scrolled by three rows');
+    expect(s).toContain('| frame 5');
   });
 
   it('f follows the selected TCP stream as text', async () => {

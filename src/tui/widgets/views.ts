@@ -58,13 +58,10 @@ export function followLines(conn: TcpConnection, stream: number, chunks: readonl
   return out;
 }
 
-/** The line of renderText's ladder that draws `frame` (gutter, padded frame number, two spaces), or -1. */
-export function ladderLineOf(lines: readonly string[], frame: number): number {
-  const want = String(frame);
-  return lines.findIndex((l) => {
-    const m = /^.\s+(\d+) {2}\S/u.exec(l);
-    return m !== null && m[1] === want;
-  });
+/** The frame a line of renderText's ladder draws (gutter, padded frame number, two spaces), if it draws one. */
+export function ladderFrameOf(line: string): number | undefined {
+  const m = /^.\s+(\d+) {2}\S/u.exec(line);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** A table view: a title line, the column header, then rows with the selected one inverse. */

@@ -1,0 +1,124 @@
+/**
+ * One stream's timeline read in time slices for the ladder pane, the ladder view and the graphs:
+ * the same entries as the one-shot pipeline, the read of a stream nobody wants any more dropped,
+ * and the ladder pane's window and highlight.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openCaptureSync } from '../../src/capture/reader.js';
+import { runScenario } from '../../src/sim/index.js';
+import { buildTimeline } from '../../src/timeline/pipeline.js';
+import { PacketIndex } from '../../src/tui/packet-index.js';
+import { indexScan } from '../../src/tui/scan.js';
+import { LADDER_WINDOW, laneWidthFor, StreamCache, type StreamData } from '../../src/tui/stream-cache.js';
+import { renderLadderPane } from '../../src/tui/widgets/ladder-pane.js';
+
+const FILE = 'traces/http-get-loopback.pcapng';
+
+/** The frame number of each stream's last packet, from the TUI's own index. */
+function lastFrames(file = FILE): (stream: number) => number {
+  const reader = openCaptureSync(file);
+  const index = new PacketIndex();
+  const scan = indexScan(reader, index);
+  while (!scan.step(5));
+  reader.close();
+  return (stream) => {
+    for (let i = index.count - 1; i >= 0; i--) if (index.tcpStream(i) === stream) return i + 1;
+    return 0;
+  };
+}
+
+function readAll(cache: StreamCache): StreamData {
+  for (;;) {
+    const d = cache.step(5);
+    if (d) return d;
+  }
+}
+
+describe('the stream cache', () => {
+  it('reads a stream in slices into the same timeline as the pipeline, then keeps it', async () => {
+    const cache = new StreamCache(FILE, lastFrames());
+    const ready: number[] = [];
+    expect(cache.want(1, (d) => ready.push(d.stream))).toBeUndefined();
+    expect(cache.reading).toBe(1);
+    const d = readAll(cache);
+    expect(cache.reading).toBeUndefined();
+    expect(ready).toEqual([1]);
+    const whole = await buildTimeline(FILE, { stream: 1 });
+    expect(d.timeline.entries).toEqual(whole.entries);
+    expect(d.timeline.entries.map((e) => e.frame)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    // Asked again: there at once, and the callback runs at once.
+    expect(cache.want(1, (x) => ready.push(x.stream))).toBe(d);
+    expect(ready).toEqual([1, 1]);
+    cache.close();
+  });
+
+  it('drops the read of a stream when another one is wanted', () => {
+    const cache = new StreamCache(FILE, lastFrames());
+    const ready: number[] = [];
+    cache.want(0, (d) => ready.push(d.stream));
+    cache.step(0);
+    cache.want(1, (d) => ready.push(d.stream));
+    expect(cache.reading).toBe(1);
+    expect(readAll(cache).stream).toBe(1);
+    expect(ready).toEqual([1]);
+    cache.close();
+  });
+
+  it('renders the ladder once per lane width, with the line of every frame', () => {
+    const cache = new StreamCache(FILE, lastFrames());
+    cache.want(0);
+    const d = readAll(cache);
+    const l = d.ladder(laneWidthFor(100));
+    expect(d.ladder(laneWidthFor(100))).toBe(l);
+    expect([...l.lineOf.keys()]).toEqual(d.timeline.entries.map((e) => e.frame));
+    for (const [frame, line] of l.lineOf) expect(l.lines[line]).toMatch(new RegExp(`^. +${frame}  \\d+\\.\\d{6}  \\|`));
+    expect(l.lines.slice(0, l.head).join('\n')).toContain('127.0.0.1:8080');
+    cache.close();
+  });
+
+  it('the ladder pane keeps the lanes on top and highlights the selected frame in its window', () => {
+    const cache = new StreamCache(FILE, lastFrames());
+    cache.want(0);
+    const l = readAll(cache).ladder(16);
+    const height = 9;
+    for (const frame of [1, 6, 10]) {
+      const pane = renderLadderPane('  Ladder of tcp.stream 0', l, frame, 70, height);
+      const rows = pane.content.split('\n');
+      expect(rows).toHaveLength(height);
+      expect(rows[0]).toContain('Ladder of tcp.stream 0');
+      expect(rows.slice(1, l.head + 1).join('\n')).toContain('127.0.0.1:8080');
+      const lit = rows.findIndex((r) => r.startsWith('{inverse}'));
+      expect(rows[lit]).toMatch(new RegExp(`^\\{inverse\\}. +${frame}  `));
+      // What a click on each row selects.
+      expect(pane.frames[lit]).toBe(frame);
+      expect(pane.frames.slice(0, l.head + 1).every((f) => f === undefined)).toBe(true);
+    }
+    cache.close();
+  });
+
+  it('draws a long stream as the window of packets around the selected one', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wl-stream-')), 'long.pcapng');
+    writeFileSync(file, runScenario('lossy-transfer', { params: { size: '4MB' } }).bytes!);
+    const cache = new StreamCache(file, lastFrames(file));
+    cache.want(0);
+    const d = readAll(cache);
+    const n = d.timeline.entries.length;
+    expect(n).toBeGreaterThan(LADDER_WINDOW * 1.5);
+    const mid = d.timeline.entries[Math.floor(n / 2)]!.frame;
+    const l = d.ladder(20, mid);
+    expect(l.whole).toBe(false);
+    expect(l.lineOf.size).toBe(LADDER_WINDOW);
+    expect(l.first).toBeLessThan(mid - LADDER_WINDOW / 4);
+    expect(l.last).toBeGreaterThan(mid + LADDER_WINDOW / 4);
+    expect(l.lineOf.has(mid)).toBe(true);
+    // A nearby selection reuses the window; the ends of the stream get their own.
+    expect(d.ladder(20, mid + 1)).toBe(l);
+    const end = d.ladder(20, d.timeline.entries[n - 1]!.frame);
+    expect(end.last).toBe(d.timeline.entries[n - 1]!.frame);
+    expect(d.ladder(20, 1).first).toBe(1);
+    cache.close();
+  });
+});
