@@ -75,7 +75,8 @@ afterAll(() => {
 describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
   it('shows the first screen: packet list, layers, bytes, status line', async () => {
     const t = start(`open ${FILE}`);
-    const s = await waitFor(t, firstScreen, 'the first screen');
+    // While indexing, the status line counts up; the settled one names the file and the selection.
+    const s = await waitFor(t, (x) => firstScreen(x) && x.includes('| frame 1'), 'the first screen');
     expect(s).toMatch(/ 4 +0\.000175 127\.0\.0\.1 +127\.0\.0\.1 +HTTP +154 GET \/index\.html HTTP\/1\.1/);
     expect(s).toContain('Layers');
     expect(s).toContain('▸ tcp (40 bytes at 34)');
