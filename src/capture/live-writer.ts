@@ -58,6 +58,9 @@ export class LiveFileWriter {
           comments: [`live capture on ${opts.iface} by ${opts.engine}`],
         }),
     );
+    // The section header goes out at once: a reader following the file (the live TUI) opens it
+    // before the first packet arrives.
+    this.guard(() => this.writer.flush());
   }
 
   private guard<T>(fn: () => T): T {

@@ -28,6 +28,11 @@ export interface ReaderOptions {
   maxWarnings?: number;
   /** Name used in messages (default: the path, or 'stdin'). */
   name?: string;
+  /**
+   * Paths only: the file is still being written (a live capture, see src/tui/live.ts), so its end
+   * means "not yet" rather than "done" until `endFollow()` is called.
+   */
+  follow?: boolean;
 }
 
 export type CaptureInput = string | Readable | AsyncIterable<Uint8Array>;
@@ -41,6 +46,8 @@ export class CaptureReader {
   /** File offset of buf[0]. */
   private bufOffset = 0;
   private finished = false;
+  /** See ReaderOptions.follow. */
+  private following = false;
 
   private constructor(
     readonly name: string,
@@ -74,9 +81,17 @@ export class CaptureReader {
   get framesRead(): number {
     return this.parser.framesRead;
   }
-  /** True once the input is exhausted or a fatal problem stopped reading. */
+  /**
+   * True once the input is exhausted or a fatal problem stopped reading. A following reader that
+   * returned no batch but is not done has read everything written so far.
+   */
   get done(): boolean {
     return this.finished;
+  }
+
+  /** The file being followed is complete: its end is the end from now on. */
+  endFollow(): void {
+    this.following = false;
   }
 
   /** Opens a path synchronously (fastest: the whole read loop is fs.readSync). */
@@ -90,7 +105,7 @@ export class CaptureReader {
     }
     let source: FdSource;
     try {
-      source = new FdSource(fd, name, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+      source = new FdSource(fd, name, options.chunkSize ?? DEFAULT_CHUNK_SIZE, true, options.follow);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -99,6 +114,7 @@ export class CaptureReader {
     try {
       const head = drainSync(source, EMPTY, SNIFF_LEN);
       const reader = CaptureReader.create(name, head, source, wl);
+      reader.following = options.follow ?? false;
       let leftover = head;
       for (;;) {
         if (reader.startAfterHeader(leftover)) return reader;
@@ -182,7 +198,10 @@ export class CaptureReader {
     this.end = nb.length;
   }
 
-  /** The next batch of frames, or null at the end. Only for paths (sync sources). */
+  /**
+   * The next batch of frames, or null at the end (or, while following, when nothing more was
+   * written yet: `done` tells which). Only for paths (sync sources).
+   */
   nextBatchSync(): Frame[] | null {
     const src = this.source;
     if (!src.nextSync) throw new WirelensError('WL_ERR_USAGE', `${this.name}: a stream can only be read asynchronously`);
@@ -190,7 +209,10 @@ export class CaptureReader {
       const out = this.parseBuffered();
       if (out) return out;
       if (this.finished) break;
-      this.accept(src.nextSync(this.buf.subarray(this.pos, this.end), this.parser.need));
+      const nb = src.nextSync(this.buf.subarray(this.pos, this.end), this.parser.need);
+      // Not the end yet: the unparsed tail (a block still being written) stays for the next call.
+      if (!nb && this.following) return null;
+      this.accept(nb);
     }
     return null;
   }

@@ -51,14 +51,19 @@ function uninitializedBytes(size: number): Uint8Array {
 
 export class FdSource implements ByteSource {
   private position = 0;
-  /** Bytes in the file when opened, or -1 for a pipe or device (read until a read returns 0). */
-  private readonly size: number;
+  /**
+   * Bytes in the file when opened (or last looked at, for a growing file), or -1 for a pipe or
+   * device (read until a read returns 0).
+   */
+  private size: number;
 
   constructor(
     private readonly fd: number,
     private readonly name: string,
     private readonly chunkSize = DEFAULT_CHUNK_SIZE,
     private readonly ownsFd = true,
+    /** The file is still being appended to (a live capture being written): look again at its end. */
+    private readonly growing = false,
   ) {
     let st: fs.Stats;
     try {
@@ -74,12 +79,21 @@ export class FdSource implements ByteSource {
     this.size = st.isFile() ? st.size : -1;
   }
 
+  private currentSize(): number {
+    try {
+      return fs.fstatSync(this.fd).size;
+    } catch (err) {
+      throw fileOpenError(this.name, err);
+    }
+  }
+
   get seekable(): boolean {
     return this.size >= 0;
   }
 
   private alloc(leftover: Uint8Array, need: number): Uint8Array | null {
     let size = Math.max(this.chunkSize, need, leftover.length + 1);
+    if (this.growing && this.size >= 0 && this.position >= this.size) this.size = this.currentSize();
     // A regular file: never allocate more than what is left, so small files cost small buffers.
     if (this.size >= 0) size = Math.min(size, leftover.length + Math.max(0, this.size - this.position));
     if (size <= leftover.length) return null;

@@ -29,7 +29,7 @@ export function parseSnaplen(value: string): number {
 export function registerCapture(program: Command, setExit: (code: number) => void): void {
   program
     .command('capture')
-    .description('capture live from an interface: print each packet (as read) and/or write pcapng')
+    .description('capture live from an interface: the terminal UI on a terminal, else print each packet (as read); and/or write pcapng')
     .requiredOption('-i, --interface <if>', 'interface to capture on (see wirelens interfaces)')
     .option('-f, --filter <bpf>', 'capture filter (BPF, as tcpdump), applied in the kernel')
     .option('-w, --write <file>', 'write the capture as pcapng as it goes (- for standard output)')
@@ -38,13 +38,15 @@ export function registerCapture(program: Command, setExit: (code: number) => voi
     .option('--snaplen <n>', 'bytes kept per packet (default 262144)', parseSnaplen)
     .option('--buffer <MiB>', 'kernel capture buffer size', parsePositive('MiB'))
     .option('--engine <name>', `capture tool: ${ENGINES.join(', ')}`, parseEngine, 'auto' as const)
-    .option('--no-tui', 'print packet lines even on a terminal')
+    .option('--no-tui', 'print packet lines even on a terminal (--json and -q do too)')
     .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
     .option('-q, --quiet', 'no packet lines (with -w: only write the file)')
     .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
     .addHelpText(
       'after',
       '\nStops on Ctrl-C, -c or --duration; the pcapng stays valid and ends with the received/dropped counts.\n' +
+        'In the terminal UI, -c and --duration end the capture but not the UI (q quits); without -w the capture\n' +
+        'goes to a temporary file deleted on quit.\n' +
         'Needs root or CAP_NET_RAW+CAP_NET_ADMIN for the capture tool (the error says how).\n' +
         'Examples:\n  wirelens capture -i lo -f "tcp port 8080"\n  wirelens capture -i eth0 -w out.pcapng -c 1000 --no-tui',
     )

@@ -3,6 +3,7 @@
  * optionally written to pcapng as they arrive. Ctrl-C, SIGTERM, -c and --duration all end the same
  * way: the capture tool is stopped after its drain, every frame it delivered is printed and written,
  * and the file is closed with its statistics block, so it is valid whatever ended the capture.
+ * On a terminal the frames go to the terminal UI instead (src/tui/live.ts).
  */
 import { resolveEngine, type EngineChoice } from '../capture/engines.js';
 import { startCapture, type CaptureStats, type LiveCapture } from '../capture/live.js';
@@ -45,9 +46,11 @@ export function onStopSignals(stop: (signal: NodeJS.Signals) => void): () => voi
 
 export async function runCapture(opts: CaptureCliOptions): Promise<number> {
   const toStdout = opts.write === '-';
-  if (opts.tui && process.stdout.isTTY && process.stdin.isTTY && !toStdout) {
-    // The TUI indexes a file by offset (src/tui/app.ts); following a growing live source is not built yet.
-    process.stderr.write('wirelens: the live terminal UI is not available yet; printing packet lines instead (--no-tui hides this note)\n');
+  // On a terminal the UI shows the capture (src/tui/live.ts), unless lines were asked for: --no-tui,
+  // --json, -q, or the file on standard output.
+  if (opts.tui && process.stdout.isTTY && process.stdin.isTTY && !toStdout && !opts.json && !opts.quiet) {
+    const { runLiveTui } = await import('../tui/live.js');
+    return runLiveTui(opts);
   }
   // Everything that can fail on the user's input fails before the capture starts.
   const printer = new PacketPrinter({ count: opts.count, json: opts.json, displayFilter: opts.displayFilter });
@@ -61,10 +64,12 @@ export async function runCapture(opts: CaptureCliOptions): Promise<number> {
     writer?.discard();
     throw err;
   }
-  process.stderr.write(`wirelens: capturing on ${opts.interface} with ${cap.engine}${opts.filter ? ` (filter: ${opts.filter})` : ''}\n`);
   const print = !opts.quiet && !toStdout;
   const stopCapture = () => void cap.stop().catch(() => undefined);
   const removeSignals = onStopSignals(stopCapture);
+  // Said only once Ctrl-C stops the capture cleanly: whoever waits for this line (a script, a test)
+  // may signal at once, and a loaded machine can hold this process back between two statements.
+  process.stderr.write(`wirelens: capturing on ${opts.interface} with ${cap.engine}${opts.filter ? ` (filter: ${opts.filter})` : ''}\n`);
   const timer = opts.duration !== undefined ? setTimeout(stopCapture, opts.duration * 1000) : undefined;
   let stats: CaptureStats | undefined;
   let failed = false;

@@ -31,6 +31,7 @@ import { computeLayout, type Layout } from './layout.js';
 import { bindMouse } from './mouse.js';
 import { PacketIndex } from './packet-index.js';
 import { filterScan, indexScan, type Scan } from './scan.js';
+import type { LiveFeed } from './live.js';
 import { RenderScheduler } from './scheduler.js';
 import { matchesBytes, matchesColumns, parseSearch, type SearchQuery } from './search.js';
 import { TuiState, type View } from './state.js';
@@ -48,6 +49,10 @@ export interface TuiOptions {
    * screen, draw times, memory when indexing ended, the longest event-loop stall after it.
    */
   statsFile?: string;
+  /** A live capture writing the file (src/tui/live.ts): the list follows it as it grows. */
+  live?: LiveFeed;
+  /** A display filter in force from the start (`capture -Y`); compiled by the caller already. */
+  filter?: string;
 }
 
 /** Packet-list draw times kept for the stats (a bench session makes a few hundred). */
@@ -73,7 +78,8 @@ interface KeyEvent {
 }
 
 export class TuiApp {
-  private readonly state = new TuiState();
+  private readonly state: TuiState;
+  private readonly live: LiveFeed | undefined;
   private readonly index = new PacketIndex();
   private readonly reader: CaptureReader;
   private readonly indexer: Scan;
@@ -110,6 +116,7 @@ export class TuiApp {
   private messageRows: AppMessage[] = [];
   private hexTop = 0;
   private closed = false;
+  private quitting = false;
   private resolveExit!: (code: number) => void;
   private readonly startedAt = performance.now();
   private firstScreenMs = -1;
@@ -126,11 +133,13 @@ export class TuiApp {
   private loopDelay: IntervalHistogram | undefined;
   // Exit right here, after restoring: blessed's own signal handler, which runs next, would exit 0 on
   // the next tick; and after an unexpected error the program's state is not worth continuing from.
-  private readonly onSignal = (sig: NodeJS.Signals) => this.exitNow(sig === 'SIGINT' ? 130 : 143);
+  // A live capture is stopped first (its file closed valid), then the same way out.
+  private readonly onSignal = (sig: NodeJS.Signals) => (this.live ? this.quit(sig === 'SIGINT' ? 130 : 143) : this.exitNow(sig === 'SIGINT' ? 130 : 143));
   private readonly onCrash = (err: unknown) => this.exitNow(70, err);
 
   private exitNow(code: number, err?: unknown): never {
     this.close(code, err);
+    this.live?.cleanup();
     process.exit(code);
   }
 
@@ -138,8 +147,11 @@ export class TuiApp {
     private readonly file: string,
     private readonly options: TuiOptions = {},
   ) {
+    this.live = options.live;
+    // Live: the list starts at the tail and follows it.
+    this.state = new TuiState({ follow: this.live !== undefined });
     // Opening errors (no such file, not a capture) are thrown before the screen takes the terminal.
-    this.reader = openCaptureSync(file);
+    this.reader = openCaptureSync(file, { follow: this.live?.running });
     this.fileSize = statSync(file).size;
     this.indexer = indexScan(this.reader, this.index);
     this.streams = new StreamCache(file, (stream) => this.lastFrameOf(stream));
@@ -155,13 +167,15 @@ export class TuiApp {
     process.on('unhandledRejection', this.onCrash);
     try {
       this.open();
+      if (this.options.filter) this.startFilter(this.state.applyFilter(this.options.filter).filter);
       // One screenful (or a short while) indexed before the first draw, so it is not empty.
       const until = performance.now() + 300;
-      while (!this.indexer.done && this.index.count < this.layout.list.height && performance.now() < until) this.indexer.step(INDEX_SLICE_MS);
+      while (!this.indexer.done && !this.indexer.waiting && this.index.count < this.layout.list.height && performance.now() < until) this.indexer.step(INDEX_SLICE_MS);
       if (this.indexer.done) this.indexFinished();
       this.state.framesIndexed(this.index.count, this.indexer.done);
       this.scheduler.flush();
       this.firstScreenMs = performance.now();
+      this.live?.listen({ written: () => this.liveGrew(), ended: () => this.liveEnded() });
       this.schedule();
     } catch (err) {
       this.close(70, err);
@@ -221,10 +235,28 @@ export class TuiApp {
     this.setViewPage();
   }
 
+  /** The live capture wrote more frames: the passes that caught up with the file go on. */
+  private liveGrew(): void {
+    this.indexer.waiting = false;
+    if (this.filterPass) this.filterPass.waiting = false;
+    // The views cover the whole file, which just changed.
+    this.flows = this.messages = undefined;
+    this.schedule();
+  }
+
+  /** The capture ended and its file is complete: its end is the end, and the status line says so. */
+  private liveEnded(): void {
+    this.reader.endFollow();
+    this.filterPass?.reader.endFollow();
+    this.liveGrew();
+    this.scheduler.request();
+  }
+
   /** Background work: index slices, then filter slices, one per event-loop turn. */
   private schedule(): void {
     if (this.closed || this.immediate !== undefined) return;
-    const more = !this.indexer.done || (this.filterPass !== undefined && !this.filterPass.done) || this.streams.reading !== undefined;
+    // A pass that read all a live capture has written so far waits for liveGrew().
+    const more = (!this.indexer.done && !this.indexer.waiting) || this.filterCanStep() || this.streams.reading !== undefined;
     if (!more) return;
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
@@ -258,13 +290,19 @@ export class TuiApp {
     this.loopDelay.enable();
   }
 
+  /** The filter pass has work: it is not finished, and not waiting for the file or for the index to grow. */
+  private filterCanStep(): boolean {
+    const f = this.filterPass;
+    return f !== undefined && !f.done && !f.waiting && (this.indexer.done || !this.indexer.waiting || f.framesRead < this.index.count);
+  }
+
   private startFilter(filter: Parameters<typeof filterScan>[1] | undefined): void {
     // The rows a running search walks are about to change.
     this.search = undefined;
     this.filterPass?.reader.close();
     this.filterPass = undefined;
     if (filter) {
-      this.filterPass = filterScan(this.file, filter, (i) => this.state.filterMatched(i));
+      this.filterPass = filterScan(this.file, filter, (i) => this.state.filterMatched(i), this.live?.running);
       this.schedule();
     }
   }
@@ -278,7 +316,7 @@ export class TuiApp {
       if (d !== undefined) s.scrollHelp(d);
       else s.toggleHelp();
     } else if (s.mode !== 'normal') {
-      if (key.full === 'C-c') return this.close(0);
+      if (key.full === 'C-c') return this.quit(0);
       if (key.name === 'escape') s.cancelPrompt();
       else if (key.name === 'enter') {
         const out = s.submitPrompt();
@@ -383,7 +421,7 @@ export class TuiApp {
         this.startSearch(a === 'searchNext' ? 1 : -1);
         break;
       case 'quit':
-        this.close(0);
+        this.quit(0);
         break;
     }
   }
@@ -478,7 +516,7 @@ export class TuiApp {
       s.message = `${view}: ${err instanceof Error ? err.message : String(err)}`;
       this.scheduler.request();
     };
-    const name = this.file.split('/').pop();
+    const name = this.live?.label ?? this.file.split('/').pop();
     this.viewTitle = { connections: `Connections in ${name}`, messages: `Messages in ${name}`, ladder: `Ladder of tcp.stream ${stream}`, follow: `Follow tcp.stream ${stream}`, graphs: `Graphs of tcp.stream ${stream}` }[view];
     // The collectors read the whole file; their reader gives the event loop a turn every few
     // milliseconds (CaptureReader.batches), so keys and redraws go on meanwhile. The view's
@@ -597,7 +635,7 @@ export class TuiApp {
       this.state.message = 'no notes to write (n adds one)';
       return;
     }
-    const out = `${this.file.replace(/\.(pcapng|pcap|cap)$/i, '')}.notes.pcapng`;
+    const out = this.live?.notesPath ?? `${this.file.replace(/\.(pcapng|pcap|cap)$/i, '')}.notes.pcapng`;
     this.state.message = `writing ${notes.length} note(s)…`;
     annotateCapture(this.file, out, notes).then(
       (r) => {
@@ -794,17 +832,40 @@ export class TuiApp {
     const s = this.state;
     const n = this.index.count;
     let progress = '';
-    if (!this.indexer.done) {
+    if (this.live) {
+      // A live file grows: the index is either caught up with it or behind it.
+      if (!this.indexer.done && !this.indexer.waiting) progress = ' (indexing…)';
+    } else if (!this.indexer.done) {
       const pct = n > 0 && this.fileSize > 0 ? Math.floor((this.index.fileOffset(n - 1) / this.fileSize) * 100) : 0;
       progress = ` (indexing ${pct}%)`;
     }
-    const parts = [`${this.file.split('/').pop()}`, `${n} packets${progress}`];
-    if (s.matches) parts.push(`${s.matches.length} shown${s.filterDone ? '' : ' (filtering…)'}`);
+    const live = this.live?.status();
+    const parts = live ? [live.head, `${n} packets${progress}`, live.counts] : [`${this.file.split('/').pop()}`, `${n} packets${progress}`];
+    // Live, a filter pass that caught up with the capture is not "filtering": it waits like the index.
+    const filtering = !s.filterDone && !(this.indexer.waiting && !this.filterCanStep());
+    if (s.matches) parts.push(`${s.matches.length} shown${filtering ? ' (filtering…)' : ''}`);
     if (s.selectedFrame !== undefined) parts.push(`frame ${s.selectedFrame + 1}`);
     if (s.follow) parts.push('following');
     if (s.notes.size) parts.push(`${s.notes.size} note(s)`);
     if (s.message) parts.push(s.message);
     return ` ${parts.join(' | ')}`;
+  }
+
+  /**
+   * q, Ctrl-C, SIGINT, SIGTERM. A running live capture is stopped first, the UI still up and saying
+   * so (the engine drains for up to a second); the terminal is given back once its file is closed.
+   */
+  private quit(code: number): void {
+    if (!this.live) return this.close(code);
+    if (this.quitting) return;
+    this.quitting = true;
+    if (this.live.running) {
+      this.state.message = 'stopping the capture…';
+      this.scheduler.request();
+    }
+    // Closed after the signal's listeners have all run, even when the capture had already ended:
+    // blessed's own listener exits 0 at once when it finds itself alone.
+    void this.live.stop().then(() => this.close(code));
   }
 
   private close(code: number, err?: unknown): void {

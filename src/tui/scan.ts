@@ -12,6 +12,7 @@ import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
 import { TcpLifecycle } from '../analysis/tcp-lifecycle.js';
 import { decodePacket } from '../decode/bindings.js';
 import type { Packet } from '../decode/layer.js';
+import type { Frame } from '../capture/frame.js';
 import type { PacketFilter } from '../filter/index.js';
 import { summarize, noteSuffix } from '../output/summary.js';
 import { Explainer } from '../timeline/explainer.js';
@@ -27,7 +28,15 @@ export type PacketVisitor = (packet: Packet, analysis: PacketAnalysis, explainer
  */
 export class Pass {
   private frames = 0;
+  /** The batch being worked through: a pass may stop inside one (its limit), and resumes there. */
+  private batch: Frame[] = [];
+  private at = 0;
   done = false;
+  /**
+   * The reader follows a growing file (live capture) and has delivered everything written so far:
+   * there is nothing to do until more is written (the app then clears this and steps again).
+   */
+  waiting = false;
 
   constructor(
     readonly reader: CaptureReader,
@@ -40,22 +49,32 @@ export class Pass {
   }
 
   /**
-   * Works for about `budgetMs`; stops early before frame number `limit` + 1 (a filter pass must not
-   * run ahead of the index). Returns true when the file is exhausted.
+   * Works for about `budgetMs`; stops before frame number `limit` + 1 (a filter pass must not run
+   * ahead of the index). Returns true when the file is exhausted.
    */
   step(budgetMs: number, limit = Number.POSITIVE_INFINITY): boolean {
     if (this.done) return true;
+    this.waiting = false;
     const until = performance.now() + budgetMs;
     while (performance.now() < until && this.frames < limit) {
-      const batch = this.reader.nextBatchSync();
-      if (!batch) {
-        this.done = true;
-        this.onEnd();
-        return true;
+      if (this.at === this.batch.length) {
+        const batch = this.reader.nextBatchSync();
+        if (!batch) {
+          if (!this.reader.done) {
+            this.waiting = true;
+            return false;
+          }
+          this.done = true;
+          this.onEnd();
+          return true;
+        }
+        this.batch = batch;
+        this.at = 0;
       }
-      for (const frame of batch) {
+      const end = Math.min(this.batch.length, this.at + (limit - this.frames));
+      for (; this.at < end; this.at++) {
         this.frames++;
-        this.onPacket(decodePacket(frame));
+        this.onPacket(decodePacket(this.batch[this.at]!));
       }
     }
     return false;
@@ -102,9 +121,12 @@ export function indexScan(reader: CaptureReader, index: PacketIndex): Scan {
   });
 }
 
-/** A filter pass on its own reader: calls `match` with the 0-based index of each matching frame. */
-export function filterScan(file: string, filter: PacketFilter, match: (i: number) => void): Scan {
-  const reader = openCaptureSync(file);
+/**
+ * A filter pass on its own reader: calls `match` with the 0-based index of each matching frame.
+ * `follow` while a live capture still writes the file.
+ */
+export function filterScan(file: string, filter: PacketFilter, match: (i: number) => void, follow = false): Scan {
+  const reader = openCaptureSync(file, { follow });
   let i = 0;
   return new Scan(reader, (packet, analysis) => {
     if (filter.matches(packet, analysis)) match(i);

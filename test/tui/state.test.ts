@@ -83,6 +83,43 @@ describe('follow tail', () => {
     s.move(3);
     expect(s.follow).toBe(true);
   });
+
+  it('live and filtered: matches arriving at the tail are followed until the user moves up', () => {
+    const s = new TuiState({ follow: true });
+    s.setPageSize(3);
+    s.framesIndexed(10, false);
+    s.applyFilter('tcp');
+    // The pass reads the file from the start while the capture keeps appending to it.
+    for (const i of [1, 4, 7]) s.filterMatched(i);
+    expect([s.selectedFrame, s.follow]).toEqual([7, true]);
+    s.framesIndexed(20, false);
+    for (const i of [12, 15]) s.filterMatched(i);
+    expect([s.selectedFrame, s.top]).toEqual([15, 2]);
+    s.move(-2);
+    expect([s.selectedFrame, s.follow]).toEqual([7, false]);
+    // New matches go below; the selection and the scroll stay where the user put them.
+    s.framesIndexed(30, false);
+    for (const i of [21, 28]) s.filterMatched(i);
+    expect([s.selectedFrame, s.top, s.rowCount]).toEqual([7, 2, 7]);
+    s.end();
+    expect([s.selectedFrame, s.follow]).toEqual([28, true]);
+    s.filterMatched(29);
+    expect(s.selectedFrame).toBe(29);
+  });
+
+  it('live: applying a filter keeps following when it was, and clearing it lands on the last frame', () => {
+    const s = new TuiState({ follow: true });
+    s.setPageSize(5);
+    s.framesIndexed(8, false);
+    s.applyFilter('udp');
+    s.filterMatched(2);
+    expect(s.selectedFrame).toBe(2);
+    s.framesIndexed(12, false);
+    expect(s.selectedFrame).toBe(2);
+    s.applyFilter('');
+    s.framesIndexed(13, false);
+    expect([s.selectedFrame, s.follow]).toEqual([12, true]);
+  });
 });
 
 describe('filtering', () => {

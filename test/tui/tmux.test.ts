@@ -1,76 +1,22 @@
 /**
- * End-to-end tests of `wirelens open` in a real terminal: tmux runs it in a detached session of a
- * fixed size, keys go in with send-keys and the screen comes back as text with capture-pane. They
+ * End-to-end tests of `wirelens open` in a real terminal (tmux, see tmux-session.ts). They
  * run the built CLI (bin/wirelens → dist/), so `npm test` (which builds first) exercises them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { appPid, built, haveTmux, keys, ROOT, start, tmux, type, useTmuxServer, waitFor } from './tmux-session.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const FILE = join(ROOT, 'traces', 'http-get-loopback.pcapng');
-const haveTmux = spawnSync('tmux', ['-V']).status === 0;
-const built = existsSync(join(ROOT, 'dist', 'tui', 'app.js'));
 if (!haveTmux) console.warn('test/tui/tmux.test.ts: tmux not installed, end-to-end TUI tests skipped');
 if (!built) console.warn('test/tui/tmux.test.ts: dist/ not built (npm run build), end-to-end TUI tests skipped');
 
-const sessions: string[] = [];
-/**
- * A tmux server of our own (-L): the user's sessions are never touched, and one idle session keeps
- * it alive between tests (a server whose last session was just killed exits, racing the next
- * new-session with "server exited unexpectedly").
- */
-const SOCKET = `wl-test-${process.pid}`;
+useTmuxServer();
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-/** A shell in a fresh detached session; the app is started by typing its command, as a user would. */
-function start(args: string, cols = 120, rows = 40): string {
-  const name = `wl-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  sessions.push(name);
-  tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-c', ROOT, 'env', 'PS1=$ ', 'TERM=xterm-256color', 'LANG=C.UTF-8', 'sh');
-  tmux('send-keys', '-t', name, '-l', `node bin/wirelens ${args}; echo WL-EXIT=$?`);
-  tmux('send-keys', '-t', name, 'Enter');
-  return name;
-}
-
-function screen(name: string): string {
-  return tmux('capture-pane', '-p', '-t', name);
-}
-
-function keys(name: string, ...k: string[]): void {
-  tmux('send-keys', '-t', name, ...k);
-}
-function type(name: string, text: string): void {
-  tmux('send-keys', '-t', name, '-l', text);
-}
-
-async function waitFor(name: string, test: (s: string) => boolean, what: string, ms = 25_000, escapes = false): Promise<string> {
-  const until = Date.now() + ms;
-  let s = '';
-  while (Date.now() < until) {
-    s = escapes ? tmux('capture-pane', '-p', '-e', '-t', name) : screen(name);
-    if (test(s)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; screen was:\n${s}`);
-}
-
-const firstScreen = (s: string) => /No\. +Time +Source/.test(s) && s.includes('20 packets');
-
-beforeAll(() => {
-  if (haveTmux && built) tmux('new-session', '-d', '-s', 'keepalive', 'sleep 600');
-});
-afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', s]);
-});
-afterAll(() => {
-  if (haveTmux && built) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
-});
+// '20 packets |': indexed to the end (while indexing, the status line says '20 packets (indexing …%)').
+const firstScreen = (s: string) => /No\. +Time +Source/.test(s) && s.includes('20 packets |');
 
 describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
   it('shows the first screen: packet list, layers, bytes, status line', async () => {
@@ -341,9 +287,7 @@ describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
   it('restores the terminal on SIGTERM', async () => {
     const t = start(`open ${FILE}`);
     await waitFor(t, firstScreen, 'the first screen');
-    const shell = tmux('list-panes', '-t', t, '-F', '#{pane_pid}').trim();
-    const child = spawnSync('pgrep', ['-P', shell], { encoding: 'utf8' }).stdout.trim().split('\n')[0]!;
-    process.kill(Number(child), 'SIGTERM');
+    process.kill(appPid(t), 'SIGTERM');
     const s = await waitFor(t, (x) => x.includes('WL-EXIT=143'), 'the shell');
     expect(s).not.toContain('Layers');
   });
