@@ -80,6 +80,7 @@ export class LiveFileWriter {
         tsResolution: info.tsResolution,
         tsOffset: info.tsOffset,
         fcsLength: info.fcsLength,
+        comments: info.comments,
       });
       this.declared++;
     }
@@ -122,6 +123,7 @@ export class LiveFileWriter {
             start: this.started,
             end: nowStamp(),
             ifRecv: stats.received,
+            // Unknown drops (cap engine) are left out of the block rather than written as 0.
             ifDrop: stats.dropped,
             usrDeliv: stats.captured,
           });
