@@ -41,6 +41,8 @@ export interface InterfaceInfo {
   /** Seconds added to every timestamp of this interface (if_tsoffset). */
   tsOffset: number;
   fcsLength?: number;
+  /** The IDB's opt_comment values (pcapng), e.g. the cap engine's note that timestamps are approximate. */
+  comments?: string[];
 }
 
 /** Formats a frame time as Wireshark's `frame.time_epoch`: seconds with exactly nine decimals. */

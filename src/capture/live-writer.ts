@@ -86,6 +86,7 @@ export class LiveFileWriter {
         tsResolution: info.tsResolution,
         tsOffset: info.tsOffset,
         fcsLength: info.fcsLength,
+        comments: info.comments,
       });
       this.declared++;
     }
@@ -128,6 +129,7 @@ export class LiveFileWriter {
             start: this.started,
             end: nowStamp(),
             ifRecv: stats.received,
+            // Unknown drops (cap engine) are left out of the block rather than written as 0.
             ifDrop: stats.dropped,
             usrDeliv: stats.captured,
           });

@@ -2,7 +2,7 @@
  * Live capture through a capture tool (dumpcap or tcpdump, see engines.ts): the tool writes pcapng
  * or pcap on its stdout and our streaming reader turns it into Frames, so live frames take exactly
  * the path frames from a file take, with kernel timestamps, original lengths and the tool's drop
- * counts.
+ * counts. The in-process cap engine (cap-engine.ts) offers the same LiveCapture interface.
  *
  *   const cap = await startCapture({ iface: 'lo', filter: 'tcp port 8080' });
  *   for await (const frame of cap) { … }          // or cap.batches() for Frame[]
@@ -17,10 +17,11 @@ import type { Readable } from 'node:stream';
 import { WirelensError } from '../errors.js';
 import type { Frame, InterfaceInfo } from './frame.js';
 import { openCapture, type CaptureReader } from './reader.js';
-import { engineCommand, engineFailure, resolveEngine, type EngineArgs, type EngineChoice, type EngineCommand } from './engines.js';
+import { engineCommand, engineFailure, resolveEngine, type EngineArgs, type EngineChoice, type EngineCommand, type EngineName } from './engines.js';
+import { LiveCaptureBase } from './live-base.js';
 
 export interface CaptureOptions extends EngineArgs {
-  /** Default 'auto': dumpcap, else tcpdump. */
+  /** Default 'auto': dumpcap, else tcpdump, else cap. */
   engine?: EngineChoice;
   /** How long the tool may take to start capturing (default 15 s). */
   startTimeoutMs?: number;
@@ -31,8 +32,36 @@ export interface CaptureStats {
   captured: number;
   /** Packets the kernel handed to the capture (libpcap ps_recv: after the filter on Linux). */
   received: number;
-  /** Packets lost: kernel buffer full plus interface drops, as the tool reports them. */
-  dropped: number;
+  /**
+   * Packets lost: kernel buffer full plus interface drops, as the tool reports them; undefined when
+   * the engine cannot know (cap exposes no libpcap statistics), never a made-up 0.
+   */
+  dropped: number | undefined;
+}
+
+/** A running capture, whatever the engine: frames as they arrive, and stop(). */
+export interface LiveCapture extends AsyncIterable<Frame> {
+  readonly engine: EngineName;
+  readonly options: CaptureOptions;
+  /** The capture interfaces (for the process engines, empty until the tool's header has arrived). */
+  readonly interfaces: InterfaceInfo[];
+  /**
+   * True when frame timestamps are taken in user space when wirelens sees the packet (cap engine),
+   * not by the kernel when it captured it: on loopback measured 35 µs to 1 ms late, worse under load.
+   */
+  readonly timestampsApproximate: boolean;
+  /** What the engine printed on stderr so far (empty for the in-process engine). */
+  readonly engineMessages: string;
+  /**
+   * Frames in batches, as the engine delivers them, until stop(). An engine that stops by itself
+   * is an error (WL_ERR_CAPTURE_ENGINE) raised after its last frame.
+   */
+  batches(): AsyncGenerator<Frame[], void, undefined>;
+  /**
+   * Stops after letting the engine read what the kernel already holds; frames captured before are
+   * still delivered to whoever iterates. Calling it again returns the same result.
+   */
+  stop(): Promise<CaptureStats>;
 }
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
@@ -55,7 +84,9 @@ const KILL_AFTER_MS = 5_000;
  */
 const DRAIN_MS = { dumpcap: 600, tcpdump: 50 } as const;
 
-export class LiveCapture implements AsyncIterable<Frame> {
+/** A capture through dumpcap or tcpdump. */
+export class ProcessCapture extends LiveCaptureBase {
+  readonly timestampsApproximate = false;
   private stderrText = '';
   private stopping = false;
   private iterating = false;
@@ -64,7 +95,6 @@ export class LiveCapture implements AsyncIterable<Frame> {
   private readonly stderrDone: Promise<void>;
   private readonly readerP: Promise<CaptureReader>;
   private readonly killOnExit = () => this.child.kill('SIGKILL');
-  private stats: Promise<CaptureStats> | undefined;
 
   /** @internal use startCapture */
   constructor(
@@ -72,6 +102,7 @@ export class LiveCapture implements AsyncIterable<Frame> {
     readonly cmd: EngineCommand,
     readonly options: CaptureOptions,
   ) {
+    super();
     this.exited = new Promise((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -185,21 +216,12 @@ export class LiveCapture implements AsyncIterable<Frame> {
     return this.failure();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Frame, void, undefined> {
-    for await (const b of this.batches()) yield* b;
-  }
-
   /**
    * Asks the tool to stop (SIGTERM: both tools then flush what they captured, and dumpcap writes its
    * statistics block), waits for it, and resolves to its counts. Frames captured before the stop
-   * are still delivered to whoever iterates. Calling it again returns the same result.
+   * are still delivered to whoever iterates.
    */
-  stop(): Promise<CaptureStats> {
-    this.stats ??= this.doStop();
-    return this.stats;
-  }
-
-  private async doStop(): Promise<CaptureStats> {
+  protected async doStop(): Promise<CaptureStats> {
     this.stopping = true;
     const running = () => this.child.exitCode === null && this.child.signalCode === null;
     if (running()) await Promise.race([new Promise((r) => setTimeout(r, DRAIN_MS[this.cmd.engine])), this.exited]);
@@ -217,7 +239,8 @@ export class LiveCapture implements AsyncIterable<Frame> {
     // The tool said nothing about its counts: fall back to what the pcapng statistics block says.
     const isb = this.reader?.statistics.at(-1);
     const captured = this.reader?.framesRead ?? 0;
-    return { captured, received: isb?.ifRecv ?? captured, dropped: (isb?.ifDrop ?? 0) + (isb?.osDrop ?? 0) };
+    const drops = isb && (isb.ifDrop !== undefined || isb.osDrop !== undefined) ? (isb.ifDrop ?? 0) + (isb.osDrop ?? 0) : undefined;
+    return { captured, received: isb?.ifRecv ?? captured, dropped: drops };
   }
 }
 
@@ -245,12 +268,14 @@ export function parseEngineStats(engine: 'dumpcap' | 'tcpdump', text: string): C
 export async function startCapture(options: CaptureOptions): Promise<LiveCapture> {
   if (!options.iface) throw new WirelensError('WL_ERR_USAGE', 'live capture needs an interface (-i IF; see wirelens interfaces)');
   const { engine, path } = resolveEngine(options.engine ?? 'auto');
+  // Loaded only when used: it is the fallback, and `cap` is an optional package.
+  if (engine === 'cap') return (await import('./cap-engine.js')).startCapCapture(options);
   const cmd = engineCommand(engine, path, options);
   // A process group of its own: a Ctrl-C in the terminal reaches only wirelens, which then stops
   // the tool after its drain (a tool hit by the terminal's SIGINT directly would drop its last
   // unread packets, see DRAIN_MS).
   const child = spawn(cmd.path, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const cap = new LiveCapture(child, cmd, options);
+  const cap = new ProcessCapture(child, cmd, options);
   await cap.ready(options.startTimeoutMs ?? 15_000);
   return cap;
 }

@@ -60,6 +60,8 @@ export interface InterfaceSpec {
   /** if_tsoffset seconds: written timestamps are relative to it. */
   tsOffset?: number;
   fcsLength?: number;
+  /** opt_comment values. */
+  comments?: readonly string[];
 }
 
 /** What an Interface Statistics Block says; counts left undefined are not written. */
@@ -139,6 +141,7 @@ export class PcapngWriter {
     const str = (code: number, v: string | undefined) => {
       if (v !== undefined) opts.push({ code, value: enc.encode(v) });
     };
+    for (const c of spec.comments ?? []) opts.push({ code: OPT_COMMENT, value: enc.encode(c) });
     str(IF_NAME, spec.name);
     str(IF_DESCRIPTION, spec.description);
     opts.push({ code: IF_TSRESOL, value: Uint8Array.of(resol) });

@@ -345,6 +345,9 @@ export class PcapngParser implements FormatParser {
       this.options(dv, buf, pos, pos + 16, pos + len - 4, base, 'interface description block', (code, v, n) => {
         const s = () => stripNul(utf8.decode(buf.subarray(v, v + n)));
         switch (code) {
+          case OPT_COMMENT:
+            (info.comments ??= []).push(s());
+            break;
           case IF_NAME:
             info.name = s();
             break;

@@ -37,7 +37,7 @@ export function registerCapture(program: Command, setExit: (code: number) => voi
     .option('--duration <s>', 'stop after s seconds', parsePositive('seconds'))
     .option('--snaplen <n>', 'bytes kept per packet (default 262144)', parseSnaplen)
     .option('--buffer <MiB>', 'kernel capture buffer size', parsePositive('MiB'))
-    .option('--engine <name>', `capture tool: ${ENGINES.join(', ')}`, parseEngine, 'auto' as const)
+    .option('--engine <name>', `capture engine: ${ENGINES.join(', ')} (auto: dumpcap, else tcpdump, else the in-process cap)`, parseEngine, 'auto' as const)
     .option('--no-tui', 'print packet lines even on a terminal (--json and -q do too)')
     .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
     .option('-q, --quiet', 'no packet lines (with -w: only write the file)')
@@ -47,7 +47,8 @@ export function registerCapture(program: Command, setExit: (code: number) => voi
       '\nStops on Ctrl-C, -c or --duration; the pcapng stays valid and ends with the received/dropped counts.\n' +
         'In the terminal UI, -c and --duration end the capture but not the UI (q quits); without -w the capture\n' +
         'goes to a temporary file deleted on quit.\n' +
-        'Needs root or CAP_NET_RAW+CAP_NET_ADMIN for the capture tool (the error says how).\n' +
+        'Needs root or CAP_NET_RAW+CAP_NET_ADMIN for the capture tool, or for node with --engine cap (the error says how).\n' +
+        'With --engine cap timestamps are approximate (taken in user space) and drops are not counted.\n' +
         'Examples:\n  wirelens capture -i lo -f "tcp port 8080"\n  wirelens capture -i eth0 -w out.pcapng -c 1000 --no-tui',
     )
     .action(async (opts: CaptureCliOptions) => {

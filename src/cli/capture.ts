@@ -8,6 +8,7 @@
 import { resolveEngine, type EngineChoice } from '../capture/engines.js';
 import { startCapture, type CaptureStats, type LiveCapture } from '../capture/live.js';
 import { LiveFileWriter } from '../capture/live-writer.js';
+import { escapeControl } from '../output/escape.js';
 import { PacketPrinter } from './packet-printer.js';
 
 export interface CaptureCliOptions {
@@ -26,11 +27,24 @@ export interface CaptureCliOptions {
   displayFilter?: string;
 }
 
-/** One line on stderr with the counts; drops are always spelled out, never hidden. */
+/** One line on stderr with the counts; drops are always spelled out, never hidden, and never claimed 0 when unknown. */
 export function statsLine(stats: CaptureStats, written?: { path: string; frames: number }): string {
-  const drop = stats.dropped > 0 ? `${stats.dropped} DROPPED (the capture is incomplete; try --buffer or a narrower -f)` : '0 dropped';
+  const drop =
+    stats.dropped === undefined
+      ? 'drops unknown (this engine cannot count them; use dumpcap or tcpdump to know)'
+      : stats.dropped > 0
+        ? `${stats.dropped} DROPPED (the capture is incomplete; try --buffer or a narrower -f)`
+        : '0 dropped';
   const file = written ? `; ${written.frames} written to ${written.path}` : '';
   return `wirelens: ${stats.captured} packets captured, ${stats.received} received, ${drop}${file}\n`;
+}
+
+/** The line announcing a capture: interface, engine, filter, and whether timestamps are approximate. */
+export function captureHeader(cap: LiveCapture): string {
+  const { iface, filter } = cap.options;
+  const approx = cap.timestampsApproximate ? '; timestamps are approximate (taken in user space, not by the kernel)' : '';
+  // The interface and filter are the user's own words, but may hold anything: keep them inert.
+  return `wirelens: capturing on ${escapeControl(iface)} with ${cap.engine}${filter ? ` (filter: ${escapeControl(filter)})` : ''}${approx}`;
 }
 
 /** Calls `stop` on SIGINT/SIGTERM until the returned function is called to remove the handlers. */
@@ -64,12 +78,12 @@ export async function runCapture(opts: CaptureCliOptions): Promise<number> {
     writer?.discard();
     throw err;
   }
-  const print = !opts.quiet && !toStdout;
   const stopCapture = () => void cap.stop().catch(() => undefined);
+  // Before the header: whoever waits for it to send SIGINT must find the handler in place (stderr
+  // to a pipe is written synchronously, so the signal can arrive before the next statement).
   const removeSignals = onStopSignals(stopCapture);
-  // Said only once Ctrl-C stops the capture cleanly: whoever waits for this line (a script, a test)
-  // may signal at once, and a loaded machine can hold this process back between two statements.
-  process.stderr.write(`wirelens: capturing on ${opts.interface} with ${cap.engine}${opts.filter ? ` (filter: ${opts.filter})` : ''}\n`);
+  process.stderr.write(`${captureHeader(cap)}\n`);
+  const print = !opts.quiet && !toStdout;
   const timer = opts.duration !== undefined ? setTimeout(stopCapture, opts.duration * 1000) : undefined;
   let stats: CaptureStats | undefined;
   let failed = false;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 export function registerInterfaces(program: Command, setExit: (code: number) => void): void {
   program
     .command('interfaces')
-    .description('list capture interfaces with their addresses and flags, and which capture engines work here')
+    .description('list capture interfaces with their link types, addresses and flags, and which capture engines work here')
     .option('--json', 'one JSON object: { interfaces, engines }')
     .action(async (opts: { json?: boolean }) => {
       const { runInterfaces } = await import('./interfaces.js');

@@ -1,7 +1,8 @@
 /**
- * `wirelens interfaces`: what can be captured here. Interfaces come from the capture tool's own list
- * (names as -i takes them, pseudo-devices such as `any` included) with addresses from the OS, and
- * each engine says whether it is usable and why not.
+ * `wirelens interfaces`: what can be captured here. Interfaces come from the capture engine's own
+ * list (names as -i takes them, pseudo-devices such as `any` included) with addresses from the OS and
+ * the link types libpcap captures them as (default first), and each engine says whether it is usable
+ * and why not.
  */
 import { engineStatuses, listInterfaces } from '../capture/engines.js';
 import { escapeControl } from '../output/escape.js';
@@ -15,7 +16,8 @@ export function runInterfaces(opts: { json?: boolean }): number {
   }
   const width = Math.max(4, ...interfaces.map((i) => i.name.length));
   for (const i of interfaces) {
-    const extra = [i.description && `(${i.description})`, i.flags.length ? `[${i.flags.join(', ')}]` : '', i.addresses.join(' ')].filter(Boolean).join(' ');
+    const links = i.linkTypes.length ? `link ${i.linkTypes.map((l) => `${l.name}(${l.linkType})`).join(' ')}` : 'link unknown';
+    const extra = [links, i.description && `(${i.description})`, i.flags.length ? `[${i.flags.join(', ')}]` : '', i.addresses.join(' ')].filter(Boolean).join('  ');
     // Interface names and descriptions come from the system; never let them move the cursor.
     process.stdout.write(`${escapeControl(i.name.padEnd(width))}  ${escapeControl(extra)}\n`);
   }

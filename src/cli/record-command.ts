@@ -12,7 +12,7 @@ export function registerRecord(program: Command, setExit: (code: number) => void
     .option('-f, --filter <bpf>', 'capture filter (BPF, as tcpdump)')
     .option('--snaplen <n>', 'bytes kept per packet (default 262144)', parseSnaplen)
     .option('--buffer <MiB>', 'kernel capture buffer size', parsePositive('MiB'))
-    .option('--engine <name>', 'capture tool: auto, dumpcap, tcpdump, cap', parseEngine, 'auto' as const)
+    .option('--engine <name>', 'capture engine: auto, dumpcap, tcpdump, cap (auto: dumpcap, else tcpdump, else the in-process cap)', parseEngine, 'auto' as const)
     .argument('<command...>', 'the command and its arguments, after --')
     .addHelpText(
       'after',

@@ -157,12 +157,13 @@ export class LiveSession implements LiveFeed {
   }
 
   status(): LiveStatus {
-    const c = this.cap as LiveCapture & { timestampsApproximate?: boolean };
+    const c = this.cap;
     const where = `${this.opts.interface}/${c.engine}`;
     // Received and dropped come from the engine, which reports them when it stops: until then the
     // line says so rather than show a zero that could be read as "no drops".
     const s = this.stats;
-    const counts = s ? `${s.received} received, ${s.dropped > 0 ? `${s.dropped} DROPPED` : '0 dropped'}` : `${this.captured} received, drops ${this.running ? 'at stop' : 'unknown'}`;
+    const drops = (d: number | undefined) => (d === undefined ? 'drops unknown' : d > 0 ? `${d} DROPPED` : '0 dropped');
+    const counts = s ? `${s.received} received, ${drops(s.dropped)}` : `${this.captured} received, drops ${this.running ? 'at stop' : 'unknown'}`;
     return {
       head: this.running ? `${where} live` : `${where} stopped (${this.endedBy})`,
       counts: c.timestampsApproximate ? `${counts} | timestamps approximate` : counts,

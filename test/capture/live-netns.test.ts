@@ -45,10 +45,13 @@ for (const s of statuses.filter((x) => !x.usable)) console.warn(`SKIPPED: test/c
 const dir = support.ok ? mkdtempSync(join(tmpdir(), 'wl-live-netns-')) : '';
 afterAll(() => void (dir && spawnSync('rm', ['-rf', dir])));
 
-/** `wirelens …: N packets captured, R received, D dropped; W written to PATH` from stderr. */
-function counts(stderr: string): { captured: number; received: number; dropped: number; written: number } | undefined {
-  const m = /wirelens: (\d+) packets captured, (\d+) received, (\d+) (?:dropped|DROPPED)[^;]*; (\d+) written to /.exec(stderr);
-  return m ? { captured: Number(m[1]), received: Number(m[2]), dropped: Number(m[3]), written: Number(m[4]) } : undefined;
+/**
+ * `wirelens …: N packets captured, R received, D dropped; W written to PATH` from stderr; `dropped`
+ * is undefined for "drops unknown" (the cap engine cannot count them).
+ */
+function counts(stderr: string): { captured: number; received: number; dropped: number | undefined; written: number } | undefined {
+  const m = /wirelens: (\d+) packets captured, (\d+) received, (?:(\d+) (?:dropped|DROPPED)[^;]*|drops unknown \([^)]*\)); (\d+) written to /.exec(stderr);
+  return m ? { captured: Number(m[1]), received: Number(m[2]), dropped: m[3] === undefined ? undefined : Number(m[3]), written: Number(m[4]) } : undefined;
 }
 
 /** tshark's frame numbers for a file, and its stderr without the note it prints when run as root. */
@@ -65,6 +68,9 @@ const keyOf = (f: Frame) => Buffer.from(f.data).toString('hex');
 describe.skipIf(!support.ok || !built).each(statuses)('engine $engine in a network namespace', ({ engine, usable }) => {
   // The cap engine stamps packets in user space (approximate), so no microsecond comparison for it.
   const kernelTimestamps = engine !== 'cap';
+  // Nor drop counts: "drops unknown" on stderr and no isb_ifdrop, never a 0 it cannot know.
+  const dropsCounted = engine !== 'cap';
+  const noDrops = dropsCounted ? 0 : undefined;
   let ns: ReturnType<typeof createNetns>;
   beforeAll(() => {
     if (usable) ns = createNetns();
@@ -77,7 +83,7 @@ describe.skipIf(!support.ok || !built).each(statuses)('engine $engine in a netwo
     expect(r.code, r.stderr).toBe(7);
     const c = counts(r.stderr);
     expect(c, r.stderr).toBeDefined();
-    expect(c!.dropped).toBe(0);
+    expect(c!.dropped).toBe(noDrops);
     expect(c!.written).toBe(c!.captured);
     // The client's own account of what it did (record passes its stdout through).
     const did = JSON.parse(r.stdout) as {
@@ -99,7 +105,8 @@ describe.skipIf(!support.ok || !built).each(statuses)('engine $engine in a netwo
     expect(trace).toHaveCompletedHandshake();
     expect(trace).toHaveClosedGracefully();
     expect(trace).not.toHaveBeenReset();
-    expect(trace).toHaveNoRetransmissions();
+    // No retransmission assertion: loopback loses nothing, but on a loaded host Linux's tail loss
+    // probe (RFC 8985 §7) fires when an ACK is late, and that is a real retransmission on the wire.
 
     // The three requests on the first connection as the client saw them, then the upgrade.
     const exchanges = trace.http.exchanges();
@@ -164,7 +171,7 @@ describe.skipIf(!support.ok || !built).each(statuses)('engine $engine in a netwo
       expect(r.code, r.stderr).toBe(0);
       const c = counts(r.stderr);
       expect(c, r.stderr).toBeDefined();
-      expect(c!.dropped).toBe(0);
+      expect(c!.dropped).toBe(noDrops);
       written = c!.written;
       // The reference stops after ours, so it holds everything ours should.
       await new Promise((r) => setTimeout(r, 100));
@@ -181,7 +188,8 @@ describe.skipIf(!support.ok || !built).each(statuses)('engine $engine in a netwo
     expect(a.warnings).toEqual([]);
     expect(a.frames.length).toBe(written);
     // It ends with the interface statistics block (pcapng draft §4.6), 0 dropped.
-    expect(a.statistics.at(-1)).toMatchObject({ interfaceId: 0, ifDrop: 0 });
+    expect(a.statistics.at(-1)).toMatchObject({ interfaceId: 0 });
+    expect(a.statistics.at(-1)!.ifDrop).toBe(noDrops);
     if (haveTshark) {
       const t = tsharkFrames(ours);
       expect(t.status).toBe(0);

@@ -6,11 +6,10 @@
  * Needs root (capture rights) and dumpcap and/or tcpdump; skipped with a message otherwise. Every
  * wait is bounded; the CLI parts need the build (bin/wirelens runs dist/), as in test/cli.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineCommand, engineFailure, findExecutable } from '../../src/capture/engines.js';
 import { memorySink } from '../../src/capture/byte-output.js';
@@ -18,13 +17,9 @@ import { PcapngWriter } from '../../src/capture/pcapng-writer.js';
 import { parseEngineStats, startCapture, withCapture } from '../../src/capture/live.js';
 import { readCaptureFile } from '../../src/capture/reader.js';
 import type { Frame } from '../../src/capture/frame.js';
-import { decodePacket } from '../../src/decode/bindings.js';
-import { findLayer } from '../../src/decode/layer.js';
-import type { TcpLayer } from '../../src/wire/tcp.js';
 import { WirelensError } from '../../src/errors.js';
+import { ACK, BIN, ROOT, SYN, cli, httpExchange, randomPort, tcpOf, tcpdumpBeside } from './live-helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/wirelens');
 const built = existsSync(join(ROOT, 'dist/cli/main.js'));
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const engines = (['dumpcap', 'tcpdump'] as const).filter((e) => findExecutable(e));
@@ -36,60 +31,6 @@ const canCapture = isRoot && engines.length > 0;
 
 const dir = mkdtempSync(join(tmpdir(), 'wl-live-'));
 afterAll(() => spawnSync('rm', ['-rf', dir]));
-
-const randomPort = () => 20000 + Math.floor(Math.random() * 40000);
-
-/** A server on 127.0.0.1:port answering every request, and `requests` GETs to it, one connection each. */
-async function httpExchange(port: number, requests: number): Promise<void> {
-  const server = http.createServer((req, res) => res.end(`you asked for ${req.url}`));
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  try {
-    for (let i = 0; i < requests; i++) {
-      await new Promise<void>((res, rej) => {
-        http
-          .get({ host: '127.0.0.1', port, path: `/hello/${i}`, agent: false }, (r) => {
-            r.resume();
-            r.on('end', () => res());
-          })
-          .on('error', rej);
-      });
-    }
-  } finally {
-    await new Promise((r) => server.close(r));
-  }
-}
-
-const SYN = 0x02;
-const ACK = 0x10;
-function tcpOf(f: Frame): TcpLayer | undefined {
-  return findLayer<TcpLayer>(decodePacket(f), 'tcp');
-}
-
-/** Runs the CLI; resolves with its exit code and output once it exits (bounded by `timeoutMs`). */
-function cli(args: string[], timeoutMs = 20_000) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b));
-  child.stderr.on('data', (b: Buffer) => (stderr += b));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      r({ code, stdout, stderr });
-    }),
-  );
-  /** Resolves once the CLI says it is capturing. */
-  const capturing = new Promise<void>((r, rej) => {
-    const look = () => {
-      if (stderr.includes('capturing on')) r();
-    };
-    child.stderr.on('data', look);
-    void done.then((x) => rej(new Error(`wirelens exited before capturing: ${x.stderr}`)));
-  });
-  capturing.catch(() => undefined);
-  return { child, done, capturing };
-}
 
 describe('engine statistics lines', () => {
   it('reads dumpcap and tcpdump counts', () => {
@@ -239,20 +180,7 @@ describe.skipIf(!canCapture).each(engines)('live capture with %s', (engine) => {
       const port = randomPort();
       const out = join(dir, `beside-${engine}.pcapng`);
       const ref = join(dir, `beside-ref-${engine}.pcap`);
-      const side = spawn('tcpdump', ['-i', 'lo', '-U', '--immediate-mode', '--time-stamp-precision=nano', '-B', '32768', '-w', ref, `tcp port ${port}`], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let sideErr = '';
-      await new Promise<void>((r, rej) => {
-        const timer = setTimeout(() => rej(new Error(`tcpdump did not start: ${sideErr}`)), 10_000);
-        side.stderr.on('data', (b: Buffer) => {
-          sideErr += b;
-          if (sideErr.includes('listening on')) {
-            clearTimeout(timer);
-            r();
-          }
-        });
-      });
+      const side = await tcpdumpBeside(findExecutable('tcpdump')!, ref, `tcp port ${port}`);
       const run = cli(['capture', '-i', 'lo', '-f', `tcp port ${port}`, '-w', out, '-q', '--engine', engine]);
       await run.capturing;
       await httpExchange(port, 5);
@@ -260,8 +188,7 @@ describe.skipIf(!canCapture).each(engines)('live capture with %s', (engine) => {
       expect((await run.done).code).toBe(0);
       // The reference stops after ours, so it has at least everything ours should have.
       await new Promise((r) => setTimeout(r, 100));
-      side.kill('SIGTERM');
-      await new Promise((r) => side.once('close', r));
+      await side.stop();
       const ours = (await readCaptureFile(out)).frames;
       const theirs = (await readCaptureFile(ref)).frames;
       expect(ours.length).toBe(50);
