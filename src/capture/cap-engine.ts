@@ -16,16 +16,13 @@
 import { WirelensError } from '../errors.js';
 import { loadCap, type CapHandle } from './cap-binding.js';
 import { engineMessageError, IMMEDIATE_MODE_BUFFER_MIB, LIVE_DEFAULT_SNAPLEN, listInterfaces } from './engines.js';
-import type { Frame, InterfaceInfo } from './frame.js';
+import { APPROXIMATE_TIMESTAMPS_NOTE, type Frame, type InterfaceInfo } from './frame.js';
 import type { CaptureOptions, CaptureStats } from './live.js';
 import { LiveCaptureBase } from './live-base.js';
 
 /** binding.cc sets this snaplen whatever the caller wants; a smaller one is applied by its copy buffer. */
 export const CAP_SNAPLEN = 65535;
 
-/** The IDB comment of every capture by this engine. */
-export const APPROXIMATE_TIMESTAMPS_NOTE =
-  'wirelens cap engine: timestamps are user-space approximations (taken when wirelens received the packet, not by the kernel); drop counts unknown';
 
 /** How long stop() lets the event loop read what the kernel ring already holds (immediate mode: each packet is readable at once). */
 const DRAIN_MS = 50;

@@ -45,6 +45,15 @@ export interface InterfaceInfo {
   comments?: string[];
 }
 
+/** The IDB comment of every capture by wirelens's in-process cap engine (cap-engine.ts). */
+export const APPROXIMATE_TIMESTAMPS_NOTE =
+  'wirelens cap engine: timestamps are user-space approximations (taken when wirelens received the packet, not by the kernel); drop counts unknown';
+
+/** Whether an interface's timestamps were taken in user space (the file says so in its IDB comment). */
+export function timestampsApproximate(info: InterfaceInfo): boolean {
+  return info.comments?.includes(APPROXIMATE_TIMESTAMPS_NOTE) ?? false;
+}
+
 /** Formats a frame time as Wireshark's `frame.time_epoch`: seconds with exactly nine decimals. */
 export function formatEpoch(tsSec: number, tsNsec: number): string {
   if (tsSec < 0 && tsNsec > 0) {

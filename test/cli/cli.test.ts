@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { APPROXIMATE_TIMESTAMPS_NOTE } from '../../src/capture/frame.js';
+import { encodePcapng } from '../../src/capture/pcapng-writer.js';
+import { readCaptureFileSync } from '../../src/capture/reader.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/wirelens');
@@ -22,6 +25,18 @@ const built = existsSync(join(ROOT, 'dist/cli/main.js'));
 if (!built) console.warn('SKIPPED: test/cli needs the build (npm test runs tsc first)');
 
 describe.skipIf(!built)('wirelens read', () => {
+  it('says on stderr when an interface was captured with user-space (approximate) timestamps', () => {
+    const frames = readCaptureFileSync(TRACE).frames.slice(0, 3);
+    const file = join(mkdtempSync(join(tmpdir(), 'wl-approx-')), 'cap.pcapng');
+    writeFileSync(file, encodePcapng(frames, [{ linkType: 1, name: 'lo', comments: [APPROXIMATE_TIMESTAMPS_NOTE] }]));
+    const r = run(['read', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(r.stderr).toBe('wirelens: interface 0 (lo): timestamps are approximate, taken in user space by the cap engine, not by the kernel\n');
+    // A kernel-stamped capture says nothing.
+    expect(run(['read', TRACE]).stderr).toBe('');
+  });
+
   it('prints one summary line per packet, tshark-style', () => {
     const r = run(['read', TRACE]);
     expect(r.code).toBe(0);
