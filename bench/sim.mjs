@@ -23,8 +23,10 @@ export async function benchSim({ size = '200MB', out = path.join(os.tmpdir(), 'w
   const r = runScenario('lossy-transfer', { seed, params, sink: fdSink(fd) });
   const seconds = (performance.now() - t0) / 1000;
   fs.closeSync(fd);
-  const bytes = fs.statSync(out).size;
-  fs.rmSync(out, { force: true });
+  // Only a regular file is measured and removed: --out /dev/null must stay a device.
+  const st = fs.statSync(out);
+  const bytes = st.isFile() ? st.size : 0;
+  if (st.isFile()) fs.rmSync(out, { force: true });
   return { scenario: 'lossy-transfer', params, packets: r.packets, seconds, packetsPerSecond: r.packets / seconds, mbPerSecond: bytes / 1e6 / seconds, target: TARGET_PPS, met: r.packets / seconds >= TARGET_PPS };
 }
 

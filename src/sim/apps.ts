@@ -7,7 +7,7 @@
 import { DnsType, emitDns, parseDns } from '../protocols/dns.js';
 import { emitWsFrame, websocketAccept, WsOpcode } from '../protocols/websocket.js';
 import { formatDuration } from './clock.js';
-import type { Host } from './network.js';
+import type { Host, IpFamily } from './network.js';
 import type { TcpSocket } from './tcp.js';
 
 const enc = new TextEncoder();
@@ -17,35 +17,48 @@ export const text = (s: string): Uint8Array => enc.encode(s);
 
 // ---------------------------------------------------------------- DNS
 
-/** A resolver that answers A queries from a table; unknown names get NXDOMAIN (RFC 1035 §4.1.1 RCODE 3). */
-export function dnsServer(host: Host, records: Record<string, string>, port = 53): void {
+/**
+ * A resolver that answers from a table of names and their addresses (IPv4 and IPv6 text, one or
+ * several): an A query gets the IPv4 ones, an AAAA query (RFC 3596 §2.1) the IPv6 ones. A name with
+ * no address of the asked type gets an empty NOERROR answer (RFC 2308 §2.2, "NODATA"); an unknown
+ * name gets NXDOMAIN (RFC 1035 §4.1.1 RCODE 3).
+ */
+export function dnsServer(host: Host, records: Record<string, string | readonly string[]>, port = 53): void {
   host.udp.bind(port, (from, payload) => {
     const { repr } = parseDns(payload);
     const q = repr.questions[0];
-    const address = q ? records[q.name.toLowerCase()] : undefined;
+    const known = q ? records[q.name.toLowerCase()] : undefined;
+    const wantV6 = q?.type === DnsType.AAAA;
+    const addresses = (known === undefined ? [] : typeof known === 'string' ? [known] : known).filter((a) => a.includes(':') === wantV6);
     // QR=1, opcode 0, AA=1, RD copied, RA=1 (RFC 1035 §4.1.1).
-    const flags = 0x8000 | 0x0400 | (repr.flags & 0x0100) | 0x0080 | (address ? 0 : 3);
-    const answers = address && q ? [{ name: q.name, type: DnsType.A, class: 1, ttl: 300, data: { address } }] : [];
+    const flags = 0x8000 | 0x0400 | (repr.flags & 0x0100) | 0x0080 | (known ? 0 : 3);
+    const answers = q ? addresses.map((address) => ({ name: q.name, type: q.type, class: 1, ttl: 300, data: { address } })) : [];
     const reply = emitDns({ id: repr.id, flags, questions: repr.questions, answers, authorities: [], additionals: [] });
-    host.udp.send(port, from.ip, from.port, reply, address ? `DNS response: ${q!.name} is ${address}` : `DNS response: ${q?.name ?? '?'} does not exist (NXDOMAIN)`);
+    const what = wantV6 ? 'AAAA' : 'A';
+    const note = addresses.length > 0 ? `DNS response: ${q!.name} is ${addresses.join(', ')}${wantV6 ? ' (AAAA)' : ''}` : known ? `DNS response: ${q!.name} has no ${what} record (NOERROR, no answer)` : `DNS response: ${q?.name ?? '?'} does not exist (NXDOMAIN)`;
+    host.udp.send(port, from.ip, from.port, reply, note);
   });
 }
 
-/** Sends an A query and calls back with the address (or undefined); retries once after `timeout`. */
-export function dnsLookup(host: Host, server: number, name: string, done: (address: string | undefined) => void, timeout = 1e9): void {
+/**
+ * Sends a query for `name`'s address (an A record, or AAAA when `family` is 6) and calls back with
+ * the first address (or undefined); retries once after `timeout`.
+ */
+export function dnsLookup(host: Host, server: number, name: string, done: (address: string | undefined) => void, timeout = 1e9, family: IpFamily = 4): void {
   const port = host.ephemeralPort();
   const id = host.prng.int(0, 0xffff);
   let answered = false;
-  const query = emitDns({ id, flags: 0x0100, questions: [{ name, type: DnsType.A, class: 1 }], answers: [], authorities: [], additionals: [] });
+  const type = family === 6 ? DnsType.AAAA : DnsType.A;
+  const query = emitDns({ id, flags: 0x0100, questions: [{ name, type, class: 1 }], answers: [], authorities: [], additionals: [] });
   host.udp.bind(port, (_from, payload) => {
     const { repr } = parseDns(payload);
     if (repr.id !== id || answered) return;
     answered = true;
     host.udp.unbind(port);
-    const a = repr.answers.find((r) => r.type === DnsType.A);
+    const a = repr.answers.find((r) => r.type === type);
     done(a && 'address' in a.data ? a.data.address : undefined);
   });
-  host.udp.send(port, server, 53, query, `DNS query: what is the address of ${name}? (A record, recursion desired)`);
+  host.udp.send(port, server, 53, query, `DNS query: what is the address of ${name}? (${family === 6 ? 'AAAA record, IPv6' : 'A record'}, recursion desired)`);
   host.engine.after(timeout, () => {
     if (answered) return;
     host.udp.send(port, server, 53, query, `DNS query again after ${timeout / 1e6} ms without an answer (UDP has no retransmission; the resolver client retries)`);

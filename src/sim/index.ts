@@ -2,8 +2,8 @@
  * The simulator's public API: build a network of hosts and links, attach apps to their TCP/UDP
  * stacks, tap hosts or links, run, and take the pcapng. See README "Synthetic traces".
  */
-export { Network, Host, Link, LinkDirection, ipToU32, u32ToIp } from './network.js';
-export type { LinkParams, HostOptions, NetworkOptions, SimPacket } from './network.js';
+export { Network, Host, Link, LinkDirection, ipToU32, u32ToIp, IPV6_KEY_BASE, isIpv6Key } from './network.js';
+export type { LinkParams, HostOptions, NetworkOptions, SimPacket, IpFamily } from './network.js';
 export { Engine, Timer } from './engine.js';
 export { Prng } from './prng.js';
 export { ms, us, sec, formatDuration, SIM_EPOCH_S, NS_PER_MS, NS_PER_S } from './clock.js';

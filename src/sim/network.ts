@@ -1,20 +1,28 @@
 /**
- * The simulated network: hosts (one MAC, one IPv4 address each), point-to-point links between
+ * The simulated network: hosts (one MAC, one IPv4 and one IPv6 address each), point-to-point links between
  * them, and taps. A host hands a finished Ethernet frame to the link towards the destination; the
  * link decides the frame's fate the moment it is offered (tail drop, random loss) and schedules its
  * arrival (serialisation at the link's bandwidth, one-way latency, jitter, reordering,
  * duplication). Taps record frames as tcpdump would at their position, with each frame's ground
  * truth as the packet comment.
  *
- * Frames are built only by the wire/ emit functions (Ethernet ← IPv4 ← TCP/UDP): what the capture
- * holds is exactly what the decoder reads. The receiving host is handed the sender's Repr along
+ * Frames are built only by the wire/ emit functions (Ethernet ← IPv4 or IPv6 ← TCP/UDP): what the
+ * capture holds is exactly what the decoder reads. The receiving host is handed the sender's Repr along
  * with the bytes (its exact encoding) instead of parsing them again, to keep one emit per packet.
+ *
+ * Addresses are plain numbers throughout the stacks (socket lookup, routes) so that no string or
+ * byte array is built per packet: an IPv4 address is its 32-bit value, and a host's IPv6 address is
+ * the key IPV6_KEY_BASE + its IPv4 value, which the network maps back to the 16 bytes
+ * (`Host.address(6)`, `Network.addressText`). Which family a connection uses is which of the two
+ * numbers it was given.
  */
 import { emitEthernetInto, ETH_HEADER_LEN, EtherType, type EthernetRepr } from '../wire/ethernet.js';
-import { emitIpv4Into, ipv4HeaderLength, IpProtocol, type Ipv4Repr } from '../wire/ipv4.js';
+import { emitIpv4Into, IPV4_MIN_HEADER_LEN, IpProtocol, type Ipv4Repr } from '../wire/ipv4.js';
+import { emitIpv6Into, IPV6_HEADER_LEN, type Ipv6Repr } from '../wire/ipv6.js';
 import { emitTcpInto, tcpSegmentLength, type TcpRepr } from '../wire/tcp.js';
 import { emitUdp, type UdpRepr } from '../wire/udp.js';
-import { parseIPv4 } from '../wire/addr.js';
+import { Buffer } from 'node:buffer';
+import { formatIPv6, parseIPv4, parseIPv6 } from '../wire/addr.js';
 import type { NetworkContext } from '../decode/dissector.js';
 import { Capture, type CaptureOptions } from './capture.js';
 import { Engine } from './engine.js';
@@ -26,6 +34,8 @@ import { UdpStack } from './udp.js';
 export interface SimPacket {
   frame: Uint8Array;
   src: Host;
+  /** The source address as the stacks know it (IPv4 value or IPv6 key, the family of dstIp). */
+  srcIp: number;
   dstIp: number;
   tcp?: TcpRepr;
   udp?: UdpRepr;
@@ -56,6 +66,8 @@ export interface LinkParams {
 
 export interface HostOptions {
   ip: string;
+  /** Default 2001:db8::/96 (RFC 3849, documentation) with the IPv4 address as the last 32 bits. */
+  ip6?: string;
   /** Default 02:00:00:00:00:NN, NN counting hosts from 1. */
   mac?: string;
   tcp?: Partial<TcpConfig>;
@@ -67,6 +79,11 @@ export interface NetworkOptions extends CaptureOptions {
 
 export const ipToU32 = (b: Uint8Array): number => ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
 export const u32ToIp = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+
+/** Address numbers from here up are IPv6 keys (IPV6_KEY_BASE + the host's IPv4 value); below, IPv4 addresses. */
+export const IPV6_KEY_BASE = 2 ** 32;
+export const isIpv6Key = (address: number): boolean => address >= IPV6_KEY_BASE;
+export type IpFamily = 4 | 6;
 
 export class Network {
   readonly engine = new Engine();
@@ -90,9 +107,10 @@ export class Network {
   private slabUsed = 0;
 
   /**
-   * A zeroed buffer for one frame, cut from a shared slab: a separate ArrayBuffer per frame costs
-   * an off-heap allocation and a finaliser each, a large share of the simulator's time. A slab is
-   * freed when the last frame cut from it is.
+   * A buffer for one frame, cut from a shared slab: a separate ArrayBuffer per frame costs an
+   * off-heap allocation and a finaliser each, a large share of the simulator's time. A slab is
+   * freed when the last frame cut from it is. Slabs are not zeroed (that would cost as much as
+   * writing the frames): the emit functions write every byte of the frame they lay out.
    */
   frameBuffer(n: number): Uint8Array {
     if (n > FRAME_SLAB / 8) return new Uint8Array(n);
@@ -100,7 +118,7 @@ export class Network {
     // is 4-byte aligned: checksums read aligned 32-bit words faster.
     let at = this.slabUsed + ((2 - this.slabUsed) & 3);
     if (at + n > this.slab.length) {
-      this.slab = new Uint8Array(FRAME_SLAB);
+      this.slab = Buffer.allocUnsafeSlow(FRAME_SLAB);
       at = 2;
     }
     this.slabUsed = at + n;
@@ -113,9 +131,34 @@ export class Network {
     if (!ip) throw new Error(`host ${name}: ${options.ip} is not an IPv4 address`);
     const n = this.hosts.length + 1;
     const mac = options.mac ? Uint8Array.from(options.mac.split(':').map((x) => parseInt(x, 16))) : Uint8Array.of(2, 0, 0, 0, (n >> 8) & 255, n & 255);
-    const h = new Host(this, name, ip, mac, this.prng.fork(), options.tcp ?? {});
+    const ip6 = options.ip6 === undefined ? undefined : parseIPv6(options.ip6);
+    if (options.ip6 !== undefined && !ip6) throw new Error(`host ${name}: ${options.ip6} is not an IPv6 address`);
+    const h = new Host(this, name, ip, mac, this.prng.fork(), options.tcp ?? {}, ip6);
     this.hosts.push(h);
+    this.byIp6Key.set(h.ip6Key, h);
     return h;
+  }
+
+  private readonly byIp6Key = new Map<number, Host>();
+
+  /** The host holding an address number (IPv4 value or IPv6 key). */
+  hostAt(address: number): Host | undefined {
+    return isIpv6Key(address) ? this.byIp6Key.get(address) : this.hosts.find((h) => h.ipU32 === address);
+  }
+
+  /** An address number as text: dotted IPv4, or the IPv6 address it stands for. */
+  addressText(address: number): string {
+    if (!isIpv6Key(address)) return u32ToIp(address);
+    return this.byIp6Key.get(address)?.ip6Text ?? `(unknown IPv6 key ${address})`;
+  }
+
+  /** The address number of a host's IPv4 or IPv6 address given as text (a DNS answer, say). */
+  addressOf(text: string): number | undefined {
+    const v4 = parseIPv4(text);
+    if (v4) return ipToU32(v4);
+    const v6 = parseIPv6(text);
+    if (!v6) return undefined;
+    return this.hosts.find((h) => h.ip6.every((b, i) => b === v6[i]))?.ip6Key;
   }
 
   /** A duplex link; `back` gives the b→a direction its own parameters (default: the same). */
@@ -127,7 +170,7 @@ export class Network {
 
   /** Captures everything a host sends and receives, as tcpdump on that host would. */
   tap(host: Host, name = host.name): Host {
-    host.tapIds.push(this.capture.addInterface(name, `wirelens synth: tap on host ${host.name} (${host.ipText})`));
+    host.tapIds.push(this.capture.addInterface(name, `wirelens synth: tap on host ${host.name} (${host.ipText}, ${host.ip6Text})`));
     return host;
   }
 
@@ -157,6 +200,9 @@ export class Network {
 export class Host {
   readonly ipU32: number;
   readonly ipText: string;
+  /** The IPv6 address's key: what connect() and send() take to use IPv6 (see the file comment). */
+  readonly ip6Key: number;
+  readonly ip6Text: string;
   readonly tapIds: number[] = [];
   readonly routes = new Map<number, LinkDirection>();
   defaultRoute?: LinkDirection;
@@ -164,7 +210,6 @@ export class Host {
   readonly udp: UdpStack;
   private ident: number;
   private nextEphemeral: number;
-  private readonly net4: NetworkContext;
   private readonly peerCtx = new Map<number, NetworkContext>();
 
   constructor(
@@ -174,13 +219,15 @@ export class Host {
     readonly mac: Uint8Array,
     readonly prng: Prng,
     tcpConfig: Partial<TcpConfig>,
+    readonly ip6: Uint8Array = Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, ...ip),
   ) {
     this.ipU32 = ipToU32(ip);
     this.ipText = u32ToIp(this.ipU32);
+    this.ip6Key = IPV6_KEY_BASE + this.ipU32;
+    this.ip6Text = formatIPv6(ip6, 0);
     this.ident = prng.int(0, 0xffff);
     // RFC 6335 §6: the dynamic port range 49152–65535.
     this.nextEphemeral = prng.int(49152, 60000);
-    this.net4 = { version: 4, src: ip, dst: ip };
     this.tcp = new TcpStack(this, tcpConfig);
     this.udp = new UdpStack(this);
   }
@@ -189,72 +236,97 @@ export class Host {
     return this.network.engine;
   }
 
+  /** This host's address number in a family: what a peer passes to connect() or send(). */
+  address(family: IpFamily = 4): number {
+    return family === 6 ? this.ip6Key : this.ipU32;
+  }
+
   ephemeralPort(): number {
     const p = this.nextEphemeral;
     this.nextEphemeral = p >= 65535 ? 49152 : p + 1;
     return p;
   }
 
+  /** Source and destination address bytes towards `dst`, in dst's family (kept: the pseudo-header reads them per segment). */
   private ctx(dst: number): NetworkContext {
     let c = this.peerCtx.get(dst);
     if (!c) {
-      const b = Uint8Array.of(dst >>> 24, (dst >>> 16) & 255, (dst >>> 8) & 255, dst & 255);
-      c = { version: 4, src: this.net4.src, dst: b };
+      if (isIpv6Key(dst)) c = { version: 6, src: this.ip6, dst: this.network.hostAt(dst)?.ip6 ?? new Uint8Array(16) };
+      else c = { version: 4, src: this.ip, dst: Uint8Array.of(dst >>> 24, (dst >>> 16) & 255, (dst >>> 8) & 255, dst & 255) };
       this.peerCtx.set(dst, c);
     }
     return c;
   }
 
+  private sourceFor(dst: number): number {
+    return isIpv6Key(dst) ? this.ip6Key : this.ipU32;
+  }
+
   // The whole frame is laid out in one buffer, innermost layer first: each emit writes its header
   // in place, so a segment is copied once (its payload) instead of once per layer.
-  sendTcp(dst: number, repr: TcpRepr, note: string, lossNote: string): void {
+  /** `payloadSum`: the payload's checksum sum when the sender knows it (see emitTcpInto). */
+  sendTcp(dst: number, repr: TcpRepr, note: string, lossNote: string, payloadSum?: number): void {
     const c = this.ctx(dst);
-    const ipRepr = this.ipRepr(c, IpProtocol.TCP, true);
-    const at = ETH_HEADER_LEN + ipv4HeaderLength(ipRepr);
+    const at = ETH_HEADER_LEN + ipHeaderLength(c);
     const len = tcpSegmentLength(repr);
     const frame = this.network.frameBuffer(at + len);
-    emitTcpInto(repr, c, frame, at);
-    this.sendIp(dst, ipRepr, frame, len, { frame, src: this, dstIp: dst, tcp: repr, note, lossNote });
+    emitTcpInto(repr, c, frame, at, payloadSum);
+    this.sendIp(c, IpProtocol.TCP, frame, len, { frame, src: this, srcIp: this.sourceFor(dst), dstIp: dst, tcp: repr, note, lossNote });
   }
 
   sendUdp(dst: number, repr: UdpRepr, note: string): void {
     const c = this.ctx(dst);
-    const ipRepr = this.ipRepr(c, IpProtocol.UDP, false);
-    const at = ETH_HEADER_LEN + ipv4HeaderLength(ipRepr);
+    const at = ETH_HEADER_LEN + ipHeaderLength(c);
     const udp = emitUdp(repr, c);
     const frame = this.network.frameBuffer(at + udp.length);
     frame.set(udp, at);
-    this.sendIp(dst, ipRepr, frame, udp.length, { frame, src: this, dstIp: dst, udp: repr, note, lossNote: 'UDP: not retransmitted' });
+    this.sendIp(c, IpProtocol.UDP, frame, udp.length, { frame, src: this, srcIp: this.sourceFor(dst), dstIp: dst, udp: repr, note, lossNote: 'UDP: not retransmitted' });
   }
 
   /** Scratch records for the outer headers: emit reads them and keeps nothing. */
   private readonly ip4: Ipv4Repr = { dscp: 0, ecn: 0, ident: 0, dontFragment: false, moreFragments: false, fragmentOffset: 0, ttl: 64, protocol: 0, src: new Uint8Array(4), dst: new Uint8Array(4) };
+  private readonly ip6Repr: Ipv6Repr = { trafficClass: 0, flowLabel: 0, nextHeader: 0, hopLimit: 64, src: new Uint8Array(16), dst: new Uint8Array(16) };
   private readonly eth: EthernetRepr = { dst: new Uint8Array(6), src: new Uint8Array(6), etherType: EtherType.IPv4 };
 
-  private ipRepr(c: NetworkContext, protocol: number, df: boolean): Ipv4Repr {
-    const r = this.ip4;
-    r.protocol = protocol;
-    r.dontFragment = df;
-    r.src = this.ip;
-    r.dst = c.dst;
-    return r;
-  }
-
-  /** Writes the IPv4 and Ethernet headers in front of the `payloadLength` bytes already at the frame's end, then sends it. */
-  private sendIp(dst: number, ipRepr: Ipv4Repr, frame: Uint8Array, payloadLength: number, pkt: SimPacket): void {
+  /** Writes the IP and Ethernet headers in front of the `payloadLength` bytes already at the frame's end, then sends it. */
+  private sendIp(c: NetworkContext, protocol: number, frame: Uint8Array, payloadLength: number, pkt: SimPacket): void {
+    const dst = pkt.dstIp;
     const route = this.routes.get(dst) ?? this.defaultRoute;
-    this.ident = (this.ident + 1) & 0xffff;
-    ipRepr.ident = this.ident;
-    emitIpv4Into(ipRepr, payloadLength, frame, ETH_HEADER_LEN);
     const eth = this.eth;
+    if (c.version === 4) {
+      const r = this.ip4;
+      r.protocol = protocol;
+      // TCP segments are sized to the path (MSS), so they may say "don't fragment"; DNS over UDP does not.
+      r.dontFragment = protocol === IpProtocol.TCP;
+      r.src = c.src;
+      r.dst = c.dst;
+      this.ident = (this.ident + 1) & 0xffff;
+      r.ident = this.ident;
+      emitIpv4Into(r, payloadLength, frame, ETH_HEADER_LEN);
+      eth.etherType = EtherType.IPv4;
+    } else {
+      // RFC 8200 §3: no identification, no checksum, no fragmentation by routers.
+      const r = this.ip6Repr;
+      r.nextHeader = protocol;
+      r.src = c.src;
+      r.dst = c.dst;
+      emitIpv6Into(r, payloadLength, frame, ETH_HEADER_LEN);
+      eth.etherType = EtherType.IPv6;
+    }
     eth.dst = route ? route.to.mac : BROADCAST;
     eth.src = this.mac;
     emitEthernetInto(eth, frame, 0);
-    const fate = route ? route.offer(pkt) : `no route from ${this.name} to ${u32ToIp(dst)}: dropped`;
+    const fate = route ? route.offer(pkt) : `no route from ${this.name} to ${this.network.addressText(dst)}: dropped`;
     const taps = this.tapIds;
     if (taps.length > 0) {
       const comment = fate === undefined ? pkt.note : `${pkt.note}; ${fate}`;
       for (let i = 0; i < taps.length; i++) this.network.capture.record(taps[i]!, this.engine.now, pkt.frame, comment);
+    }
+    // Bytes and note are kept only while a tap further on may record them: a packet in flight then
+    // holds only its Repr, and what dies young costs the garbage collector nothing.
+    if (!route || (route.tapIds.length === 0 && route.to.tapIds.length === 0)) {
+      pkt.frame = NO_BYTES;
+      pkt.note = '';
     }
   }
 
@@ -265,13 +337,17 @@ export class Host {
       const comment = linkNote === undefined ? pkt.note : `${pkt.note}; ${linkNote}`;
       for (let i = 0; i < taps.length; i++) this.network.capture.record(taps[i]!, this.engine.now, pkt.frame, comment);
     }
-    if (pkt.dstIp !== this.ipU32) return;
-    if (pkt.tcp) this.tcp.receive(pkt.src.ipU32, pkt.tcp);
-    else if (pkt.udp) this.udp.receive(pkt.src.ipU32, pkt.udp);
+    if (pkt.dstIp !== this.ipU32 && pkt.dstIp !== this.ip6Key) return;
+    if (pkt.tcp) this.tcp.receive(pkt.srcIp, pkt.tcp);
+    else if (pkt.udp) this.udp.receive(pkt.srcIp, pkt.udp);
   }
 }
 
+/** The IP header the simulator writes: no IPv4 options, no IPv6 extension headers. */
+const ipHeaderLength = (c: NetworkContext): number => (c.version === 6 ? IPV6_HEADER_LEN : IPV4_MIN_HEADER_LEN);
+
 const BROADCAST = Uint8Array.of(255, 255, 255, 255, 255, 255);
+const NO_BYTES = new Uint8Array(0);
 /** Bytes per frame slab: room for about 170 full-sized Ethernet frames. */
 const FRAME_SLAB = 256 * 1024;
 
@@ -290,6 +366,8 @@ export class Link {
     this.ba = new LinkDirection(this, b, a, back, network.prng.fork());
     a.routes.set(b.ipU32, this.ab);
     b.routes.set(a.ipU32, this.ba);
+    a.routes.set(b.ip6Key, this.ab);
+    b.routes.set(a.ip6Key, this.ba);
     a.defaultRoute ??= this.ab;
     b.defaultRoute ??= this.ba;
   }

@@ -6,10 +6,12 @@
  *   SACK-permitted (RFC 2018) and timestamps (RFC 7323 §3) offered on the SYN and used only when
  *   both ends offered them.
  * - Sending: segmentation by the effective MSS, slow start and congestion avoidance (RFC 5681 §3.1),
- *   fast retransmit and NewReno fast recovery on three duplicate ACKs (RFC 6582 §3.2), the
- *   retransmission timer of RFC 6298 with Karn's rule and exponential backoff, go-back-N after a
- *   timeout, persist probes against a zero window (RFC 9293 §3.8.6.1). Incoming SACK blocks are
- *   not used for loss recovery (NewReno needs none).
+ *   fast retransmit on three duplicate ACKs, then loss recovery: with SACK negotiated, the
+ *   scoreboard of RFC 6675 (IsLost, SetPipe, NextSeg; sack.ts), which repairs every hole of a window
+ *   in about one round trip and never resends SACKed data; without it, NewReno (RFC 6582 §3.2), one
+ *   hole per round trip. The retransmission timer of RFC 6298 with Karn's rule and exponential
+ *   backoff, go-back-N after a timeout (skipping SACKed ranges, RFC 6675 §5.1), persist probes
+ *   against a zero window (RFC 9293 §3.8.6.1).
  * - Receiving: cumulative ACKs, delayed ACKs (every second full-sized segment or a timer;
  *   RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2), an immediate duplicate ACK with SACK blocks for an
  *   out-of-order segment (RFC 5681 §4.2), a receive buffer with receiver-side silly window
@@ -26,15 +28,22 @@
  * already sent says "retransmission", and no other does.
  */
 import { TcpFlag, type TcpOption, type TcpRepr } from '../wire/tcp.js';
+import { RangeSums } from '../wire/checksum.js';
+import { IPV4_MIN_HEADER_LEN } from '../wire/ipv4.js';
+import { IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { formatDuration, ms, sec, type Nanos } from './clock.js';
-import { Timer } from './engine.js';
+import { Timer, type Engine } from './engine.js';
+import { DUP_THRESH, SackScoreboard } from './sack.js';
 import type { Host } from './network.js';
-import { u32ToIp } from './network.js';
+import { isIpv6Key } from './network.js';
 
 const { FIN, SYN, RST, PSH, ACK } = TcpFlag;
 
 export interface TcpConfig {
-  /** MSS offered on the SYN (RFC 9293 §3.7.1). */
+  /**
+   * MSS offered on the SYN over IPv4 (RFC 9293 §3.7.1: the MTU less 20 bytes of IPv4 and 20 of TCP
+   * header). Over IPv6 the offer is 20 bytes less, for the 40-byte IPv6 header (RFC 8200 §3).
+   */
   mss: number;
   /** Window scale shift offered (RFC 7323 §2.2); -1 to offer none. */
   windowScale: number;
@@ -108,6 +117,9 @@ const PATTERN = (() => {
   return b;
 })();
 
+/** Checksum sums of PATTERN's ranges: a bulk segment's payload is never summed byte by byte. */
+const PATTERN_SUMS = new RangeSums(PATTERN);
+
 interface Chunk {
   /** rel of the first byte. */
   start: number;
@@ -123,7 +135,7 @@ interface OooRange {
   data: Uint8Array;
 }
 
-type RtxReason = 'rto' | 'gobackn' | 'fast' | 'partial';
+type RtxReason = 'rto' | 'gobackn' | 'fast' | 'partial' | 'sack';
 
 const NOP: TcpOption = { type: 'nop' };
 const EMPTY = new Uint8Array(0);
@@ -240,7 +252,13 @@ export class TcpSocket implements TcpHandlers {
   private ssthresh = Number.MAX_SAFE_INTEGER;
   private dupAcks = 0;
   private inRecovery = false;
+  /** RFC 6582 "recover", RFC 6675 RecoveryPoint: HighData when recovery (or a timeout) began. */
   private recover = 0;
+  /** RFC 6675 §3: the SACK scoreboard, and HighRxt (here one past the highest octet retransmitted in this recovery). */
+  private readonly scoreboard = new SackScoreboard(() => this.effMss);
+  private highRxt = 0;
+  /** Why NextSeg picked the segment being retransmitted (for its note). */
+  private sackWhy = '';
   private srtt = -1;
   private rttvar = 0;
   private rto: Nanos;
@@ -292,6 +310,7 @@ export class TcpSocket implements TcpHandlers {
     this.label = stack.host.name;
     this.rto = config.initialRto;
     const engine = stack.host.engine;
+    this.engine = engine;
     this.rtxTimer = new Timer(engine, () => this.onRto());
     this.persistTimer = new Timer(engine, () => this.onPersist());
     this.delAckTimer = new Timer(engine, () => {
@@ -304,12 +323,22 @@ export class TcpSocket implements TcpHandlers {
     return this.stack.host;
   }
 
+  /** Kept: the clock is read for every segment, and the way there through host and network is long. */
+  private readonly engine: Engine;
+
   private get now(): Nanos {
-    return this.host.engine.now;
+    return this.engine.now;
   }
 
   get peer(): string {
-    return `${u32ToIp(this.remoteIp)}:${this.remotePort}`;
+    const addr = this.host.network.addressText(this.remoteIp);
+    // RFC 3986 §3.2.2: an IPv6 address with a port goes in brackets.
+    return isIpv6Key(this.remoteIp) ? `[${addr}]:${this.remotePort}` : `${addr}:${this.remotePort}`;
+  }
+
+  /** The MSS this end offers: config.mss, less the extra IPv6 header bytes over IPv6. */
+  private get ourMss(): number {
+    return isIpv6Key(this.remoteIp) ? this.config.mss - (IPV6_HEADER_LEN - IPV4_MIN_HEADER_LEN) : this.config.mss;
   }
 
   /** Congestion window in bytes (for tests and notes). */
@@ -448,7 +477,7 @@ export class TcpSocket implements TcpHandlers {
 
   private offerText(): string {
     const c = this.config;
-    const parts = [`MSS ${c.mss}`];
+    const parts = [`MSS ${this.ourMss}`];
     if (c.sack) parts.push('SACK');
     if (c.timestamps) parts.push('timestamps');
     if (c.windowScale >= 0) parts.push(`window scale ${c.windowScale}`);
@@ -487,7 +516,7 @@ export class TcpSocket implements TcpHandlers {
     this.useSack = sack && c.sack;
     this.useTs = ts && c.timestamps;
     // RFC 9293 §3.7.1: the MSS counts data only; options in every segment come out of it (RFC 7323 §3.2).
-    this.effMss = Math.min(this.mssPeer, c.mss) - (this.useTs ? 12 : 0);
+    this.effMss = Math.min(this.mssPeer, this.ourMss) - (this.useTs ? 12 : 0);
     this.cwnd = c.initialWindow * this.effMss;
     // RFC 7323 §2.2: the window in a SYN is never scaled.
     this.sndWnd = syn.window;
@@ -496,7 +525,7 @@ export class TcpSocket implements TcpHandlers {
 
   private sendSyn(note: string): void {
     const c = this.config;
-    const opts: TcpOption[] = [{ type: 'mss', mss: c.mss }];
+    const opts: TcpOption[] = [{ type: 'mss', mss: this.ourMss }];
     const active = this.state === 'SYN_SENT';
     if (c.sack && (active || this.useSack)) opts.push({ type: 'sackPermitted' });
     if (c.timestamps && (active || this.useTs)) opts.push({ type: 'timestamp', tsval: this.tsval(), tsecr: active ? 0 : this.tsRecent });
@@ -632,6 +661,7 @@ export class TcpSocket implements TcpHandlers {
       // Acknowledges what was never sent: RFC 9293 §3.10.7.4 says ACK and drop.
       return this.sendAck('ACK: the peer acknowledged data not yet sent');
     }
+    const newlySacked = this.useSack ? this.takeSack(seg, ackRel) : 0;
     const oldWnd = this.sndWnd;
     if (ackRel > this.sndUna) {
       this.updateWindow(seg, rel, ackRel);
@@ -639,6 +669,7 @@ export class TcpSocket implements TcpHandlers {
       return;
     }
     this.updateWindow(seg, rel, ackRel);
+    if (this.useSack) return this.sackDupAck(ackRel, newlySacked);
     // RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, the same ACK and window, while data is outstanding.
     const dup = this.sndWnd > 0 && ackRel === this.sndUna && seg.payload.length === 0 && !(seg.flags & (SYN | FIN)) && this.sndWnd === oldWnd && this.sndMax > this.sndUna;
     if (!dup) return;
@@ -648,14 +679,120 @@ export class TcpSocket implements TcpHandlers {
       this.cwnd += this.effMss;
       return;
     }
-    if (this.dupAcks === 3 && (this.sndUna > this.recover || this.recover === 0)) {
-      const flight = this.sndMax - this.sndUna;
-      this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.effMss);
-      this.recover = this.sndMax;
-      this.inRecovery = true;
+    if (this.dupAcks === DUP_THRESH && this.mayEnterRecovery()) {
+      this.enterRecovery();
       this.retransmitFirst('fast');
       this.cwnd = this.ssthresh + 3 * this.effMss;
     }
+  }
+
+  /** RFC 6582 §3.2 step 2, RFC 6675 §5.1: no new recovery until what was outstanding at the last one (or timeout) is acknowledged. */
+  private mayEnterRecovery(): boolean {
+    return this.sndUna > this.recover || this.recover === 0;
+  }
+
+  /** RFC 5681 §3.2 step 2 (RFC 6675 §5 step 2): ssthresh is half the flight, at least two segments. */
+  private enterRecovery(): void {
+    const flight = this.sndMax - this.sndUna;
+    this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.effMss);
+    this.recover = this.sndMax;
+    this.inRecovery = true;
+  }
+
+  /** RFC 6675 §5 Update(): records the ACK's SACK blocks (RFC 2018 §3); returns the bytes newly SACKed. */
+  private takeSack(seg: TcpRepr, ackRel: number): number {
+    let added = 0;
+    const opts = seg.options;
+    for (let i = 0; i < opts.length; i++) {
+      const o = opts[i]!;
+      if (o.type !== 'sack') continue;
+      for (const b of o.blocks) {
+        const left = (b.left - this.iss) >>> 0;
+        const right = (b.right - this.iss) >>> 0;
+        // Blocks outside what was sent are ignored (RFC 2018 §3 describes only data received).
+        if (left < right && right <= this.sndMax) added += this.scoreboard.add(left, right, Math.max(ackRel, this.sndUna));
+      }
+    }
+    if (added > 0) this.scoreboard.updateLoss(Math.max(ackRel, this.sndUna));
+    return added;
+  }
+
+  /**
+   * An ACK that does not advance HighACK, with SACK in use. RFC 6675 §2: it is a duplicate ACK when
+   * it SACKs new data while data is outstanding; the third (or IsLost(HighACK + 1) sooner) starts
+   * loss recovery (§5); during recovery each ACK may let NextSeg send more (§5 step C).
+   */
+  private sackDupAck(ackRel: number, newlySacked: number): void {
+    if (this.inRecovery) return this.sackRecoverySend();
+    if (ackRel !== this.sndUna || newlySacked === 0 || this.sndMax <= this.sndUna) return;
+    this.dupAcks++;
+    if ((this.dupAcks >= DUP_THRESH || this.scoreboard.lostBelow > this.sndUna) && this.mayEnterRecovery()) {
+      // RFC 6675 §5 steps 1–4: RecoveryPoint = HighData, cwnd = ssthresh, retransmit HighACK + 1.
+      this.enterRecovery();
+      this.cwnd = this.ssthresh;
+      // Unless the last recovery already resent it and that copy is still on its way: HighRxt is kept
+      // across recoveries (only a timeout resets it), so no hole is resent while its repair is in flight.
+      if (this.highRxt <= this.sndUna) this.highRxt = this.retransmitFirst('fast');
+      this.sackRecoverySend();
+    }
+  }
+
+  /** RFC 6675 §5 step C: while cwnd − pipe allows a full segment, send what NextSeg picks. */
+  private sackRecoverySend(): void {
+    let pipe = this.scoreboard.pipe(this.sndUna, this.sndMax, this.highRxt);
+    while (this.cwnd - pipe >= this.effMss) {
+      const sent = this.nextSeg();
+      if (sent === 0) break;
+      pipe += sent;
+    }
+  }
+
+  /**
+   * RFC 6675 §4 NextSeg, and sends the segment; returns its length (0: nothing to send). Rule 1: the
+   * first unSACKed octet above HighRxt that IsLost; rule 2: new data the windows allow; rule 3: the
+   * first unSACKed octet above HighRxt below the highest SACKed one. Rule 4 (the "rescue"
+   * retransmission of the highest unSACKed segment, a MAY) is left out: it would resend data that may
+   * only be in flight, and the RTO repairs a lost tail as it did before.
+   */
+  private nextSeg(): number {
+    const sb = this.scoreboard;
+    const from = sb.skipSacked(Math.max(this.highRxt, this.sndUna));
+    if (from < sb.lostBelow) {
+      this.sackWhy = `lost: ${this.scoreboard.describeAbove(from)}; RFC 6675 NextSeg rule 1`;
+      return this.sackRetransmit(from);
+    }
+    const avail = this.dataEnd - this.sndMax;
+    const room = this.sndUna + this.sndWnd - this.sndMax;
+    if (avail > 0 && room > 0) {
+      const len = Math.min(avail, this.effMss, room);
+      // Sender SWS avoidance, as in output(): a short segment only when it is all there is.
+      if (len < this.effMss && len < avail) return 0;
+      this.sendData(this.sndMax, len);
+      return len;
+    }
+    if (this.finQueued && this.sndMax === this.finRel) {
+      this.sendFin();
+      return 1;
+    }
+    if (from < sb.highestSacked && from < this.sndMax) {
+      this.sackWhy = `not yet deemed lost, but nothing new may be sent; RFC 6675 NextSeg rule 3`;
+      return this.sackRetransmit(from);
+    }
+    return 0;
+  }
+
+  /** Retransmits the segment of the hole starting at `rel`, up to the hole's end; moves HighRxt past it. */
+  private sackRetransmit(rel: number): number {
+    const end = this.scoreboard.holeEnd(rel, this.sndMax);
+    const len = Math.min(this.effMss, end - rel, this.dataEnd - rel);
+    if (len <= 0) return 0;
+    this.rtxReason = 'sack';
+    this.sendData(rel, len);
+    this.rtxReason = undefined;
+    this.highRxt = rel + len;
+    // Resending the first hole restarts the timer, as a fast retransmission does (retransmitFirst).
+    if (rel === this.sndUna) this.rtxTimer.set(this.rto);
+    return len;
   }
 
   private newAck(ackRel: number): void {
@@ -663,6 +800,10 @@ export class TcpSocket implements TcpHandlers {
     this.sndUna = ackRel;
     if (this.sndNxt < ackRel) this.sndNxt = ackRel;
     this.dupAcks = 0;
+    if (this.useSack && !this.scoreboard.empty) {
+      this.scoreboard.ackedTo(ackRel);
+      this.scoreboard.updateLoss(ackRel);
+    }
     this.sampleRtt(ackRel);
     while (this.chunkHead < this.chunks.length && this.chunks[this.chunkHead]!.end <= ackRel) this.chunkHead++;
     if (this.chunkHead > 64 && this.chunkHead * 2 > this.chunks.length) {
@@ -672,8 +813,11 @@ export class TcpSocket implements TcpHandlers {
     if (this.inRecovery) {
       if (ackRel >= this.recover) {
         // RFC 6582 §3.2 step 3 (full ACK): deflate to ssthresh, bounded by what is in flight.
+        // RFC 6675 §5: recovery ends once RecoveryPoint is acknowledged; cwnd is ssthresh already.
         this.inRecovery = false;
         this.cwnd = Math.min(this.ssthresh, Math.max(this.sndMax - this.sndUna, this.effMss) + this.effMss);
+      } else if (this.useSack) {
+        // A partial ACK in SACK recovery: cwnd stays at ssthresh; NextSeg (output) picks what to send.
       } else {
         // Step 3 (partial ACK): the next hole is lost too; retransmit it now, deflate by what was acknowledged.
         this.retransmitFirst('partial');
@@ -869,8 +1013,8 @@ export class TcpSocket implements TcpHandlers {
     this.emit(this.sndNxt, ACK, EMPTY, note, 'ACKs are not retransmitted; a later ACK covers it');
   }
 
-  /** Builds and sends one segment (not SYN). */
-  private emit(rel: number, flags: number, payload: Uint8Array, note: string, lossNote: string): void {
+  /** Builds and sends one segment (not SYN); `payloadSum` as for emitTcpInto. */
+  private emit(rel: number, flags: number, payload: Uint8Array, note: string, lossNote: string, payloadSum?: number): void {
     const wnd = this.windowBytes();
     const field = Math.min(wnd >> this.rcvShift, 0xffff);
     // Array literals of the final size: pushing onto [] allocates a 17-slot backing store per segment.
@@ -897,19 +1041,28 @@ export class TcpSocket implements TcpHandlers {
       options: opts,
       payload,
     };
-    this.host.sendTcp(this.remoteIp, repr, note, lossNote);
+    this.host.sendTcp(this.remoteIp, repr, note, lossNote, payloadSum);
   }
 
   /** Sends what the windows allow (RFC 5681 §3.1, RFC 9293 §3.8.6.2.1). */
   private output(): void {
     const st = this.state;
     if (st !== 'ESTABLISHED' && st !== 'CLOSE_WAIT' && st !== 'FIN_WAIT_1' && st !== 'LAST_ACK' && st !== 'CLOSING') return;
+    if (this.inRecovery && this.useSack) return this.sackRecoverySend();
     for (;;) {
       const limit = this.sndUna + Math.min(this.cwnd, this.sndWnd);
       const avail = this.dataEnd - this.sndNxt;
       if (avail > 0) {
+        if (this.sndNxt < this.sndMax && !this.scoreboard.empty) {
+          // Going back after a timeout: what the receiver SACKed is not sent again (RFC 6675 §5.1).
+          const next = this.scoreboard.skipSacked(this.sndNxt);
+          if (next > this.sndNxt) {
+            this.sndNxt = next;
+            continue;
+          }
+        }
         let len = Math.min(avail, this.effMss, limit - this.sndNxt);
-        if (this.sndNxt < this.sndMax) len = Math.min(len, this.sndMax - this.sndNxt);
+        if (this.sndNxt < this.sndMax) len = Math.min(len, this.scoreboard.holeEnd(this.sndNxt, this.sndMax) - this.sndNxt);
         if (len <= 0) {
           if (this.sndWnd === 0 && this.sndUna === this.sndNxt && !this.persistTimer.running) this.startPersist();
           return;
@@ -940,16 +1093,25 @@ export class TcpSocket implements TcpHandlers {
     if (!this.rtxTimer.running) this.rtxTimer.set(this.rto);
   }
 
-  private payloadAt(rel: number, len: number): { data: Uint8Array; note?: string } {
+  /** Set by payloadAt: the application's note for the first byte, and the payload's checksum sum when known. */
+  private payloadNote: string | undefined;
+  private payloadSum: number | undefined;
+
+  /** The bytes [rel, rel + len) of the stream (see payloadNote, payloadSum). */
+  private payloadAt(rel: number, len: number): Uint8Array {
     let i = this.chunkHead;
     const chunks = this.chunks;
     while (i < chunks.length && chunks[i]!.end <= rel) i++;
     const c = chunks[i]!;
     let note: string | undefined;
     if (c.start === rel && c.note) note = c.note;
+    this.payloadNote = note;
+    this.payloadSum = undefined;
     if (rel + len <= c.end) {
       const off = rel - c.start;
-      return { data: c.data ? c.data.subarray(off, off + len) : patternAt(rel, len), note };
+      if (c.data) return c.data.subarray(off, off + len);
+      if (len <= PATTERN_PERIOD) this.payloadSum = PATTERN_SUMS.sum(patternOffset(rel), patternOffset(rel) + len);
+      return patternAt(rel, len);
     }
     // Crosses chunks: the one copy on the send path.
     const out = new Uint8Array(len);
@@ -962,11 +1124,14 @@ export class TcpSocket implements TcpHandlers {
       if (!note && k.start === rel + p && k.note) note = k.note;
       p += n;
     }
-    return { data: out, note };
+    this.payloadNote = note;
+    return out;
   }
 
   private sendData(rel: number, len: number): void {
-    const { data, note: appNote } = this.payloadAt(rel, len);
+    const data = this.payloadAt(rel, len);
+    const appNote = this.payloadNote;
+    const payloadSum = this.payloadSum;
     const rtx = rel < this.sndMax;
     let note: string;
     if (rtx) {
@@ -987,7 +1152,7 @@ export class TcpSocket implements TcpHandlers {
     if (appNote) note = `${note}; ${appNote}`;
     const end = rel + len;
     const push = end === this.dataEnd || !!this.chunkAt(end)?.note;
-    this.emit(rel, ACK | (push ? PSH : 0), data, note, 'will be retransmitted');
+    this.emit(rel, ACK | (push ? PSH : 0), data, note, 'will be retransmitted', payloadSum);
     if (end > this.sndNxt) this.sndNxt = end;
     if (end > this.sndMax) this.sndMax = end;
     if (!this.rtxTimer.running) this.rtxTimer.set(this.rto);
@@ -1017,7 +1182,10 @@ export class TcpSocket implements TcpHandlers {
       case 'rto':
         return `${head} after RTO ${formatDuration(this.rtoFired)} (backoff x${this.backoffFired})`;
       case 'fast':
-        return `fast ${head} after 3 duplicate ACKs (RFC 5681 §3.2; NewReno, ssthresh ${this.ssthreshText()})`;
+        if (this.dupAcks < DUP_THRESH) return `fast ${head} after ${this.dupAcks} duplicate ACKs: IsLost, ${this.scoreboard.describeAbove(this.sndUna)} (SACK loss recovery, RFC 6675 §5; ssthresh ${this.ssthreshText()})`;
+        return `fast ${head} after ${this.dupAcks} duplicate ACKs (RFC 5681 §3.2; ${this.useSack ? 'SACK loss recovery, RFC 6675 §5' : 'NewReno'}, ssthresh ${this.ssthreshText()})`;
+      case 'sack':
+        return `${head} (SACK hole, ${this.sackWhy})`;
       case 'partial':
         return `${head} after a partial ACK during fast recovery (NewReno, RFC 6582 §3.2)`;
       case 'gobackn':
@@ -1034,19 +1202,28 @@ export class TcpSocket implements TcpHandlers {
   private rtoFired: Nanos = 0;
   private backoffFired = 1;
 
-  private retransmitFirst(reason: RtxReason): void {
+  /** Retransmits the segment at SND.UNA (or the FIN); returns the end of what it resent. */
+  private retransmitFirst(reason: RtxReason): number {
     const rel = this.sndUna;
+    let end = rel;
     this.rtxReason = reason;
-    if (this.finQueued && rel === this.finRel) this.sendFin();
-    else {
-      const len = Math.min(this.effMss, this.sndMax - rel, this.dataEnd - rel);
+    if (this.finQueued && rel === this.finRel) {
+      this.sendFin();
+      end = rel + 1;
+    } else {
+      const len = Math.min(this.effMss, this.scoreboard.holeEnd(rel, this.sndMax) - rel, this.dataEnd - rel);
       if (len > 0) {
         const nxt = this.sndNxt;
         this.sendData(rel, len);
         this.sndNxt = Math.max(nxt, rel + len);
+        end = rel + len;
       }
     }
     this.rtxReason = undefined;
+    // A fast retransmission gets a full RTO to be acknowledged in (as Linux re-arms it), not what is
+    // left of the timer the last new ACK started.
+    if (reason === 'fast') this.rtxTimer.set(this.rto);
+    return end;
   }
 
   private onRto(): void {
@@ -1078,6 +1255,7 @@ export class TcpSocket implements TcpHandlers {
     this.cwnd = this.effMss;
     this.inRecovery = false;
     this.recover = this.sndMax;
+    this.highRxt = 0;
     this.dupAcks = 0;
     this.rttSeq = -1;
     this.backOff();
@@ -1105,7 +1283,7 @@ export class TcpSocket implements TcpHandlers {
     if (this.sndWnd > 0 || this.state === 'CLOSED' || this.dataEnd <= this.sndUna) return;
     this.probes++;
     const rel = this.sndUna;
-    const { data } = this.payloadAt(rel, 1);
+    const data = this.payloadAt(rel, 1);
     const wait = Math.min(Math.max(this.rto, this.config.minRto) * this.persistBackoff, this.config.maxRto);
     // RFC 9293 §3.8.6.1: probe a zero window with one byte of new data; the receiver answers with its window.
     // The probe byte is not counted as sent (SND.NXT stays): the receiver drops it while its window is
@@ -1117,8 +1295,11 @@ export class TcpSocket implements TcpHandlers {
   }
 }
 
+/** Where stream byte `rel` of bulk data lies in PATTERN. */
+const patternOffset = (rel: number): number => (rel - 1) % PATTERN_PERIOD;
+
 function patternAt(rel: number, len: number): Uint8Array {
-  const off = (rel - 1) % PATTERN_PERIOD;
+  const off = patternOffset(rel);
   // The constructor, not subarray(): subarray looks up a species constructor on every call.
   if (len <= PATTERN_PERIOD) return new Uint8Array(PATTERN.buffer, off, len);
   const out = new Uint8Array(len);

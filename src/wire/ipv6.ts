@@ -350,17 +350,36 @@ export function emitFragmentHeader(nextHeader: number, offset: number, more: boo
 }
 
 export function emitIpv6(repr: Ipv6Repr, payload: Uint8Array): Uint8Array {
-  const ext = repr.extensionHeaders ?? new Uint8Array(0);
-  const out = new Uint8Array(IPV6_HEADER_LEN + ext.length + payload.length);
-  put32(out, VTF, ((6 << 28) | ((repr.trafficClass & 0xff) << 20) | (repr.flowLabel & 0xfffff)) >>> 0);
-  put16(out, PAYLOAD_LEN, repr.payloadLength ?? ext.length + payload.length);
-  out[NEXT_HEADER] = repr.nextHeader;
-  out[HOP_LIMIT] = repr.hopLimit;
-  out.set(repr.src, SRC);
-  out.set(repr.dst, DST);
-  out.set(ext, IPV6_HEADER_LEN);
-  out.set(payload, IPV6_HEADER_LEN + ext.length);
+  const hlen = ipv6HeaderLength(repr);
+  const out = new Uint8Array(hlen + payload.length);
+  emitIpv6Into(repr, payload.length, out, 0);
+  out.set(payload, hlen);
   return out;
+}
+
+/** Bytes emitIpv6Into writes: the fixed header and the extension headers. */
+export function ipv6HeaderLength(repr: Ipv6Repr): number {
+  return IPV6_HEADER_LEN + (repr.extensionHeaders?.length ?? 0);
+}
+
+/**
+ * Writes the fixed header and the extension headers at `offset` for an upper-layer payload of
+ * `payloadLength` bytes that goes right after them, and returns the header length. IPv6 has no
+ * header checksum (RFC 8200 §3), so the payload may be written before or after. Every header byte
+ * is written, so `buf` need not be zeroed.
+ */
+export function emitIpv6Into(repr: Ipv6Repr, payloadLength: number, buf: Uint8Array, offset: number): number {
+  const ext = repr.extensionHeaders;
+  const extLen = ext ? ext.length : 0;
+  const o = offset;
+  put32(buf, o + VTF, ((6 << 28) | ((repr.trafficClass & 0xff) << 20) | (repr.flowLabel & 0xfffff)) >>> 0);
+  put16(buf, o + PAYLOAD_LEN, repr.payloadLength ?? extLen + payloadLength);
+  buf[o + NEXT_HEADER] = repr.nextHeader;
+  buf[o + HOP_LIMIT] = repr.hopLimit;
+  buf.set(repr.src, o + SRC);
+  buf.set(repr.dst, o + DST);
+  if (ext) buf.set(ext, o + IPV6_HEADER_LEN);
+  return IPV6_HEADER_LEN + extLen;
 }
 
 export const bindings: readonly Binding[] = [

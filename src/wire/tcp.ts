@@ -647,8 +647,10 @@ export function tcpSegmentLength(repr: TcpRepr): number {
 /**
  * emitTcp into `buf` at `offset` (tcpSegmentLength(repr) bytes must fit); returns the bytes
  * written. Every byte of the segment is written, padding included, so `buf` need not be zeroed.
+ * `payloadSum`, when the caller knows it, is onesComplementSum of repr.payload: the checksum then
+ * sums only the header (the payload starts at an even offset, a multiple of 4, so it adds as is).
  */
-export function emitTcpInto(repr: TcpRepr, net: NetworkContext, buf: Uint8Array, offset: number): number {
+export function emitTcpInto(repr: TcpRepr, net: NetworkContext, buf: Uint8Array, offset: number, payloadSum?: number): number {
   const natural = TCP_HEADER_LEN + ((optionsLength(repr) + 3) & ~3);
   const headerLength = repr.headerLength ?? natural;
   const headerBytes = Math.max(natural, headerLength);
@@ -673,7 +675,11 @@ export function emitTcpInto(repr: TcpRepr, net: NetworkContext, buf: Uint8Array,
   // EOL and padding after the options (RFC 9293 §3.1), or the zeros up to a longer headerLength.
   while (p < o + headerBytes) buf[p++] = 0;
   buf.set(repr.payload, o + headerBytes);
-  const checksum = repr.checksum ?? internetChecksum(buf, o, end, pseudoHeaderSum(net, IP_PROTO_TCP, end - o));
+  const checksum =
+    repr.checksum ??
+    (payloadSum === undefined
+      ? internetChecksum(buf, o, end, pseudoHeaderSum(net, IP_PROTO_TCP, end - o))
+      : internetChecksum(buf, o, o + headerBytes, pseudoHeaderSum(net, IP_PROTO_TCP, end - o) + payloadSum));
   put16(buf, o + CHECKSUM, checksum);
   return end - o;
 }

@@ -1,7 +1,8 @@
 /**
  * The simulator's ground truth against the analysers: every packet whose pcapng comment says
  * "retransmission" must be flagged as one, by our Analyzer and by tshark, and no other packet.
- * NewReno's retransmissions after a partial ACK (RFC 6582) may be flagged out-of-order instead:
+ * Retransmissions sent while new data is still going out, NewReno's after a partial ACK (RFC 6582)
+ * and the SACK sender's of later holes (RFC 6675 NextSeg), may be flagged out-of-order instead:
  * tshark's rule (a segment within one handshake RTT of the highest sent) wins there, and ours
  * follows tshark.
  */
@@ -13,7 +14,7 @@ import { Analyzer } from '../../src/analysis/analyzer.js';
 const RTX = ['tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission'];
 
 function agrees(comment: string, retransmission: boolean, outOfOrder: boolean): boolean {
-  return comment.includes('retransmission') ? retransmission || (outOfOrder && comment.includes('partial ACK')) : !retransmission && !outOfOrder;
+  return comment.includes('retransmission') ? retransmission || (outOfOrder && (comment.includes('partial ACK') || comment.includes('SACK'))) : !retransmission && !outOfOrder;
 }
 
 /** Frames where our analysis disagrees with the comment, described for the failure message. */

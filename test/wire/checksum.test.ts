@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { internetChecksum, onesComplementSum, pseudoHeaderSum } from '../../src/wire/checksum.js';
+import { internetChecksum, onesComplementSum, pseudoHeaderSum, RangeSums } from '../../src/wire/checksum.js';
+import { emitTcpInto, tcpSegmentLength, type TcpRepr } from '../../src/wire/tcp.js';
 import { parseIPv4, parseIPv6 } from '../../src/wire/addr.js';
 
 /** Word-by-word reference, folding after every add. */
@@ -66,5 +67,26 @@ describe('Internet checksum (RFC 1071)', () => {
     expect(pseudoHeaderSum(v4, 17, 8)).toBe(reference(Uint8Array.from([0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7, 0, 0x11, 0, 8]), 0, 12));
     const v6 = { version: 6 as const, src: parseIPv6('fe80::1')!, dst: parseIPv6('ff02::1')! };
     expect(pseudoHeaderSum(v6, 58, 0x10020)).toBe((0xfe80 + 1 + 0xff02 + 1 + 1 + 0x20 + 58) % 0xffff);
+  });
+
+  it('RangeSums gives the sum of any range, either alignment, odd or even length, as onesComplementSum', () => {
+    const b = new Uint8Array(1001);
+    let x = 7;
+    for (let i = 0; i < b.length; i++) b[i] = x = (x * 1103515245 + 12345) & 0xff;
+    const sums = new RangeSums(b);
+    for (const [s, e] of [[0, 0], [0, 1001], [1, 1001], [3, 4], [10, 1458 % 1001], [333, 777], [998, 1001], [7, 7]]) {
+      expect(sums.sum(s!, e!), `[${s}, ${e})`).toBe(onesComplementSum(b, s!, e!));
+    }
+  });
+
+  it('emitTcpInto with a known payload sum writes the same segment', () => {
+    const payload = new Uint8Array(1447).map((_, i) => (i * 31) & 0xff);
+    const repr: TcpRepr = { srcPort: 5001, dstPort: 80, seq: 1, ack: 2, flags: 0x18, window: 512, urgentPointer: 0, options: [{ type: 'nop' }, { type: 'nop' }, { type: 'timestamp', tsval: 1, tsecr: 2 }], payload };
+    const net = { version: 6 as const, src: parseIPv6('2001:db8::1')!, dst: parseIPv6('2001:db8::2')! };
+    const a = new Uint8Array(tcpSegmentLength(repr));
+    const b = new Uint8Array(a.length);
+    emitTcpInto(repr, net, a, 0);
+    emitTcpInto(repr, net, b, 0, new RangeSums(payload).sum(0, payload.length));
+    expect(b).toEqual(a);
   });
 });

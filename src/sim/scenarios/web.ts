@@ -1,8 +1,6 @@
 /** Web scenarios: page-load (DNS + HTTP/1.1) and websocket-chat. */
 import { ms } from '../clock.js';
 import type { Network } from '../network.js';
-import { ipToU32 } from '../network.js';
-import { parseIPv4 } from '../../wire/addr.js';
 import { num } from '../params.js';
 import {
   dnsLookup,
@@ -21,7 +19,7 @@ import {
   wsServerFrame,
   WsOpcode,
 } from '../apps.js';
-import { lossParam, rttParam } from './basic.js';
+import { family, ipParam, lossParam, rttParam } from './basic.js';
 import type { Scenario } from './index.js';
 
 const pageLoad: Scenario = {
@@ -33,6 +31,7 @@ const pageLoad: Scenario = {
     lossParam(0),
     { name: 'size', kind: 'size', default: 20e3, min: 0, max: 100e6, help: 'response body bytes' },
     { name: 'name', kind: 'choice', default: 'example.com', choices: ['example.com', 'www.example.org', 'missing.example'], help: 'name to resolve (missing.example gets NXDOMAIN)' },
+    { ...ipParam, help: 'IP version: 6 asks DNS for AAAA and loads the page over IPv6' },
   ],
   build(net: Network, p) {
     const client = net.host('client', { ip: '192.168.1.10' });
@@ -40,7 +39,7 @@ const pageLoad: Scenario = {
     const web = net.host('web', { ip: '93.184.216.34' });
     net.link(client, resolver, { latency: num(p, 'dns-rtt') / 2 });
     net.link(client, web, { latency: num(p, 'rtt') / 2, loss: num(p, 'loss') });
-    dnsServer(resolver, { 'example.com': web.ipText, 'www.example.org': web.ipText });
+    dnsServer(resolver, { 'example.com': [web.ipText, web.ip6Text], 'www.example.org': [web.ipText, web.ip6Text] });
     const size = num(p, 'size');
     web.tcp.listen(80, (s) => {
       s.label = 'web server';
@@ -55,9 +54,11 @@ const pageLoad: Scenario = {
       s.onPeerClose = () => {};
     });
     const host = String(p.name);
-    net.atStart(() => dnsLookup(client, resolver.ipU32, host, (address) => {
-      if (!address) return;
-      const c = client.tcp.connect(ipToU32(parseIPv4(address)!), 80, {
+    const fam = family(p);
+    net.atStart(() => dnsLookup(client, resolver.address(fam), host, (address) => {
+      const to = address === undefined ? undefined : net.addressOf(address);
+      if (to === undefined) return;
+      const c = client.tcp.connect(to, 80, {
         onConnect: (s) =>
           s.write(
             httpRequest({ path: '/', host, headers: { 'User-Agent': 'wirelens-synth/0.1', Accept: 'text/html', Connection: 'close' } }),
@@ -66,7 +67,7 @@ const pageLoad: Scenario = {
         onPeerClose: (s) => s.close(),
       });
       c.label = 'browser';
-    }));
+    }, 1e9, fam));
     return { defaultTaps: [client] };
   },
 };
@@ -79,6 +80,7 @@ const websocketChat: Scenario = {
     lossParam(0),
     { name: 'messages', kind: 'int', default: 4, min: 1, max: 10_000, help: 'chat messages the client sends' },
     { name: 'interval', kind: 'duration', default: ms(500), min: ms(1), max: ms(600_000), help: 'time between two client messages' },
+    ipParam,
   ],
   build(net: Network, p) {
     const client = net.host('client', { ip: '10.0.0.1' });
@@ -117,7 +119,7 @@ const websocketChat: Scenario = {
     const key = wsKey(client);
     net.atStart(() => chat());
     const chat = () => {
-    const c = client.tcp.connect(server.ipU32, 80, {
+    const c = client.tcp.connect(server.address(family(p)), 80, {
       onConnect: (s) =>
         s.write(
           httpRequest({ path: '/chat', host: 'server', headers: { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13' } }),
