@@ -455,6 +455,14 @@ export class TuiApp {
       case 'direction':
         if (s.view === 'graphs') s.flipGraphDir(this.graphDirection());
         return true;
+      case 'scope':
+        if (s.view === 'messages') {
+          s.messagesOfStream = !s.messagesOfStream;
+          // Reopened on the same selection: the messages are collected once, so this only filters.
+          s.closeView();
+          this.openView('messages');
+        }
+        return true;
       case 'filter':
       case 'jump':
       case 'search':
@@ -537,12 +545,17 @@ export class TuiApp {
       case 'messages':
         this.messages ??= collectMessages(this.file).then((r) => r.messages);
         this.messages
-          .then(async (msgs) => {
+          .then(async (all) => {
+            const ofStream = s.messagesOfStream && stream >= 0;
+            const msgs = ofStream ? all.filter((m) => m.transport === 'tcp' && m.stream === stream) : all;
             this.messageRows = msgs;
             // Start at the selected packet's place in the trace.
             const at = frame === undefined ? 0 : msgs.findIndex((m) => m.frame >= frame + 1);
+            const scope = ofStream
+              ? `Messages of tcp.stream ${stream}: ${msgs.length}   a whole trace`
+              : `Messages in ${name}: ${msgs.length}${s.messagesOfStream ? ' (the selected packet is not TCP)' : ''}   a this stream only`;
             show(
-              `Messages in ${name}: ${msgs.length}   Enter goes to the frame, Esc back`,
+              `${scope}, Enter goes to the frame, Esc back`,
               await mapInSlices(msgs, (part) => part.map((m) => ({ text: escapeTerminal(formatMessage(m)), color: m.dir === 'c2s' ? '' : 'cyan-fg' }))),
               at < 0 ? msgs.length - 1 : at,
             );

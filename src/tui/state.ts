@@ -80,6 +80,8 @@ export class TuiState {
   /** The graphs view: which graph, and the sequence graph's direction (undefined: the busier one). */
   graph: GraphKind = 'seq';
   graphDir: 0 | 1 | undefined;
+  /** The messages view: only the selected packet's TCP stream (else the whole trace). */
+  messagesOfStream = false;
   /** The ladder pane: shown by the terminal's width, or as toggled. */
   ladderPane: LadderPane = 'auto';
   /** The help's first line shown, and its page and length. */

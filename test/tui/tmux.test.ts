@@ -136,6 +136,23 @@ describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
     await waitFor(t, (x) => x.includes('| frame 14') && x.includes('Layers'), 'frame 14 selected');
   });
 
+  it("m then a narrows the messages to the selected packet's stream, a again widens them", async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, ':');
+    type(t, '14');
+    keys(t, 'Enter');
+    await waitFor(t, (x) => x.includes('| frame 14'), 'frame 14 selected');
+    keys(t, 'm');
+    await waitFor(t, (x) => x.includes('Messages in http-get-loopback.pcapng: 4'), 'the messages view');
+    keys(t, 'a');
+    const s = await waitFor(t, (x) => x.includes('Messages of tcp.stream 1: 2'), 'the stream-only view');
+    expect(s).toMatch(/^ +14 +0\.009932 tcp\/1 c2s http request GET \/about/m);
+    expect(s).not.toContain('tcp/0');
+    keys(t, 'a');
+    await waitFor(t, (x) => x.includes('Messages in http-get-loopback.pcapng: 4') && x.includes('tcp/0'), 'the whole trace again');
+  });
+
   it('l shows the ladder of the selected connection with the selected frame highlighted', async () => {
     const t = start(`open ${FILE}`);
     await waitFor(t, firstScreen, 'the first screen');
