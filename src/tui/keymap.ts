@@ -63,7 +63,7 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['f'], label: 'f', action: 'follow', help: "follow stream: the selected packet's TCP payload as text" },
   { keys: ['g'], label: 'g', action: 'graphs', help: "graphs of the selected packet's TCP stream: seq, throughput, RTT" },
   { keys: ['d'], label: 'd', action: 'direction', help: "graphs: the sequence graph's other direction" },
-  { keys: ['a'], label: 'a', action: 'scope', help: "messages: only the selected packet's TCP stream, or the whole trace" },
+  { keys: ['a'], label: 'a', action: 'scope', help: "messages: the selected packet's TCP stream only, or all" },
   { keys: ['S-l'], label: 'L', action: 'ladderPane', help: 'ladder pane on/off (shown by itself from 160 columns)' },
   { keys: ['escape'], label: 'Esc', action: 'back', help: 'close the view (its own key closes it too)' },
   { keys: ['?', 'h'], label: '? h', action: 'help', help: 'this help (any key closes it)' },
