@@ -14,6 +14,11 @@ export abstract class LiveCaptureBase implements LiveCapture {
   abstract readonly engineMessages: string;
   private stats: Promise<CaptureStats> | undefined;
 
+  /** Counts while capturing: none unless the engine reports them (see LiveCapture.progress). */
+  get progress(): CaptureStats | undefined {
+    return undefined;
+  }
+
   abstract batches(): AsyncGenerator<Frame[], void, undefined>;
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Frame, void, undefined> {

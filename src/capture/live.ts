@@ -53,6 +53,11 @@ export interface LiveCapture extends AsyncIterable<Frame> {
   /** What the engine printed on stderr so far (empty for the in-process engine). */
   readonly engineMessages: string;
   /**
+   * The engine's counts so far, for engines that report them while capturing (tcpdump, asked
+   * every second); undefined for the others, which report them only when they stop.
+   */
+  readonly progress: CaptureStats | undefined;
+  /**
    * Frames in batches, as the engine delivers them, until stop(). An engine that stops by itself
    * is an error (WL_ERR_CAPTURE_ENGINE) raised after its last frame.
    */
@@ -71,8 +76,13 @@ interface Exit {
   error?: Error;
 }
 
-/** The most a failing tool prints that we keep (error messages are short; a chatty tool is cut). */
+/**
+ * The most of a tool's stderr that we keep: its beginning (errors come early) and its end (the
+ * counts come last; tcpdump prints them every second while capturing).
+ */
 const STDERR_KEEP = 16 * 1024;
+/** How often tcpdump is asked for its counts (SIGUSR1, its "request info" signal on Linux). */
+const PROGRESS_MS = 1_000;
 /** After SIGTERM, how long a tool gets to flush before SIGKILL. */
 const KILL_AFTER_MS = 5_000;
 /**
@@ -95,6 +105,7 @@ export class ProcessCapture extends LiveCaptureBase {
   private readonly stderrDone: Promise<void>;
   private readonly readerP: Promise<CaptureReader>;
   private readonly killOnExit = () => this.child.kill('SIGKILL');
+  private progressTimer: NodeJS.Timeout | undefined;
 
   /** @internal use startCapture */
   constructor(
@@ -109,7 +120,11 @@ export class ProcessCapture extends LiveCaptureBase {
     });
     this.stderrDone = new Promise((resolve) => {
       child.stderr.on('data', (b: Buffer) => {
-        if (this.stderrText.length < STDERR_KEEP) this.stderrText += b.toString('utf8');
+        this.stderrText += b.toString('utf8');
+        if (this.stderrText.length > STDERR_KEEP) {
+          const half = STDERR_KEEP / 2;
+          this.stderrText = `${this.stderrText.slice(0, half)}\n…\n${this.stderrText.slice(-half)}`;
+        }
       });
       child.stderr.once('close', () => resolve());
     });
@@ -132,6 +147,10 @@ export class ProcessCapture extends LiveCaptureBase {
   /** What the tool printed on stderr so far. */
   get engineMessages(): string {
     return this.stderrText;
+  }
+  /** tcpdump's latest counts (it prints them on SIGUSR1); dumpcap gives none until it stops. */
+  override get progress(): CaptureStats | undefined {
+    return this.progressTimer ? parseEngineStats(this.cmd.engine, this.stderrText) : undefined;
   }
 
   /** Resolves once the tool is capturing; rejects with the reason when it died first. */
@@ -157,7 +176,15 @@ export class ProcessCapture extends LiveCaptureBase {
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     const first = await Promise.race([signal.then(() => 'ready' as const, () => 'failed' as const), this.exited.then(() => 'exited' as const), timeout]);
     clearTimeout(timer);
-    if (first === 'ready') return;
+    if (first === 'ready') {
+      // Only now: tcpdump installs its SIGUSR1 handler before saying "listening on", and until
+      // then the signal would kill it.
+      if (this.cmd.engine === 'tcpdump') {
+        this.progressTimer = setInterval(() => this.child.kill('SIGUSR1'), PROGRESS_MS);
+        this.progressTimer.unref();
+      }
+      return;
+    }
     if (first === 'timeout') {
       this.child.kill('SIGKILL');
       process.off('exit', this.killOnExit);
@@ -223,6 +250,7 @@ export class ProcessCapture extends LiveCaptureBase {
    */
   protected async doStop(): Promise<CaptureStats> {
     this.stopping = true;
+    clearInterval(this.progressTimer);
     const running = () => this.child.exitCode === null && this.child.signalCode === null;
     if (running()) await Promise.race([new Promise((r) => setTimeout(r, DRAIN_MS[this.cmd.engine])), this.exited]);
     if (running()) this.child.kill('SIGTERM');
@@ -246,21 +274,23 @@ export class ProcessCapture extends LiveCaptureBase {
 
 /** Reads the counts both tools print on stderr when they stop. */
 export function parseEngineStats(engine: 'dumpcap' | 'tcpdump', text: string): CaptureStats | undefined {
+  // The last report counts: tcpdump prints one every second while capturing, and the final one on exit.
+  const last = (re: RegExp) => [...text.matchAll(re)].at(-1);
   if (engine === 'dumpcap') {
-    const cap = /Packets captured: (\d+)/.exec(text);
-    const rd = /Packets received\/dropped on interface '[^']*': (\d+)\/(\d+)/.exec(text);
+    const cap = last(/Packets captured: (\d+)/g);
+    const rd = last(/Packets received\/dropped on interface '[^']*': (\d+)\/(\d+)/g);
     if (!cap && !rd) return undefined;
     const captured = Number(cap?.[1] ?? rd?.[1] ?? 0);
     return { captured, received: Number(rd?.[1] ?? captured), dropped: Number(rd?.[2] ?? 0) };
   }
   const num = (re: RegExp) => {
-    const m = re.exec(text);
+    const m = last(re);
     return m ? Number(m[1]) : undefined;
   };
-  const captured = num(/(\d+) packets? captured/);
+  const captured = num(/(\d+) packets? captured/g);
   if (captured === undefined) return undefined;
-  const received = num(/(\d+) packets? received by filter/) ?? captured;
-  const dropped = (num(/(\d+) packets? dropped by kernel/) ?? 0) + (num(/(\d+) packets? dropped by interface/) ?? 0);
+  const received = num(/(\d+) packets? received by filter/g) ?? captured;
+  const dropped = (num(/(\d+) packets? dropped by kernel/g) ?? 0) + (num(/(\d+) packets? dropped by interface/g) ?? 0);
   return { captured, received, dropped };
 }
 

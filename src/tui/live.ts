@@ -159,11 +159,17 @@ export class LiveSession implements LiveFeed {
   status(): LiveStatus {
     const c = this.cap;
     const where = `${this.opts.interface}/${c.engine}`;
-    // Received and dropped come from the engine, which reports them when it stops: until then the
-    // line says so rather than show a zero that could be read as "no drops".
+    // Received and dropped come from the engine; one that reports them only when it stops gets
+    // "drops at stop" until then, rather than a zero that could be read as "no drops".
     const s = this.stats;
     const drops = (d: number | undefined) => (d === undefined ? 'drops unknown' : d > 0 ? `${d} DROPPED` : '0 dropped');
-    const counts = s ? `${s.received} received, ${drops(s.dropped)}` : `${this.captured} received, drops ${this.running ? 'at stop' : 'unknown'}`;
+    // While running, tcpdump reports its counts every second; dumpcap and cap only at the end.
+    const p = this.running ? c.progress : undefined;
+    const counts = s
+      ? `${s.received} received, ${drops(s.dropped)}`
+      : p
+        ? `${p.received} received, ${drops(p.dropped)}`
+        : `${this.captured} received, drops ${this.running && c.engine !== 'cap' ? 'at stop' : 'unknown'}`;
     return {
       head: this.running ? `${where} live` : `${where} stopped (${this.endedBy})`,
       counts: c.timestampsApproximate ? `${counts} | timestamps approximate` : counts,

@@ -44,6 +44,17 @@ describe('engine statistics lines', () => {
     });
     expect(parseEngineStats('tcpdump', 'tcpdump: nothing\n')).toBeUndefined();
   });
+
+  it("takes tcpdump's last report: the one-line ones it prints on SIGUSR1 while capturing, then the final one", () => {
+    const interim = 'tcpdump: 3 packets captured, 4 packets received by filter, 0 packets dropped by kernel\n';
+    const later = 'tcpdump: 8 packets captured, 9 packets received by filter, 1 packet dropped by kernel\n';
+    expect(parseEngineStats('tcpdump', `listening on lo\n${interim}`)).toEqual({ captured: 3, received: 4, dropped: 0 });
+    expect(parseEngineStats('tcpdump', `${interim}${later}12 packets captured\n13 packets received by filter\n2 packets dropped by kernel\n`)).toEqual({
+      captured: 12,
+      received: 13,
+      dropped: 2,
+    });
+  });
 });
 
 describe('engine failures become one clear error', () => {
@@ -117,6 +128,24 @@ describe.skipIf(!canCapture).each(engines)('live capture with %s', (engine) => {
       expect(t).toBeGreaterThanOrEqual(t0 - 1);
       expect(t).toBeLessThanOrEqual(t1 + 1);
       expect(f.origLen).toBe(f.data.length);
+    }
+  });
+
+  it.runIf(engine === 'tcpdump')('reports its counts while capturing (tcpdump, asked every second)', async () => {
+    const port = randomPort();
+    const cap = await startCapture({ iface: 'lo', filter: `tcp port ${port}`, engine });
+    const reading = (async () => {
+      for await (const _ of cap);
+    })();
+    try {
+      await httpExchange(port, 1);
+      const until = Date.now() + 10_000;
+      while (cap.progress === undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(cap.progress).toMatchObject({ dropped: 0 });
+      expect(cap.progress!.received).toBeGreaterThan(0);
+    } finally {
+      await cap.stop();
+      await reading;
     }
   });
 
