@@ -16,6 +16,12 @@
  * when fields() is called: a streaming `read --json` prints a packet before its answer is seen, as
  * tshark's single pass does; `messages` prints once the capture is read.
  *
+ * The layer list follows tshark 4.0's too: a segment whose bytes went to a parser loses its `data`
+ * layer even when it completes nothing (tshark shows a PDU's earlier segments as bare `tcp`),
+ * WebSocket sits under an `http` layer, and bodies and WebSocket payloads get the layer tshark
+ * names them by (PayloadLayer: `data-text-lines`, `json`, `media`…), grouped per dissector call
+ * (HttpAppLayer).
+ *
  * Which protocol a stream carries is decided on its first payload bytes, on any port: TCP port 53
  * is DNS (RFC 1035 §4.2.2 length-prefixed messages); a TLS record header (RFC 8446 §5.1) is TLS; a
  * request or status line (RFC 9112 §3, §4) is HTTP. Anything else is left alone, and its segments
@@ -27,13 +33,14 @@ import type { Dir, TcpConnection, TcpSegment, UdpConversation, UdpDatagram } fro
 import { TcpReassembler, type EndReason, type StreamGap, type StreamHandler } from './reassembly.js';
 import { TcpFlag } from '../wire/tcp.js';
 import { concatBytes } from '../wire/bytes.js';
-import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpMalformed, type HttpMessage, type HttpRequest, type HttpResponse } from '../protocols/http.js';
+import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSink, type HttpMalformed, type HttpMessage, type HttpRequest, type HttpResponse } from '../protocols/http.js';
 import type { Direction } from '../protocols/stream.js';
-import type { WsClose, WsFrame, WsMessage, WsPing, WsPong } from '../protocols/websocket.js';
+import { WsOpcode, type WsClose, type WsFrame, type WsMessage, type WsPing, type WsPong } from '../protocols/websocket.js';
 import type { SseEvent } from '../protocols/sse.js';
 import { looksLikeTlsRecord, tlsInfo, tlsRecordFields, TlsConnection, HandshakeType, type TlsRecordEvent } from '../protocols/tls.js';
 import { DnsLayer, DnsTcpFramer, DnsTransactions, DNS_PORT, dissectDnsMessage, dnsTypeName, type DnsTransactionInfo } from '../protocols/dns.js';
 import { QuicFlows, QuicLayer } from '../protocols/quic.js';
+import { bodyProtocol } from '../protocols/media-type.js';
 
 export type AppProto = 'http' | 'websocket' | 'sse' | 'dns' | 'tls' | 'quic';
 
@@ -59,6 +66,12 @@ export interface AppStageOptions {
   tcpStreams?: (stream: number) => boolean;
   /** Most bytes kept per WebSocket message (default: the parser's 16 MiB). */
   maxWebSocketMessage?: number;
+  /**
+   * Keep every HTTP header field on the messages (HttpMessage.headers). Default: when there is an
+   * onMessage listener (requests list their headers); without one only the fields the stage reads
+   * are kept, and the others cost no strings.
+   */
+  allHeaders?: boolean;
 }
 
 /** What a stream was recognised as. */
@@ -83,6 +96,9 @@ class ConnState {
   mode = Mode.Undecided;
   clientDir: Dir = 0;
   http?: HttpConnection;
+  /** The HTTP sinks by Dir (direction 0's, direction 1's): one load less per body segment. */
+  sink0?: HttpSink;
+  sink1?: HttpSink;
   tls?: TlsConnection;
   dns?: [DnsTcpFramer, DnsTcpFramer];
   sniff: SniffChunk[] | null = null;
@@ -120,37 +136,54 @@ abstract class AppLayer implements Layer {
 /** RFC 9112 §2.1's message grammar problems (not a gap or an early end) make the message malformed. */
 const MALFORMED_HTTP = /^WL_HTTP_(BAD_|HEADER_TOO_LARGE)/;
 
+/**
+ * One `http` layer: the messages of one call of tshark's HTTP dissector on the frame. TCP calls it
+ * once for a message reassembled from earlier segments and once for the messages that begin in
+ * this segment (pipelined ones all in that call), so a frame can hold two; a WebSocket call
+ * (WebSocket runs under HTTP in tshark) has an `http` layer with no message.
+ */
 export class HttpAppLayer extends AppLayer {
   readonly proto = 'http';
+  readonly messages: (HttpMessage | HttpMalformed)[] = [];
   constructor(
     offset: number,
     length: number,
-    readonly message: HttpMessage | HttpMalformed,
     /** The http layers of the same frame, in order: tshark appends each message's Info. */
     private readonly group: HttpAppLayer[],
   ) {
     super(offset, length);
+    group.push(this);
+  }
+  add(message: HttpMessage | HttpMalformed): void {
+    this.messages.push(message);
     const p = message.problem;
-    if (p && ('kind' in message ? MALFORMED_HTTP.test(p.code) : true)) {
+    if (this.problem === undefined && p && ('kind' in message ? MALFORMED_HTTP.test(p.code) : true)) {
       this.status = 'malformed';
-      this.problem = { code: p.code, offset, message: p.message };
+      this.problem = { code: p.code, offset: this.offset, message: p.message };
     }
   }
   ownInfo(): string {
-    const m = this.message;
-    if (!('kind' in m)) return '';
-    if (m.kind === 'request') return `${m.method} ${m.uri} ${m.version} `;
-    // tshark: the status line, then "  (media type)" without parameters when there is a body type.
-    const ct = m.contentType?.split(';')[0]!.trim();
-    return `${m.version} ${m.status} ${m.phrase} ${ct ? ` (${ct})` : ''}`;
+    let info = '';
+    for (const m of this.messages) {
+      if (!('kind' in m)) continue;
+      if (m.kind === 'request') info += `${m.method} ${m.uri} ${m.version} `;
+      else {
+        // tshark: the status line, then "  (media type)" without parameters when there is a body type.
+        const ct = m.contentType?.split(';')[0]!.trim();
+        info += `${m.version} ${m.status} ${m.phrase} ${ct ? ` (${ct})` : ''}`;
+      }
+    }
+    return info;
   }
   info(): string {
     return this.group.map((l) => l.ownInfo()).join('');
   }
   fields(): Field[] {
     const out: Field[] = [];
-    const m = this.message;
-    if (!('kind' in m)) return out;
+    for (const m of this.messages) if ('kind' in m) this.messageFields(out, m);
+    return out;
+  }
+  private messageFields(out: Field[], m: HttpMessage): void {
     const add = (n: string, v: number | string | boolean | undefined) => v !== undefined && this.field(out, n, v);
     // tshark marks each message with the boolean http.request / http.response (filters use them).
     add(m.kind === 'request' ? 'http.request' : 'http.response', true);
@@ -172,41 +205,58 @@ export class HttpAppLayer extends AppLayer {
       if (m.latency !== undefined) add('http.time', round9(m.latency));
       add('http.request_in', m.requestFrame);
     }
-    return out;
+  }
+}
+
+/**
+ * A message body or WebSocket payload as the layer tshark shows it under its carrier
+ * (`data-text-lines`, `json`, `xml`, `media`, `data`…: media-type.ts). Bodies are counted, not
+ * dissected, so it has no fields but `data`'s length.
+ */
+export class PayloadLayer implements Layer {
+  status: LayerStatus = 'ok';
+  constructor(
+    readonly proto: string,
+    readonly offset: number,
+    readonly length: number,
+    /** Payload bytes (after any transfer coding), over every segment they came in. */
+    readonly bytes: number,
+  ) {}
+  fields(): Field[] {
+    return this.proto === 'data' ? [{ name: 'data.len', value: this.bytes, offset: this.offset, length: 0 }] : [];
   }
 }
 
 const WS_OPCODE_NAMES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'Binary', 8: 'Connection Close', 9: 'Ping', 10: 'Pong' };
 
+/** One `websocket` layer: the frames of one dissector call (see HttpAppLayer), in order. */
 export class WebSocketAppLayer extends AppLayer {
   readonly proto = 'websocket';
-  constructor(
-    offset: number,
-    length: number,
-    readonly frame: WsFrame,
-  ) {
-    super(offset, length);
-    if (frame.problem) {
+  readonly frames: WsFrame[] = [];
+  add(frame: WsFrame): void {
+    this.frames.push(frame);
+    if (frame.problem && this.problem === undefined) {
       this.status = 'malformed';
-      this.problem = { code: frame.problem.code, offset, message: frame.problem.message };
+      this.problem = { code: frame.problem.code, offset: this.offset, message: frame.problem.message };
     }
   }
   info(): string {
-    const f = this.frame;
-    // tshark: "WebSocket Ping [FIN] " and "WebSocket Pong [FIN] [MASKED]".
+    // tshark: "WebSocket Ping [FIN] " and "WebSocket Pong [FIN] [MASKED]", for the last frame.
+    const f = this.frames[this.frames.length - 1]!;
     return `WebSocket ${WS_OPCODE_NAMES[f.opcode] ?? `Unknown (${f.opcode})`} ${f.fin ? '[FIN] ' : ''}${f.masked ? '[MASKED]' : ''}`;
   }
   fields(): Field[] {
-    const f = this.frame;
     const out: Field[] = [];
-    this.field(out, 'websocket.fin', f.fin);
-    this.field(out, 'websocket.rsv', f.rsv);
-    this.field(out, 'websocket.opcode', f.opcode);
-    this.field(out, 'websocket.mask', f.masked);
-    this.field(out, 'websocket.payload_length', f.lengthCode);
-    if (f.lengthCode === 126) this.field(out, 'websocket.payload_length_ext_16', f.payloadLength);
-    if (f.lengthCode === 127) this.field(out, 'websocket.payload_length_ext_64', f.payloadLength);
-    if (f.masked && f.maskingKey !== undefined) this.field(out, 'websocket.masking_key', (f.maskingKey >>> 0).toString(16).padStart(8, '0'));
+    for (const f of this.frames) {
+      this.field(out, 'websocket.fin', f.fin);
+      this.field(out, 'websocket.rsv', f.rsv);
+      this.field(out, 'websocket.opcode', f.opcode);
+      this.field(out, 'websocket.mask', f.masked);
+      this.field(out, 'websocket.payload_length', f.lengthCode);
+      if (f.lengthCode === 126) this.field(out, 'websocket.payload_length_ext_16', f.payloadLength);
+      if (f.lengthCode === 127) this.field(out, 'websocket.payload_length_ext_64', f.payloadLength);
+      if (f.masked && f.maskingKey !== undefined) this.field(out, 'websocket.masking_key', (f.maskingKey >>> 0).toString(16).padStart(8, '0'));
+    }
     return out;
   }
 }
@@ -272,6 +322,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   private readonly onMessage?: (m: AppMessage) => void;
   private readonly tcpStreams?: (stream: number) => boolean;
   private readonly maxWs?: number;
+  private readonly allHeaders: boolean;
   /** The packet being analysed (undefined at the capture end). */
   private cur: Packet | undefined;
   private curSeg: TcpSegment | undefined;
@@ -280,6 +331,13 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   /** Layers completed by the current segment. */
   private added: Layer[] = [];
   private httpGroup: HttpAppLayer[] = [];
+  /** The current segment's open dissector call (see HttpAppLayer): its http and websocket layers. */
+  private callHttp: HttpAppLayer | undefined;
+  private callWs: WebSocketAppLayer | undefined;
+  /** The open call holds a PDU that began in an earlier frame: nothing joins it. */
+  private callReassembled = false;
+  /** The current segment's payload went to a parser: it is no longer shown as `data`. */
+  private consumed = false;
   private tlsEvents: TlsRecordEvent[] | null = null;
   private tls13Now = false;
   private baseSec = 0;
@@ -293,6 +351,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (options.onMessage) this.onMessage = options.onMessage;
     if (options.tcpStreams) this.tcpStreams = options.tcpStreams;
     if (options.maxWebSocketMessage !== undefined) this.maxWs = options.maxWebSocketMessage;
+    this.allHeaders = options.allHeaders ?? options.onMessage !== undefined;
   }
 
   /** Message times count from this timestamp (default: the first packet the stage sees). */
@@ -326,11 +385,15 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   }
 
   onSegment(conn: TcpConnection, seg: TcpSegment): void {
+    const tcp = seg.tcp;
     const st = this.states[conn.stream];
     if (!st || st.mode === Mode.None) return;
     this.enter(seg.packet);
     this.curSeg = seg;
     this.reassembler.onSegment(conn, seg);
+    // tshark shows a segment whose bytes a dissector took (a PDU's part) as bare `tcp`.
+    const mode = st.mode;
+    if (tcp.payloadLength > 0 && (mode === Mode.Http || mode === Mode.Tls || mode === Mode.Dns)) this.consumed = true;
     this.flushLayers();
     this.curSeg = undefined;
   }
@@ -364,6 +427,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.reassembler.finish();
     this.added = [];
     this.httpGroup = [];
+    this.endCall();
+    this.consumed = false;
     this.tlsEvents = null;
   }
 
@@ -454,11 +519,15 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     st.sniffBytes = 0;
     if (mode === Mode.Http) {
       const handler = this.httpHandler(st);
-      st.http = new HttpConnection(handler, this.maxWs !== undefined ? { maxWebSocketMessage: this.maxWs } : {});
+      const http = new HttpConnection(handler, { allHeaders: this.allHeaders, ...(this.maxWs !== undefined ? { maxWebSocketMessage: this.maxWs } : {}) });
+      st.http = http;
+      st.sink0 = st.clientDir === 0 ? http.client : http.server;
+      st.sink1 = st.clientDir === 0 ? http.server : http.client;
     } else if (mode === Mode.Tls) st.tls = new TlsConnection();
     else if (mode === Mode.Dns) st.dns = [new DnsTcpFramer(), new DnsTcpFramer()];
     else {
       st.http = undefined;
+      st.sink0 = st.sink1 = undefined;
       st.tls = undefined;
       st.dns = undefined;
       // Nothing of this stream will be read: the reassembler need not keep its state (or held
@@ -469,16 +538,22 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (held) for (const c of held) this.feed(st, c.dir, c.bytes);
   }
 
-  private sinkOf(st: ConnState, dir: Dir) {
-    return dir === st.clientDir ? st.http!.client : st.http!.server;
+  private sinkOf(st: ConnState, dir: Dir): HttpSink {
+    return dir === 0 ? st.sink0! : st.sink1!;
   }
 
   private feed(st: ConnState, dir: Dir, bytes: Uint8Array): void {
     if (st.mode === Mode.Http) {
       this.sinkOf(st, dir).push(bytes, this.curFrame, this.curTime);
     } else if (st.mode === Mode.Tls) {
-      const events = st.tls!.push(st.dirName(dir), bytes);
+      const tls = st.tls!;
+      const d = st.dirName(dir);
+      const recordStarts = tls.buffered(d) === 0;
+      const events = tls.push(d, bytes);
       if (events.length) this.tlsRecords(st, events);
+      // A record begun here and finished later: tshark's TLS dissector saw its header here and
+      // asked for the rest, so the frame lists `tls` ("[TCP segment of a reassembled PDU]").
+      else if (recordStarts && tls.buffered(d) > 0) this.addPayload('tls', 0);
     } else if (st.mode === Mode.Dns) {
       for (const m of st.dns![dir].push(bytes)) {
         // The framer's message is a view that follows its 2-byte length in the same buffer.
@@ -486,7 +561,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         const layer = dissectDnsMessage(whole, { offset: 0, end: whole.length, reportedEnd: whole.length }, true);
         const frame = this.cur?.frame;
         const tx = this.dnsTx.onMessage(layer, this.curFrame, frame ?? this.curTime, st.conn.key);
-        this.addLayer(() => dnsWithTransaction(layer, tx, ...this.payloadSpan()));
+        if (this.curSeg) this.added.push(dnsWithTransaction(layer, tx, this.payloadOffset(), this.payloadLength()));
         this.dnsMessage(layer, tx, st.conn.stream, 'tcp', st.dirName(dir));
       }
     }
@@ -494,36 +569,69 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   // Layers -------------------------------------------------------------------------------------
 
-  /** The current segment's payload in its frame: where app layers sit. */
-  private payloadSpan(): [number, number] {
-    const seg = this.curSeg;
-    if (!seg) return [0, 0];
-    const off = seg.tcp.payloadOffset;
-    const end = Math.min(seg.packet.frame.data.length, off + seg.tcp.payloadLength);
-    return [off, Math.max(0, end - off)];
+  /** Where the current segment's payload starts in its frame: app layers sit on it. */
+  private payloadOffset(): number {
+    return this.curSeg?.tcp.payloadOffset ?? 0;
   }
 
-  /** Adds a layer to the current packet (nothing at the capture end: that packet was printed). */
-  private addLayer(make: () => Layer): void {
-    if (!this.curSeg) return;
-    this.added.push(make());
+  /** The current segment's captured payload length. */
+  private payloadLength(): number {
+    const seg = this.curSeg;
+    if (!seg) return 0;
+    const off = seg.tcp.payloadOffset;
+    return Math.max(0, Math.min(seg.packet.frame.data.length, off + seg.tcp.payloadLength) - off);
+  }
+
+  /**
+   * The http layer of the dissector call that a PDU beginning in `firstFrame` belongs to: a PDU
+   * reassembled from earlier segments has a call of its own, the PDUs beginning in this segment
+   * share one (HttpAppLayer).
+   */
+  private httpCall(firstFrame: number, headersFrame = -1): HttpAppLayer {
+    // tshark's TCP hands a PDU whose length was known from earlier segments (its headers were
+    // complete) to the dissector alone; one whose headers were not went on with the whole of this
+    // segment (DESEGMENT_ONE_MORE_SEGMENT), so the PDUs after it share its call.
+    const alone = firstFrame !== this.curFrame && headersFrame !== this.curFrame;
+    let l = this.callHttp;
+    if (l === undefined || alone || this.callReassembled) {
+      l = new HttpAppLayer(this.payloadOffset(), this.payloadLength(), this.httpGroup);
+      this.added.push(l);
+      this.callHttp = l;
+      this.callWs = undefined;
+      this.callReassembled = alone;
+    }
+    return l;
+  }
+
+  private endCall(): void {
+    this.callHttp = undefined;
+    this.callWs = undefined;
+    this.callReassembled = false;
+  }
+
+  /** A payload layer after the current call's layers (nothing at the capture end). */
+  private addPayload(proto: string, bytes: number): void {
+    if (this.curSeg) this.added.push(new PayloadLayer(proto, this.payloadOffset(), this.payloadLength(), bytes));
   }
 
   private flushLayers(): void {
     const p = this.cur;
     if (this.tlsEvents) {
-      const [o, n] = this.payloadSpan();
-      this.added.push(new TlsAppLayer(o, n, this.tlsEvents, this.tls13Now));
+      this.added.push(new TlsAppLayer(this.payloadOffset(), this.payloadLength(), this.tlsEvents, this.tls13Now));
       this.tlsEvents = null;
     }
-    if (this.added.length && p) {
+    if ((this.added.length || this.consumed) && p) {
       const ls = p.layers;
       // The payload is now the application protocol's (tshark shows no `data` for it).
       if (ls.length && ls[ls.length - 1]!.proto === 'data') ls.pop();
-      for (const l of this.added) ls.push(l);
-      this.added.length = 0;
+      const added = this.added;
+      for (let i = 0; i < added.length; i++) ls.push(added[i]!);
     }
+    // Only when needed: setting an array's length is a call into the runtime, on every segment.
+    if (this.added.length) this.added.length = 0;
+    this.consumed = false;
     if (this.httpGroup.length) this.httpGroup = [];
+    if (this.callHttp) this.endCall();
   }
 
   private tlsRecords(st: ConnState, events: TlsRecordEvent[]): void {
@@ -600,13 +708,10 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     const stream = st.conn.stream;
     const on = !!this.onMessage;
     const httpLayer = (m: HttpMessage | HttpMalformed) => {
-      if (m.frame !== this.curFrame) return;
-      this.addLayer(() => {
-        const [o, n] = this.payloadSpan();
-        const l = new HttpAppLayer(o, n, m, this.httpGroup);
-        this.httpGroup.push(l);
-        return l;
-      });
+      if (m.frame !== this.curFrame || !this.curSeg) return;
+      this.httpCall(m.firstFrame, 'kind' in m ? m.headersFrame : -1).add(m);
+      // The body, as the dissector its media type selects (none for an empty or damaged one).
+      if ('kind' in m && m.bodyLen > 0) this.addPayload(bodyProtocol(m.contentType), m.bodyLen);
     };
     const serverKey = () => {
       const s = st.clientDir === 0 ? st.conn.b : st.conn.a;
@@ -644,14 +749,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       },
       httpHeaders: (msg: HttpMessage) => {
         if (msg.kind === 'response' && msg.status >= 200 && msg.status < 300 && isSse(msg)) {
-          if (msg.headersFrame === this.curFrame) {
-            this.addLayer(() => {
-              const [o, n] = this.payloadSpan();
-              const l = new HttpAppLayer(o, n, msg, this.httpGroup);
-              this.httpGroup.push(l);
-              return l;
-            });
-          }
+          if (msg.headersFrame === this.curFrame && this.curSeg) this.httpCall(msg.firstFrame, msg.headersFrame).add(msg);
         }
       },
       httpMalformed: (x: HttpMalformed) => {
@@ -665,7 +763,15 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         }
       },
       wsFrame: (f: WsFrame) => {
-        if (f.frame === this.curFrame) this.addLayer(() => new WebSocketAppLayer(...this.payloadSpan(), f));
+        if (f.frame === this.curFrame && this.curSeg) {
+          // tshark runs WebSocket under HTTP: each call is `http:websocket` and its payloads.
+          const call = this.httpCall(f.firstFrame);
+          if (this.callWs === undefined) {
+            this.callWs = new WebSocketAppLayer(call.offset, call.length);
+            this.added.push(this.callWs);
+          }
+          this.callWs.add(f);
+        }
         if (on) {
           const m: Partial<AppMessage> = { kind: 'frame', opcode: f.opcode, fin: f.fin, masked: f.masked, payload_len: f.payloadLength };
           if (f.problem) m['error'] = f.problem.code;
@@ -673,6 +779,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         }
       },
       wsMessage: (w: WsMessage) => {
+        // A data message's payload, text as lines and binary as data (tshark 4.0's websocket).
+        if (w.frame === this.curFrame && w.wireBytes > 0) this.addPayload(w.opcode === WsOpcode.TEXT ? 'data-text-lines' : 'data', w.wireBytes);
         if (!on) return;
         const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };
         if (w.text !== undefined) m['text'] = w.text;

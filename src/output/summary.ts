@@ -6,7 +6,7 @@
  */
 import type { Layer, Packet } from '../decode/layer.js';
 import type { PacketAnalysis } from '../analysis/analyzer.js';
-import { TlsAppLayer } from '../analysis/app.js';
+import { PayloadLayer, TlsAppLayer } from '../analysis/app.js';
 import { TcpAnalysisFlag as F, type TcpSegmentInfo } from '../analysis/tcp-tracker.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { escapeControl } from './escape.js';
@@ -97,7 +97,8 @@ export function summarize(original: Packet, analysis?: PacketAnalysis): SummaryC
   }
   for (let i = layers.length - 1; i >= 0; i--) {
     const p = layers[i]!.proto;
-    if (p !== 'data' && p !== 'raw') {
+    // A message body's layer leaves the column to its carrier ("HTTP", "WebSocket"), as in tshark.
+    if (p !== 'data' && p !== 'raw' && !(layers[i] instanceof PayloadLayer)) {
       top = layers[i];
       break;
     }

@@ -33,9 +33,9 @@ interface HttpMessageBase extends MessageSpan {
   dir: Direction;
   /** "HTTP/1.1" as written. */
   version: string;
-  /** Header fields in order, names as written. */
+  /** Header fields in order, names as written (with HttpOptions.allHeaders off, only the ones the parser reads). */
   headers: HttpHeader[];
-  /** Trailer fields of a chunked body (RFC 9112 §7.1.2). */
+  /** Trailer fields of a chunked body (RFC 9112 §7.1.2), kept as `headers` are. */
   trailers: HttpHeader[];
   /** Content-Length when present and valid (http.content_length). */
   contentLength?: number;
@@ -137,6 +137,13 @@ export interface HttpOptions {
   maxUpgradeBuffer?: number;
   /** Most bytes kept per WebSocket message (default 16 MiB). */
   maxWebSocketMessage?: number;
+  /**
+   * Keep every header field in `headers` and `trailers` (default true). False keeps only the fields
+   * this parser reads itself (PARSED_HEADERS: framing, Host, User-Agent, Content-Type, Upgrade and
+   * the WebSocket handshake's): the other lines are checked but never turned into strings, which
+   * is most of the cost of a header section when nobody lists the headers.
+   */
+  allHeaders?: boolean;
 }
 
 const METHODS = [
@@ -172,14 +179,166 @@ const VERSION = /^HTTP\/\d\.\d$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+(\S+)[ \t]+(HTTP\/\d\.\d)[ \t]*$/;
 const STATUS_LINE = /^(HTTP\/\d\.\d)[ \t]+(\d{3})(?:[ \t](.*))?$/;
 
-function parseRequestLine(s: string): { method: string; uri: string; version: string } | undefined {
+interface RequestLine {
+  method: string;
+  uri: string;
+  version: string;
+}
+interface StatusLine {
+  version: string;
+  status: number;
+  phrase: string;
+}
+
+/** @internal REQUEST_LINE on a line's text (exported for the test that checks the byte path against it). */
+export function parseRequestLine(s: string): RequestLine | undefined {
   const m = REQUEST_LINE.exec(s);
   return m ? { method: m[1]!, uri: m[2]!, version: m[3]! } : undefined;
 }
 
-function parseStatusLine(s: string): { version: string; status: number; phrase: string } | undefined {
+/** @internal STATUS_LINE on a line's text. */
+export function parseStatusLine(s: string): StatusLine | undefined {
   const m = STATUS_LINE.exec(s);
   return m ? { version: m[1]!, status: Number(m[2]), phrase: (m[3] ?? '').trim() } : undefined;
+}
+
+/*
+ * The same two grammars read from the bytes of an all-ASCII line (the usual case), without
+ * decoding the line, running a regex and cutting three strings out of it: the method and version
+ * come back as shared constants. Lines with other bytes go through the regexes on their text
+ * (headerText), where \S and trim() also know non-ASCII white space.
+ */
+
+/** JavaScript's \s among ASCII bytes: space and TAB to CR. */
+const isSpace = trimmed;
+const isBlank = (c: number) => c === 0x20 || c === 0x09;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** Bytes [start, end) of `b` are ASCII: a long run is checked natively, a short one is not worth a view. */
+function asciiRange(b: Uint8Array, start: number, end: number): boolean {
+  if (end - start > 64) return isAscii(b.subarray(start, end));
+  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
+
+function allAscii(b: Uint8Array): boolean {
+  return asciiRange(b, 0, b.length);
+}
+
+const METHOD_NAMES = METHODS.map((m) => new TextDecoder().decode(m.subarray(0, m.length - 1)));
+/** "HTTP/d.d" for each pair of digits, made once. */
+const VERSION_NAMES = Array.from({ length: 100 }, (_, i) => `HTTP/${Math.floor(i / 10)}.${i % 10}`);
+
+/** The method token [0, end) of `b`: a known method's constant, else its text. */
+function methodName(b: Uint8Array, end: number): string {
+  outer: for (let k = 0; k < METHODS.length; k++) {
+    const m = METHODS[k]!;
+    if (m.length - 1 !== end) continue;
+    for (let i = 0; i < end; i++) if (b[i] !== m[i]) continue outer;
+    return METHOD_NAMES[k]!;
+  }
+  return latin1Text(b, 0, end);
+}
+
+/** "HTTP/d.d" at b[at, at + 8), or undefined. */
+function versionAt(b: Uint8Array, at: number): string | undefined {
+  if (at + 8 > b.length || b[at] !== 0x48 || b[at + 1] !== 0x54 || b[at + 2] !== 0x54 || b[at + 3] !== 0x50 || b[at + 4] !== 0x2f || b[at + 6] !== 0x2e) return undefined;
+  const major = b[at + 5]!;
+  const minor = b[at + 7]!;
+  return isDigit(major) && isDigit(minor) ? VERSION_NAMES[(major - 0x30) * 10 + minor - 0x30] : undefined;
+}
+
+/** REQUEST_LINE on an ASCII line's bytes. */
+function requestLineBytes(b: Uint8Array): RequestLine | undefined {
+  const n = b.length;
+  let i = 0;
+  while (i < n && TCHAR[b[i]!] === 1) i++;
+  const methodEnd = i;
+  if (methodEnd === 0 || i === n || !isBlank(b[i]!)) return undefined;
+  while (i < n && isBlank(b[i]!)) i++;
+  const uriStart = i;
+  while (i < n && !isSpace(b[i]!)) i++;
+  const uriEnd = i;
+  if (uriEnd === uriStart || i === n || !isBlank(b[i]!)) return undefined;
+  while (i < n && isBlank(b[i]!)) i++;
+  const version = versionAt(b, i);
+  if (version === undefined) return undefined;
+  for (i += 8; i < n; i++) if (!isBlank(b[i]!)) return undefined;
+  return { method: methodName(b, methodEnd), uri: latin1Text(b, uriStart, uriEnd), version };
+}
+
+/** STATUS_LINE on an ASCII line's bytes. */
+function statusLineBytes(b: Uint8Array): StatusLine | undefined {
+  const n = b.length;
+  const version = versionAt(b, 0);
+  if (version === undefined || n === 8 || !isBlank(b[8]!)) return undefined;
+  let i = 9;
+  while (i < n && isBlank(b[i]!)) i++;
+  if (i + 3 > n || !isDigit(b[i]!) || !isDigit(b[i + 1]!) || !isDigit(b[i + 2]!)) return undefined;
+  const status = (b[i]! - 0x30) * 100 + (b[i + 1]! - 0x30) * 10 + (b[i + 2]! - 0x30);
+  i += 3;
+  if (i === n) return { version, status, phrase: '' };
+  if (!isBlank(b[i]!)) return undefined;
+  // `.` in the regex stops at a line terminator: a bare CR or LF inside the phrase fails the line.
+  let s = i + 1;
+  let e = n;
+  for (let k = s; k < n; k++) if (b[k] === 0x0d || b[k] === 0x0a) return undefined;
+  while (s < e && isSpace(b[s]!)) s++;
+  while (e > s && isSpace(b[e - 1]!)) e--;
+  return { version, status, phrase: s === e ? '' : latin1Text(b, s, e) };
+}
+
+/** @internal A request line from its bytes. */
+export function requestLine(line: Uint8Array): RequestLine | undefined {
+  return allAscii(line) ? requestLineBytes(line) : parseRequestLine(headerText(line));
+}
+
+/** @internal A status line from its bytes. */
+export function statusLine(line: Uint8Array): StatusLine | undefined {
+  return allAscii(line) ? statusLineBytes(line) : parseStatusLine(headerText(line));
+}
+
+/** A field name this parser reads: its usual spelling, as a string and as bytes, and lower-cased bytes. */
+interface ParsedName {
+  text: string;
+  bytes: Uint8Array;
+  lower: Uint8Array;
+}
+
+/**
+ * The fields this parser reads (knownHeaders, the Upgrade and WebSocket handshake checks), by
+ * length: with `allHeaders` off only these are kept.
+ */
+const PARSED_HEADERS: readonly (readonly ParsedName[])[] = (() => {
+  const names = ['Host', 'Upgrade', 'User-Agent', 'Content-Type', 'Last-Event-ID', 'Content-Length', 'Transfer-Encoding', 'Sec-WebSocket-Key', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions'];
+  const byLength: ParsedName[][] = [];
+  const enc = new TextEncoder();
+  for (const text of names) (byLength[text.length] ??= []).push({ text, bytes: enc.encode(text), lower: enc.encode(text.toLowerCase()) });
+  return Array.from(byLength, (l) => l ?? []);
+})();
+
+/** The PARSED_HEADERS field the token b[start, end) names (ASCII case-insensitive), if any. */
+function parsedHeader(b: Uint8Array, start: number, end: number): ParsedName | undefined {
+  const candidates = PARSED_HEADERS[end - start];
+  if (candidates === undefined) return undefined;
+  // Indexed loops: this runs per header line, also before the function is optimised.
+  outer: for (let k = 0; k < candidates.length; k++) {
+    const name = candidates[k]!;
+    // Token bytes: OR-ing 0x20 lower-cases letters and leaves '-' and digits as they are.
+    for (let i = 0; i < name.lower.length; i++) if ((b[start + i]! | 0x20) !== name.lower[i]) continue outer;
+    return name;
+  }
+  return undefined;
+}
+
+/** The name b[start, end) as written: the shared string when it is spelled the usual way. */
+function fieldName(b: Uint8Array, start: number, end: number, known: ParsedName | undefined): string {
+  if (known !== undefined) {
+    let i = 0;
+    while (i < known.bytes.length && b[start + i] === known.bytes[i]) i++;
+    if (i === known.bytes.length) return known.text;
+  }
+  return latin1Text(b, start, end);
 }
 
 function header(headers: HttpHeader[], name: string): string | undefined {
@@ -298,12 +457,19 @@ class HttpReceiver implements HttpSink {
   private heldBytes = 0;
   private tunnelSink: StreamSink | undefined;
   private sse: SseParser | undefined;
+  /** Body bytes skipBody took for the current message, not yet in its bodyLen. */
+  private skipped = 0;
+  /** A handler takes body bytes (else they are only counted). */
+  private readonly readsBody: boolean;
+  /** The last field line was one allHeaders=false does not keep (so is an obs-fold after it). */
+  private skippedField = false;
 
   constructor(
     readonly dir: Direction,
     private readonly conn: HttpConnection,
   ) {
     this.lines = new LineReader(conn.maxHeader);
+    this.readsBody = conn.handler.httpBody !== undefined;
   }
 
   private get isRequest(): boolean {
@@ -355,18 +521,20 @@ class HttpReceiver implements HttpSink {
 
   skipBody(n: number, frame: number, time: number): boolean {
     const state = this.state;
-    if (this.ended || n <= 0 || this.sse !== undefined || this.conn.handler.httpBody !== undefined) return false;
+    if (this.ended || n <= 0 || this.sse !== undefined || this.readsBody) return false;
+    // Counted here, added to the message when it ends (settleBody): the message object is not
+    // touched per segment.
     if (state === 'close') {
       this.frame = frame;
       this.time = time;
-      if (this.msg) this.msg.bodyLen += n;
+      this.skipped += n;
       return true;
     }
     if ((state !== 'body' && state !== 'chunk-data') || n > this.remaining) return false;
     // What push does with n bytes that all fall in the body (see its 'body' case and body()).
     this.frame = frame;
     this.time = time;
-    if (this.msg) this.msg.bodyLen += n;
+    this.skipped += n;
     this.remaining -= n;
     if (this.remaining === 0) {
       if (state === 'body') this.complete();
@@ -497,22 +665,23 @@ class HttpReceiver implements HttpSink {
   private startLine(line: Uint8Array, overflow: boolean, total: number): void {
     // RFC 9112 §2.2: empty lines before a request line are ignored (robustness).
     if (!overflow && line.length === 0) return;
-    const text = overflow ? '' : headerText(line);
-    if (this.isRequest) {
-      const rl = parseRequestLine(text);
-      if (rl) {
-        this.msg = this.newRequest(rl.method, rl.uri, rl.version, total);
-        this.state = 'headers';
-        return;
+    if (!overflow) {
+      let msg: HttpMessage | undefined;
+      if (this.isRequest) {
+        const rl = requestLine(line);
+        if (rl) msg = this.newRequest(rl.method, rl.uri, rl.version, total);
+      } else {
+        const sl = statusLine(line);
+        if (sl) msg = this.newResponse(sl.status, sl.phrase, sl.version, total);
       }
-    } else {
-      const sl = parseStatusLine(text);
-      if (sl) {
-        this.msg = this.newResponse(sl.status, sl.phrase, sl.version, total);
+      if (msg) {
+        this.msg = msg;
         this.state = 'headers';
+        this.skippedField = false;
         return;
       }
     }
+    const text = overflow ? '' : headerText(line);
     const problem = overflow
       ? { code: WL_HTTP_HEADER_TOO_LARGE, message: `start line longer than ${this.conn.maxHeader} bytes` }
       : { code: WL_HTTP_BAD_START_LINE, message: `not a ${this.isRequest ? 'request' : 'status'} line: ${JSON.stringify(text.slice(0, 60))}` };
@@ -594,6 +763,7 @@ class HttpReceiver implements HttpSink {
     }
     const list = this.state === 'trailers' ? msg.trailers : msg.headers;
     if (start === end) {
+      this.skippedField = false;
       if (this.state === 'trailers') this.complete();
       else this.headersDone(msg);
       return;
@@ -604,6 +774,7 @@ class HttpReceiver implements HttpSink {
     const text = headerText(line);
     if (c0 === 0x20 || c0 === 0x09) {
       // §5.2 obs-fold: a continuation line; its value joins the previous one with a space.
+      if (this.skippedField) return;
       const last = list[list.length - 1];
       if (last) last.value = (last.value + ' ' + text.trim()).trim();
       else this.flag(msg, { code: WL_HTTP_BAD_HEADER, message: 'continuation line before any header field' });
@@ -616,7 +787,12 @@ class HttpReceiver implements HttpSink {
       this.flag(msg, { code: WL_HTTP_BAD_HEADER, message: `not a header field: ${JSON.stringify(text.slice(0, 60))}` });
       return;
     }
+    if (!this.conn.allHeaders && parsedHeader(line, 0, colon) === undefined) {
+      this.skippedField = true;
+      return;
+    }
     list.push({ name, value: text.slice(colon + 1).trim() });
+    this.skippedField = false;
   }
 
   /**
@@ -632,15 +808,19 @@ class HttpReceiver implements HttpSink {
       if (c >= 0x80 || TCHAR[c] === 0) return false;
     }
     if (colon === start || colon === end) return false;
-    // A long value (padding, cookies, tokens) is checked natively; a short one is not worth a view.
-    if (end - colon > 64) {
-      if (!isAscii(src.subarray(colon + 1, end))) return false;
-    } else for (let i = colon + 1; i < end; i++) if (src[i]! >= 0x80) return false;
+    // A field nobody reads (allHeaders off): a well-formed line, not kept, whatever its value.
+    const known = parsedHeader(src, start, colon);
+    if (!this.conn.allHeaders && known === undefined) {
+      this.skippedField = true;
+      return true;
+    }
+    if (!asciiRange(src, colon + 1, end)) return false;
     let vs = colon + 1;
     let ve = end;
     while (vs < ve && trimmed(src[vs]!)) vs++;
     while (ve > vs && trimmed(src[ve - 1]!)) ve--;
-    list.push({ name: latin1Text(src, start, colon), value: latin1Text(src, vs, ve) });
+    list.push({ name: fieldName(src, start, colon, known), value: latin1Text(src, vs, ve) });
+    this.skippedField = false;
     return true;
   }
 
@@ -752,11 +932,10 @@ class HttpReceiver implements HttpSink {
     const msg = this.msg;
     if (!msg || to <= from) return;
     msg.bodyLen += to - from;
-    const onBody = this.conn.handler.httpBody;
     const sse = this.sse;
-    if (!onBody && !sse) return;
+    if (!this.readsBody && !sse) return;
     const chunk = from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
-    if (onBody) this.conn.handler.httpBody!(msg, chunk, this.frame, this.time);
+    if (this.readsBody) this.conn.handler.httpBody!(msg, chunk, this.frame, this.time);
     sse?.push(chunk, this.frame, this.time);
   }
 
@@ -768,7 +947,14 @@ class HttpReceiver implements HttpSink {
   }
 
   /** The current message is done: report it and get ready for the next one (or the switch). */
+  /** Adds the body bytes skipBody counted to the message (before anyone reads its bodyLen). */
+  private settleBody(): void {
+    if (this.msg) this.msg.bodyLen += this.skipped;
+    this.skipped = 0;
+  }
+
   private complete(): void {
+    this.settleBody();
     const msg = this.msg;
     if (!msg) return;
     msg.frame = this.frame;
@@ -779,6 +965,7 @@ class HttpReceiver implements HttpSink {
 
   /** Reports the current message cut short by a problem, then resynchronises. */
   private abort(problem: ProtocolProblem): void {
+    this.settleBody();
     const msg = this.msg;
     if (msg) {
       msg.frame = this.frame;
@@ -826,7 +1013,7 @@ class HttpReceiver implements HttpSink {
   }
 
   private resyncLine(line: Uint8Array, overflow: boolean, size: number): void {
-    const looks = !overflow && line.length > 0 && (this.isRequest ? parseRequestLine(headerText(line)) : parseStatusLine(headerText(line)));
+    const looks = !overflow && line.length > 0 && (this.isRequest ? requestLine(line) : statusLine(line));
     if (!looks) {
       this.skipBytes += size;
       return;
@@ -915,6 +1102,7 @@ export class HttpConnection {
   websocket: WebSocketConnection | undefined;
   readonly maxHeader: number;
   readonly maxUpgradeBuffer: number;
+  readonly allHeaders: boolean;
   private readonly maxPending: number;
   private readonly pending: HttpRequest[] = [];
   private readonly clientRx: HttpReceiver;
@@ -927,6 +1115,7 @@ export class HttpConnection {
     this.maxHeader = options.maxHeaderSize ?? 64 * 1024;
     this.maxPending = options.maxPending ?? 1024;
     this.maxUpgradeBuffer = options.maxUpgradeBuffer ?? 256 * 1024;
+    this.allHeaders = options.allHeaders ?? true;
     this.clientRx = new HttpReceiver('c2s', this);
     this.serverRx = new HttpReceiver('s2c', this);
     this.client = this.clientRx;

@@ -435,6 +435,11 @@ export class TlsConnection {
     return this.dirs[dir].encryptedRecords;
   }
 
+  /** Bytes of an unfinished record held in one direction (0: the next byte begins a record). */
+  buffered(dir: TlsDirection): number {
+    return this.dirs[dir].framer.buffered;
+  }
+
   push(dir: TlsDirection, chunk: Uint8Array): TlsRecordEvent[] {
     const st = this.dirs[dir];
     const hadProblem = st.framer.problem;

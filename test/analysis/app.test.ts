@@ -3,8 +3,10 @@
  * messages and puts the layers on the frame that completes each message), on corpus captures
  * (frame.protocols, Info and Protocol columns as tshark shows them), and on random bytes.
  */
-import { existsSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame.js';
@@ -19,10 +21,13 @@ import { AppStage, appAnalyzerOptions, type AppMessage } from '../../src/analysi
 import { packetToJson } from '../../src/output/json.js';
 import { summarize } from '../../src/output/summary.js';
 import { compileFilter } from '../../src/filter/index.js';
+import { encodePcap } from '../../src/capture/pcap-writer.js';
 
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/traces/real');
 const present = existsSync(DIR);
 if (!present) console.warn(`app stage corpus tests skipped: ${DIR} is absent`);
+const tsharkOk = spawnSync('tshark', ['--version']).status === 0;
+if (!tsharkOk) console.warn('app stage body-layer comparison skipped: tshark is not installed');
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const C = Uint8Array.of(10, 0, 0, 1);
@@ -79,7 +84,9 @@ describe('AppStage on built conversations', () => {
     const whole = run(conversation([{ from: 'c', bytes: REQ }, { from: 's', bytes: RESP }]));
     expect(whole.messages.map((m) => [m.proto, m.kind, m.frame])).toEqual([['http', 'request', 4], ['http', 'response', 5]]);
     expect(whole.json[3]!['http.request.method']).toBe('POST');
-    expect(whole.json[3]!['frame.protocols']).toBe('eth:ip:tcp:http');
+    // As tshark: a body without Content-Type is `data`, an application/json one `json`.
+    expect(whole.json[3]!['frame.protocols']).toBe('eth:ip:tcp:http:data');
+    expect(whole.json[4]!['frame.protocols']).toBe('eth:ip:tcp:http:json');
     expect(whole.json[4]).toMatchObject({ 'http.response.code': 201, 'http.content_type': 'application/json', 'http.request_in': 4, 'http.time': 0.000001 });
     expect(summarize(whole.packets[3]!).info).toBe('POST /api/items?x=1 HTTP/1.1 ');
     expect(summarize(whole.packets[4]!).info).toBe('HTTP/1.1 201 Created  (application/json)');
@@ -95,8 +102,10 @@ describe('AppStage on built conversations', () => {
         ]));
         expect(strip(split.messages)).toEqual(strip(whole.messages));
         expect(split.messages.map((m) => m.frame)).toEqual([5, 7]);
-        // The first piece keeps its data layer; the completing one shows http instead.
-        expect(split.json[3]!['frame.protocols']).toBe('eth:ip:tcp:data');
+        // The first piece is part of a message: bare tcp, as tshark shows it, once enough bytes
+        // came to recognise HTTP (SNIFF_BYTES); a shorter one keeps its data layer.
+        expect(split.json[3]!['frame.protocols']).toBe(cut >= 10 ? 'eth:ip:tcp' : 'eth:ip:tcp:data');
+        expect(split.json[4]!['frame.protocols']).toBe('eth:ip:tcp:http:data');
         expect(split.json[4]!['http.request.uri']).toBe('/api/items?x=1');
       }
     }
@@ -127,6 +136,34 @@ describe('AppStage on built conversations', () => {
     const bad = run(conversation([{ from: 'c', bytes: enc('GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n') }]));
     expect(bad.json[3]!['_ws.malformed']).toBe(true);
     expect(bad.json[3]!['wl.error.code']).toBe('WL_HTTP_BAD_CONTENT_LENGTH');
+  });
+});
+
+describe.skipIf(!tsharkOk)('frame.protocols of HTTP bodies, against tshark (WebSocket: test/differential/app.test.ts)', () => {
+  // One keep-alive connection on port 80 (tshark's HTTP port): a response per media type.
+  const TYPES = [undefined, 'text/html; charset=utf-8', 'TEXT/PLAIN', 'text/css', 'application/x-javascript', 'application/javascript', 'application/json', 'application/problem+json',
+    'application/xml', 'text/xml', 'image/svg+xml', 'application/octet-stream', 'application/x-www-form-urlencoded', 'text/csv', 'video/mp4', 'application/grpc', 'message/http'];
+  const body = (t: string | undefined) => (t?.includes('json') ? '{"a":1}\n' : t?.includes('xml') ? '<?xml version="1.0"?><a>1</a>\n' : 'hello\nworld\n');
+  const pieces = TYPES.flatMap((t, i) => [
+    { from: 'c' as const, bytes: enc(`GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`) },
+    { from: 's' as const, bytes: enc(`HTTP/1.1 200 OK\r\n${t ? `Content-Type: ${t}\r\n` : ''}Content-Length: ${body(t).length}\r\n\r\n${body(t)}`) },
+  ]);
+
+  it('names each body layer as tshark 4.0 does (data-text-lines, json, xml, media, data…)', () => {
+    const frames = conversation(pieces, 80);
+    const ours = run(frames).json.map((j) => String(j['frame.protocols']));
+    const dir = mkdtempSync(join(tmpdir(), 'wl-bodies-'));
+    try {
+      const path = join(dir, 'bodies.pcap');
+      writeFileSync(path, encodePcap(frames, { linkType: 1 }));
+      const r = spawnSync('tshark', ['-n', '-r', path, '-T', 'fields', '-e', 'frame.protocols'], { encoding: 'utf8' });
+      // tshark 4.0 adds an `ethertype` pseudo-layer after eth (known-differences.md).
+      const theirs = r.stdout.trim().split('\n').map((l) => l.replace(':ethertype', ''));
+      expect(ours).toEqual(theirs);
+      expect(new Set(ours.map((p) => p.split(':').slice(3).join(':')))).toEqual(new Set(['', 'http', 'http:data', 'http:data-text-lines', 'http:media', 'http:json', 'http:xml', 'http:urlencoded-form', 'http:grpc', 'http:message-http']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   HttpConnection,
   looksLikeHttp,
+  parseRequestLine,
+  parseStatusLine,
+  requestLine,
+  statusLine,
   WL_HTTP_BAD_CHUNK,
   WL_HTTP_BAD_CONTENT_LENGTH,
   WL_HTTP_BAD_START_LINE,
@@ -244,5 +248,70 @@ describe('HTTP malformed input', () => {
         ]),
       ).not.toThrow();
     }
+  });
+});
+
+describe('HTTP start lines read from the bytes', () => {
+  it('give what the RFC 9112 §3 and §4 regexes give on the decoded line, for any line', () => {
+    const rnd = prng(11);
+    // Pieces of valid lines, white space of every kind, non-ASCII bytes, junk.
+    const parts = ['GET', 'POST', 'M-SEARCH', 'X', '/', '/a?b=c', '*', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.', 'HTTP/11.1', 'http/1.1', '200', '404', '2000', '20', 'OK', 'Not Found', ' ', '  ', '\t', '\r', '\x0b', '\x0c', '\u00e9', '\u00a0', ':', '"', ''];
+    const utf8 = new TextEncoder();
+    const lines: Uint8Array[] = [enc('GET / HTTP/1.1'), enc('HTTP/1.1 200 OK'), enc('HTTP/1.1 204'), enc('HTTP/1.1 200 '), Uint8Array.of(0x47, 0x45, 0x54, 0x20, 0xff, 0x20, 0x48)];
+    const pick = (from: string[]) => from[Math.floor(rnd() * from.length)]!;
+    const blank = [' ', ' ', '\t', '  ', ' \t'];
+    const methods = ['GET', 'POST', 'M-SEARCH', 'X', 'G\u00e9T', 'GE T', ''];
+    const targets = ['/', '/a?b=c', '*', '/\u00e9', '/a\u00a0b', 'a\rb', ''];
+    const versions = ['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.', 'HTTP/11.1', 'http/1.1', 'HTTP/1.1x'];
+    const codes = ['200', '404', '2000', '20', '2x0'];
+    const phrases = ['OK', 'Not Found', ' OK ', 'a\rb', '\u00e9t\u00e9', '\u00a0', '\x0b', ''];
+    for (let i = 0; i < 20000; i++) {
+      // Mostly the grammars' shape, with damage here and there (and pieces of anything).
+      let text =
+        rnd() < 0.5
+          ? `${pick(methods)}${pick(blank)}${pick(targets)}${pick(blank)}${pick(versions)}${rnd() < 0.2 ? pick(blank) : ''}`
+          : `${pick(versions)}${pick(blank)}${pick(codes)}${rnd() < 0.8 ? pick(blank) + pick(phrases) : ''}`;
+      if (rnd() < 0.2) {
+        const at = Math.floor(rnd() * (text.length + 1));
+        text = text.slice(0, at) + pick(parts) + text.slice(at + 1);
+      }
+      lines.push(rnd() < 0.5 ? utf8.encode(text) : Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff));
+    }
+    const text = (b: Uint8Array) => {
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(b);
+      } catch {
+        return Buffer.from(b).toString('latin1');
+      }
+    };
+    let requests = 0;
+    let statuses = 0;
+    for (const line of lines) {
+      const rl = requestLine(line);
+      const sl = statusLine(line);
+      expect(rl, JSON.stringify(text(line))).toEqual(parseRequestLine(text(line)));
+      expect(sl, JSON.stringify(text(line))).toEqual(parseStatusLine(text(line)));
+      if (rl) requests++;
+      if (sl) statuses++;
+    }
+    // Both grammars matched often enough for the comparison to mean something.
+    expect(requests).toBeGreaterThan(1000);
+    expect(statuses).toBeGreaterThan(1000);
+  });
+});
+
+describe('HTTP with allHeaders off', () => {
+  const msg = 'GET / HTTP/1.1\r\nHost: a\r\nX-Pad: pppp\r\n  folded\r\naccept: */*\r\nupgrade: websocket\r\nUser-Agent: u\r\n\r\n';
+  it('keeps only the fields the parser reads, names as written, and the same message whatever the split', () => {
+    const steps = [c2s(msg)];
+    const r = run(conn({ allHeaders: false }), steps);
+    const q = reqs(r)[0]!;
+    expect(q.headers).toEqual([{ name: 'Host', value: 'a' }, { name: 'upgrade', value: 'websocket' }, { name: 'User-Agent', value: 'u' }]);
+    expect(q).toMatchObject({ host: 'a', userAgent: 'u' });
+    expect(q.problem).toBeUndefined();
+    // With every header kept, the folded line joins X-Pad, as before.
+    const all = reqs(run(conn(), steps))[0]!;
+    expect(all.headers.find((h) => h.name === 'X-Pad')?.value).toBe('pppp folded');
+    expectSplitInvariant(conn({ allHeaders: false }), steps);
   });
 });
