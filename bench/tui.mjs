@@ -3,7 +3,7 @@
  * tmux session of fixed size (120×40) on a deterministic capture of at least 600k packets (gen.mjs,
  * the bench's traffic model with a higher packet count), driven with send-keys.
  *
- *   node bench/tui.mjs [--min-packets N] [--json]
+ *   node bench/tui.mjs [--min-packets N] [--reps N] [--ladder-only] [--json]
  *
  * Figures:
  *   - time to first screen (target < 1 s): from starting `node bin/wirelens open FILE` in tmux to
@@ -14,7 +14,10 @@
  *   - the longest event-loop stall after indexing, which covers opening the connections and the
  *     messages views (they read the whole file): how long a key can wait;
  *   - peak RSS of the TUI when indexing ends, and of indexing alone in a headless process
- *     (indexScan to the end, `--index-child`), with the index's own bytes.
+ *     (indexScan to the end, `--index-child`), with the index's own bytes;
+ *   - the ladder pane (benchLadder) at 200×50 on one long TCP stream (a synthetic bulk upload of
+ *     about 607 000 packets): time until the pane shows the ladder, redraw median and p99 on
+ *     selection moves, those that move the ladder's window apart, and the session's peak RSS.
  * Needs tmux and dist/; without tmux the TUI figures are reported as not measured.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -37,6 +40,11 @@ const COLS = 120;
 const ROWS = 40;
 /** Keys are sent this far apart so that each one makes its own draw (the throttle allows 20 a second). */
 const KEY_GAP_MS = 70;
+/** The ladder pane's session: wide enough for the pane (from 160 columns), on one long stream. */
+const LADDER_COLS = 200;
+const LADDER_ROWS = 50;
+const STREAM_SIZE = '550MB';
+export const LADDER_RSS_TARGET_MIB = 400;
 
 /** The capture: the bench's traffic model, at least `minPackets` packets. */
 export function tuiCapture(minPackets = 600_000) {
@@ -70,8 +78,11 @@ async function indexChild(file) {
   console.log(JSON.stringify({ frames: index.count, seconds: (performance.now() - t0) / 1000, indexBytes: index.bytes }));
 }
 
-/** The TUI in tmux; returns its figures, or {error}. */
-async function tuiSession(file, packets) {
+/**
+ * `wirelens open FILE` in a detached tmux session of cols×rows, with its stats file. Returns the
+ * means to drive it (`screen`, `waitFor`, `key`), `stats()` (quits first) and `close()`.
+ */
+function tmuxTui(file, cols, rows) {
   const socket = `wl-bench-${process.pid}`;
   const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   const screen = () => tmux('capture-pane', '-p', '-t', 'tui');
@@ -93,15 +104,33 @@ async function tuiSession(file, packets) {
       await sleep(KEY_GAP_MS);
     }
   };
+  const t0 = performance.now();
+  tmux('new-session', '-d', '-s', 'tui', '-x', String(cols), '-y', String(rows), '-c', root,
+    'env', 'TERM=xterm-256color', 'LANG=C.UTF-8', `WIRELENS_TUI_STATS=${statsFile}`, process.execPath, 'bin/wirelens', 'open', file);
+  const stats = async () => {
+    await key('q');
+    const until = Date.now() + 30_000;
+    while (!fs.existsSync(statsFile) && Date.now() < until) await sleep(50);
+    await sleep(100);
+    return JSON.parse(fs.readFileSync(statsFile, 'utf8'));
+  };
+  const close = () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    fs.rmSync(statsFile, { force: true });
+  };
+  return { t0, screen, waitFor, key, stats, close };
+}
+
+/** The TUI in tmux; returns its figures, or {error}. */
+async function tuiSession(file, packets) {
+  const ui = tmuxTui(file, COLS, ROWS);
+  const { waitFor, key } = ui;
   try {
-    const t0 = performance.now();
-    tmux('new-session', '-d', '-s', 'tui', '-x', String(COLS), '-y', String(ROWS), '-c', root,
-      'env', 'TERM=xterm-256color', 'LANG=C.UTF-8', `WIRELENS_TUI_STATS=${statsFile}`, process.execPath, 'bin/wirelens', 'open', file);
     // The header and the first frame's row.
     await waitFor((s) => /No\. +Time +Source/.test(s) && /^ +1 +0\.000000 /m.test(s), 'the first screen', 30_000);
-    const firstScreenMs = performance.now() - t0;
+    const firstScreenMs = performance.now() - ui.t0;
     const indexed = await waitFor((s) => s.includes(` ${packets} packets |`), 'indexing to finish', 300_000);
-    const indexSeconds = (performance.now() - t0) / 1000;
+    const indexSeconds = (performance.now() - ui.t0) / 1000;
     if (/indexing/.test(indexed)) throw new Error('status line still says indexing');
     // Selection moves: the list pane has the focus.
     await key('Down', 60);
@@ -115,11 +144,7 @@ async function tuiSession(file, packets) {
     await key('m');
     await waitFor((s) => /Messages in .*: \d+/.test(s) && !s.includes('reading'), 'the messages view', 120_000);
     await key('Escape');
-    await key('q');
-    const until = Date.now() + 30_000;
-    while (!fs.existsSync(statsFile) && Date.now() < until) await sleep(50);
-    await sleep(100);
-    const st = JSON.parse(fs.readFileSync(statsFile, 'utf8'));
+    const st = await ui.stats();
     const draws = [...st.packetDrawMsAfterIndex].sort((a, b) => a - b);
     return {
       firstScreenMs,
@@ -138,9 +163,129 @@ async function tuiSession(file, packets) {
   } catch (err) {
     return { error: err.message.split('\n')[0] };
   } finally {
-    spawnSync('tmux', ['-L', socket, 'kill-server']);
-    fs.rmSync(statsFile, { force: true });
+    ui.close();
   }
+}
+
+/**
+ * One long TCP stream (a bulk upload, `wirelens synth lossy-transfer`, deterministic for a seed),
+ * kept in bench/out next to its parameters; about 607 000 packets, 676 MB as pcapng (every packet
+ * carries its ground-truth comment).
+ */
+export function streamCapture(size = STREAM_SIZE) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const params = { scenario: 'lossy-transfer', size, seed: 1 };
+  const file = path.join(outDir, `stream-${size}.pcapng`);
+  const metaFile = `${file}.json`;
+  try {
+    const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+    if (JSON.stringify(meta.params) === JSON.stringify(params) && meta.fileBytes === fs.statSync(file).size) return { file, ...meta, reused: true, seconds: 0 };
+  } catch {
+    // Absent or stale: make it.
+  }
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'wirelens'), 'synth', params.scenario, '--size', size, '--seed', String(params.seed), '-o', `${file}.partial`], { encoding: 'utf8' });
+  const wrote = /wrote (\d+) packets/.exec(r.stderr);
+  if (r.status !== 0 || !wrote) throw new Error(`synth failed: ${r.stderr.trim()}`);
+  fs.renameSync(`${file}.partial`, file);
+  const meta = { params, packets: Number(wrote[1]), fileBytes: fs.statSync(file).size };
+  fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2) + '\n');
+  return { file, ...meta, reused: false, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The ladder pane on one long stream, in tmux at LADDER_COLS×LADDER_ROWS (wide enough for the
+ * pane): the time until the pane shows the stream's ladder (the stream is read to its end first),
+ * then selection moves that stay in the ladder's window (Down) and that move it (PgDn, a jump to
+ * the middle with `:`, End), each draw's time; the draws that built a new window apart; peak RSS
+ * of the whole session.
+ */
+async function ladderSession(file, packets) {
+  const ui = tmuxTui(file, LADDER_COLS, LADDER_ROWS);
+  const { waitFor, key } = ui;
+  try {
+    await waitFor((s) => /No\. +Time +Source/.test(s) && /Ladder of tcp\.stream 0/.test(s), 'the first screen with the ladder pane', 30_000);
+    await waitFor((s) => /Ladder of tcp\.stream 0 \(frames \d+–\d+ of \d+\)/.test(s), 'the ladder', 600_000);
+    const readySeconds = (performance.now() - ui.t0) / 1000;
+    await waitFor((s) => s.includes(` ${packets} packets |`), 'indexing to finish', 300_000);
+    await key('Down', 100);
+    await key('PageDown', 40);
+    await key(':');
+    await key(String(Math.floor(packets / 2)));
+    await key('Enter');
+    await key('Down', 30);
+    // A page is about 20 rows: these cross several window steps (500 rows), forward then back.
+    await key('PageDown', 60);
+    await key('PageUp', 60);
+    await key('End');
+    await key('Up', 30);
+    const st = await ui.stats();
+    const draws = [...st.packetDrawMsAfterIndex].sort((a, b) => a - b);
+    const moves = [...st.ladderWindowDrawMs].sort((a, b) => a - b);
+    return {
+      readySeconds,
+      appReadySeconds: st.ladderReadyMs / 1000,
+      redraws: draws.length,
+      redrawMedianMs: quantile(draws, 0.5),
+      redrawP99Ms: quantile(draws, 0.99),
+      windowMoves: moves.length,
+      windowMoveMedianMs: quantile(moves, 0.5),
+      windowMoveP99Ms: quantile(moves, 0.99),
+      peakRssKiB: st.peakRssKiB,
+    };
+  } catch (err) {
+    return { error: err.message.split('\n')[0] };
+  } finally {
+    ui.close();
+  }
+}
+
+/** The ladder pane's figures on one long stream; `verdict` as benchTui's. */
+export async function benchLadder({ reps = 1, verdict } = {}) {
+  process.stdout.write('\nterminal UI, ladder pane on one long stream: capture ');
+  const cap = streamCapture();
+  console.log(`${path.relative(root, cap.file)} — ${cap.packets.toLocaleString('en')} packets, ${(cap.fileBytes / 1e6).toFixed(1)} MB (${cap.reused ? 'reused' : `generated in ${cap.seconds.toFixed(1)} s`})`);
+  const v = verdict ?? printVerdict;
+  const sessions = await runSessions('ladder', reps, () => ladderSession(cap.file, cap.packets), (r) => `ladder ready after ${r.readySeconds.toFixed(1)} s`);
+  const ok = sessions.filter((s) => !s.error);
+  const res = { capture: { file: path.relative(root, cap.file), packets: cap.packets, fileBytes: cap.fileBytes }, sessions };
+  if (!ok.length) {
+    v(`TUI ladder pane on a ${cap.packets.toLocaleString('en')}-packet stream`, false, `not measured: ${sessions[0]?.error}`);
+    return res;
+  }
+  const best = (k) => Math.min(...ok.map((s) => s[k]));
+  Object.assign(res, {
+    readySeconds: best('readySeconds'),
+    redrawMedianMs: best('redrawMedianMs'),
+    redrawP99Ms: best('redrawP99Ms'),
+    windowMoveMedianMs: best('windowMoveMedianMs'),
+    windowMoveP99Ms: best('windowMoveP99Ms'),
+    peakRssKiB: Math.max(...ok.map((s) => s.peakRssKiB)),
+  });
+  const s0 = ok.find((s) => s.redrawP99Ms === res.redrawP99Ms);
+  const size = `${LADDER_COLS}×${LADDER_ROWS}`;
+  v(`TUI ladder pane ready on a ${cap.packets.toLocaleString('en')}-packet stream`, null, `${res.readySeconds.toFixed(1)} s`, `from start, tmux ${size}; the stream is read to its end first`);
+  v(`TUI redraw on selection moves, ladder pane open < ${REDRAW_TARGET_MS} ms (median)`, res.redrawMedianMs < REDRAW_TARGET_MS, `median ${res.redrawMedianMs.toFixed(1)} ms, p99 ${res.redrawP99Ms.toFixed(1)} ms`, `${s0.redraws} draws`);
+  v(`TUI redraw that moves the ladder window < ${REDRAW_TARGET_MS} ms (median)`, res.windowMoveMedianMs < REDRAW_TARGET_MS, `median ${res.windowMoveMedianMs.toFixed(1)} ms, p99 ${res.windowMoveP99Ms.toFixed(1)} ms`, `${s0.windowMoves} window moves`);
+  v(`TUI peak RSS with the ladder pane on one long stream < ${LADDER_RSS_TARGET_MIB} MiB`, res.peakRssKiB / 1024 < LADDER_RSS_TARGET_MIB, `${(res.peakRssKiB / 1024).toFixed(1)} MiB`, 'the whole session');
+  return res;
+}
+
+/** `reps` sessions one after the other, each reported on stderr as it ends ([{error}] without tmux). */
+async function runSessions(name, reps, session, done) {
+  if (!which('tmux')) return [{ error: 'tmux not installed' }];
+  const sessions = [];
+  for (let rep = 0; rep < reps; rep++) {
+    process.stderr.write(`  ${name} session ${rep + 1}/${reps} … `);
+    const r = await session();
+    process.stderr.write(r.error ? `failed: ${r.error}\n` : `${done(r)}\n`);
+    sessions.push(r);
+  }
+  return sessions;
+}
+
+function printVerdict(name, met, figure, note) {
+  console.log(`${met === null ? 'n/a' : met ? 'met' : 'NOT met'}`.padEnd(9) + `${name}: ${figure}${note ? ` (${note})` : ''}`);
 }
 
 /**
@@ -152,16 +297,7 @@ export async function benchTui({ minPackets = 600_000, reps = 1, verdict } = {})
   const cap = tuiCapture(minPackets);
   console.log(`${path.relative(root, cap.file)} — ${cap.packets.toLocaleString('en')} packets, ${(cap.fileBytes / 1e6).toFixed(1)} MB (${cap.reused ? 'reused' : `generated in ${cap.seconds.toFixed(1)} s`})`);
   const headless = await headlessIndex(cap.file);
-  const sessions = [];
-  if (!which('tmux')) sessions.push({ error: 'tmux not installed' });
-  else {
-    for (let rep = 0; rep < reps; rep++) {
-      process.stderr.write(`  tui session ${rep + 1}/${reps} … `);
-      const r = await tuiSession(cap.file, cap.packets);
-      process.stderr.write(r.error ? `failed: ${r.error}\n` : `first screen ${r.firstScreenMs.toFixed(0)} ms, indexed in ${r.indexSeconds.toFixed(1)} s\n`);
-      sessions.push(r);
-    }
-  }
+  const sessions = await runSessions('tui', reps, () => tuiSession(cap.file, cap.packets), (r) => `first screen ${r.firstScreenMs.toFixed(0)} ms, indexed in ${r.indexSeconds.toFixed(1)} s`);
   const ok = sessions.filter((s) => !s.error);
   const best = (k) => (ok.length ? Math.min(...ok.map((s) => s[k])) : null);
   const worst = (k) => (ok.length ? Math.max(...ok.map((s) => s[k])) : null);
@@ -175,7 +311,7 @@ export async function benchTui({ minPackets = 600_000, reps = 1, verdict } = {})
     maxLoopDelayMs: best('maxLoopDelayMs'),
     peakRssKiBAtIndex: worst('peakRssKiBAtIndex'),
   };
-  const v = verdict ?? ((name, met, figure, note) => console.log(`${met === null ? 'n/a' : met ? 'met' : 'NOT met'}`.padEnd(9) + `${name}: ${figure}${note ? ` (${note})` : ''}`));
+  const v = verdict ?? printVerdict;
   const failed = sessions.find((s) => s.error)?.error;
   const mib = (kib) => (kib / 1024).toFixed(1);
   if (headless.error) v('TUI indexing alone (headless), peak RSS', false, `failed: ${headless.error}`);
@@ -198,7 +334,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   else {
     const i = args.indexOf('--min-packets');
     const j = args.indexOf('--reps');
-    const res = await benchTui({ minPackets: i >= 0 ? Number(args[i + 1]) : undefined, reps: j >= 0 ? Number(args[j + 1]) : 1 });
+    const reps = j >= 0 ? Number(args[j + 1]) : 1;
+    const res = args.includes('--ladder-only') ? {} : await benchTui({ minPackets: i >= 0 ? Number(args[i + 1]) : undefined, reps });
+    res.ladder = await benchLadder({ reps });
     if (args.includes('--json')) console.log(JSON.stringify(res));
   }
 }

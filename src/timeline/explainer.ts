@@ -51,7 +51,7 @@ const F = TcpAnalysisFlag;
 export type Role = 'client' | 'server';
 
 /** Per TCP stream: who is who, the handshake's times and numbers, how far the teardown went. */
-class StreamState {
+export class StreamState {
   /** Source (address + port) of the stream's first packet: direction 0. */
   constructor(readonly firstSrc: string) {}
   clientDir: Dir | undefined = undefined;
@@ -68,6 +68,11 @@ class StreamState {
   firstFinDir: Dir | undefined = undefined;
   reset = false;
   phase: Phase | undefined = undefined;
+
+  clone(): StreamState {
+    // Every field is a primitive but the two per-direction pairs.
+    return Object.assign(new StreamState(this.firstSrc), this, { finNext: [...this.finNext], finAcked: [...this.finAcked] });
+  }
 }
 
 export interface ExplainerOptions {
@@ -91,6 +96,22 @@ export class Explainer {
 
   constructor(options: ExplainerOptions = {}) {
     this.lifecycle = options.lifecycle;
+  }
+
+  /**
+   * A copy of what this Explainer knows about one TCP stream. Everything it says about a stream's
+   * packet depends on that packet, its analysis, its application messages and this state alone
+   * (the lifecycle is asked only before the stream's first packet has set the roles), so a fresh
+   * Explainer resumed with the copy explains the packets that follow as this one would: the
+   * terminal UI explains a window of a long stream again that way (tui/stream-record.ts).
+   */
+  streamState(stream: number): StreamState | undefined {
+    return this.tcp[stream]?.clone();
+  }
+
+  /** Continues a stream from a copy taken with streamState(). */
+  resume(stream: number, state: StreamState): void {
+    this.tcp[stream] = state.clone();
   }
 
   /** Explains one packet; call once per packet, in capture order, after the analyzer saw it. */

@@ -132,7 +132,8 @@ export function tcpFlagsText(flags: number): string {
   return names.length ? names.join(', ') : '<none>';
 }
 
-function endpointLabel(host: string, port: number | undefined, by: 'endpoint' | 'host'): string {
+/** A lane's label: host:port ([v6]:port), or the host alone. */
+export function endpointLabel(host: string, port: number | undefined, by: 'endpoint' | 'host'): string {
   if (by === 'host' || port === undefined) return host;
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -9,6 +9,7 @@ import { openCapture } from '../capture/reader.js';
 import { Analyzer, type PacketAnalysis } from '../analysis/analyzer.js';
 import { TcpLifecycle } from '../analysis/tcp-lifecycle.js';
 import { decodePacket } from '../decode/bindings.js';
+import type { Frame } from '../capture/frame.js';
 import type { Packet } from '../decode/layer.js';
 import type { ReadWarning } from '../errors.js';
 import type { PacketFilter } from '../filter/index.js';
@@ -83,11 +84,12 @@ export class TimelineBuilder {
   private readonly lifecycle = new TcpLifecycle();
   private readonly tap = new AppTap();
   private readonly analyzer = new Analyzer({ tcpObservers: [this.lifecycle, this.tap] });
-  private readonly explainer = new Explainer({ lifecycle: this.lifecycle });
+  protected readonly explainer = new Explainer({ lifecycle: this.lifecycle });
   private readonly entries: TimelineEntry[] = [];
   private readonly max: number;
-  private startSec = Number.NaN;
-  private startNsec = 0;
+  /** The capture's first packet's time, NaN before it. */
+  protected startSec = Number.NaN;
+  protected startNsec = 0;
 
   constructor(private readonly options: TimelineOptions = {}) {
     this.max = options.max ?? Number.POSITIVE_INFINITY;
@@ -110,6 +112,11 @@ export class TimelineBuilder {
     if (this.full) return;
     if (this.options.stream !== undefined && analysis.tcp?.stream !== this.options.stream) return;
     if (this.options.filter && !this.options.filter.matches(packet, analysis)) return;
+    this.select(packet, analysis, app, explained);
+  }
+
+  /** Keeps a selected packet, as a timeline entry (the terminal UI keeps less: tui/stream-record.ts). */
+  protected select(packet: Packet, analysis: PacketAnalysis, app: readonly AppMessage[], explained: PacketExplanation): void {
     this.entries.push(timelineEntry(packet, analysis, app, explained));
   }
 
@@ -181,11 +188,16 @@ export function timelineEntry(
     e.dstPort = t.dstPort;
   }
   if (t instanceof TcpLayer && info) {
-    const len = t.payloadOffset <= f.data.length || t.status === 'ok' ? t.payloadLength : 0;
+    const len = tcpLen(t, f);
     e.tcp = { stream: info.stream, flags: t.flags, seq: info.seq, ack: info.ack, len, window: info.window, analysis: info.flags, ackRtt: info.ackRtt };
   }
   if (udpStream !== undefined) e.udpStream = udpStream;
   return e;
+}
+
+/** tcp.len as the timeline counts it: 0 when the capture cut the header short of the payload's start. */
+export function tcpLen(t: TcpLayer, frame: Frame): number {
+  return t.payloadOffset <= frame.data.length || t.status === 'ok' ? t.payloadLength : 0;
 }
 
 /** A ladder label for an application message: what a sequence diagram would write on the arrow. */

@@ -35,7 +35,7 @@ import type { LiveFeed } from './live.js';
 import { RenderScheduler } from './scheduler.js';
 import { matchesBytes, matchesColumns, parseSearch, type SearchQuery } from './search.js';
 import { TuiState, type View } from './state.js';
-import { laneWidthFor, StreamCache } from './stream-cache.js';
+import { laneWidthFor, StreamCache, type LadderText } from './stream-cache.js';
 import { renderHex, renderTree } from './widgets/details-pane.js';
 import { graphHeader, GraphView } from './widgets/graph-view.js';
 import { renderLadderPane } from './widgets/ladder-pane.js';
@@ -130,6 +130,11 @@ export class TuiApp {
   /** With statsFile: each packet-list draw's time once indexing is over, and memory at that moment. */
   private readonly packetDrawMs: number[] = [];
   private memoryAtIndex: { rssKiB: number; peakRssKiB: number } | undefined;
+  /** With statsFile: when the ladder pane first showed a stream's ladder, and the draws that had to build a new ladder window. */
+  private ladderReadyMs = -1;
+  private ladderShown: LadderText | undefined;
+  private ladderBuilt = false;
+  private readonly ladderWindowDrawMs: number[] = [];
   private loopDelay: IntervalHistogram | undefined;
   // Exit right here, after restoring: blessed's own signal handler, which runs next, would exit 0 on
   // the next tick; and after an unexpected error the program's state is not worth continuing from.
@@ -154,7 +159,7 @@ export class TuiApp {
     this.reader = openCaptureSync(file, { follow: this.live?.running });
     this.fileSize = statSync(file).size;
     this.indexer = indexScan(this.reader, this.index);
-    this.streams = new StreamCache(file, (stream) => this.lastFrameOf(stream));
+    this.streams = new StreamCache(file, (stream) => this.lastFrameOf(stream), (n) => this.reader.readFrameAt(this.index.fileOffset(n - 1), n));
     this.scheduler = new RenderScheduler(() => this.draw());
   }
 
@@ -565,7 +570,7 @@ export class TuiApp {
       case 'ladder':
         this.streams.want(stream, (d) => {
           const { lines, lineOf, whole, first, last } = d.ladder(laneWidthFor(this.layout.view.width), frame! + 1);
-          const part = whole ? '' : ` (frames ${first}–${last} of ${d.timeline.entries.length} packets)`;
+          const part = whole ? '' : ` (frames ${first}–${last} of ${d.count} packets)`;
           show(`Ladder of tcp.stream ${stream}${part}, frame ${frame! + 1} highlighted   ↑↓ scroll, Esc back`, lines.map((t) => ({ text: t, color: '' })), lineOf.get(frame! + 1) ?? -1);
         });
         this.schedule();
@@ -700,7 +705,10 @@ export class TuiApp {
       this.idleDraws++;
       this.idleMaxMs = Math.max(this.idleMaxMs, ms);
       this.idleTotalMs += ms;
-      if (this.options.statsFile && s.view === 'packets' && this.packetDrawMs.length < MAX_DRAW_SAMPLES) this.packetDrawMs.push(+ms.toFixed(3));
+      if (this.options.statsFile && s.view === 'packets' && this.packetDrawMs.length < MAX_DRAW_SAMPLES) {
+        this.packetDrawMs.push(+ms.toFixed(3));
+        if (this.ladderBuilt) this.ladderWindowDrawMs.push(+ms.toFixed(3));
+      }
     }
   }
 
@@ -756,19 +764,19 @@ export class TuiApp {
     const s = this.state;
     const d = this.streams.want(this.viewStream);
     if (!d) return;
-    const { samples } = d.samples;
+    const samples = d.record;
     const dir = this.graphDirection();
     const points = GraphView.pointsFor(r.width);
     const key = `${this.viewStream},${s.graph},${dir},${points}`;
     if (this.graph?.key !== key) this.graph = { key, graph: buildGraph(s.graph, samples, { maxPoints: points, dir }) };
-    const header = graphHeader(this.viewStream, s.graph, d.samples, r.width);
+    const header = graphHeader(this.viewStream, s.graph, { samples, endpoints: samples.endpoints }, r.width);
     this.graphView.show(r, header, samples.length ? this.graph.graph : undefined);
   }
 
   /** The sequence graph's direction: as chosen with d, else the one that sent more. */
   private graphDirection(): 0 | 1 {
     const d = this.streams.want(this.viewStream);
-    return this.state.graphDir ?? (d ? busierDirection(d.samples.samples) : 0);
+    return this.state.graphDir ?? (d ? busierDirection(d.record) : 0);
   }
 
   /** The ladder pane, when the layout has one: the selected packet's stream, its line highlighted. */
@@ -776,6 +784,7 @@ export class TuiApp {
     const b = this.boxes.ladder;
     const r = this.layout.ladder;
     this.ladderRows = [];
+    this.ladderBuilt = false;
     if (!r) return void b.hide();
     b.show();
     const frame = this.state.selectedFrame;
@@ -787,7 +796,12 @@ export class TuiApp {
     const d = this.streams.want(stream);
     if (!d) this.schedule();
     const ladder = d?.ladder(laneWidthFor(r.width), frame! + 1);
-    const part = !ladder || ladder.whole ? '' : ` (frames ${ladder.first}–${ladder.last} of ${d!.timeline.entries.length})`;
+    this.ladderBuilt = ladder !== undefined && ladder !== this.ladderShown;
+    if (ladder) {
+      if (this.ladderReadyMs < 0) this.ladderReadyMs = performance.now();
+      this.ladderShown = ladder;
+    }
+    const part = !ladder || ladder.whole ? '' : ` (frames ${ladder.first}–${ladder.last} of ${d!.count})`;
     const title = `  Ladder of tcp.stream ${stream}${d ? part : `: reading…${this.readingText(stream)}`}`;
     const pane = renderLadderPane(title, ladder, frame! + 1, r.width, r.height);
     this.ladderRows = pane.frames;
@@ -919,6 +933,8 @@ export class TuiApp {
       maxDrawMsAfterIndex: +this.idleMaxMs.toFixed(2),
       avgDrawMsAfterIndex: this.idleDraws ? +(this.idleTotalMs / this.idleDraws).toFixed(2) : 0,
       packetDrawMsAfterIndex: this.packetDrawMs,
+      ladderReadyMs: this.ladderReadyMs < 0 ? null : Math.round(this.ladderReadyMs),
+      ladderWindowDrawMs: this.ladderWindowDrawMs,
       indexBytes: this.index.bytes,
       rssKiBAtIndex: this.memoryAtIndex?.rssKiB ?? null,
       peakRssKiBAtIndex: this.memoryAtIndex?.peakRssKiB ?? null,

@@ -1,5 +1,5 @@
 /**
- * The series behind the graphs view, computed from one TCP stream's timeline: pure, so they are
+ * The series behind the graphs view, computed from one TCP stream's segments: pure, so they are
  * unit-tested against tshark's fields without a terminal.
  *
  * The chart (blessed-contrib `line`) spaces its points evenly, one per label, so every graph is
@@ -16,64 +16,84 @@
  *   in each interval, per direction of the data being acknowledged.
  */
 import { TcpAnalysisFlag } from '../analysis/tcp-tracker.js';
-import { nsBetween } from '../timeline/explanation.js';
-import type { Timeline } from '../timeline/pipeline.js';
 import { TcpFlag } from '../wire/tcp.js';
 
-/** One TCP segment of the stream, as the graphs need it. */
-export interface GraphSample {
+/**
+ * One stream's TCP segments as the graphs need them, one column per value, in capture order: a
+ * 600 000-segment stream costs a few tens of MB this way, where as many objects cost hundreds
+ * (stream-record.ts fills the columns while it reads the stream).
+ */
+export interface SampleColumns {
+  readonly length: number;
   /** Seconds since the capture's first packet (frame.time_relative, the packet list's Time). */
-  t: number;
+  readonly t: ArrayLike<number>;
   /** 0: sent by the endpoint that sent the stream's first packet (A); 1: by the other (B). */
-  dir: 0 | 1;
+  readonly dir: ArrayLike<number>;
   /** tcp.seq and tcp.ack, relative; tcp.len. */
+  readonly seq: ArrayLike<number>;
+  readonly ack: ArrayLike<number>;
+  readonly len: ArrayLike<number>;
+  /** TCP header flags (TcpFlag bits): with ACK set, tcp.ack means something. */
+  readonly flags: ArrayLike<number>;
+  /** TcpAnalysisFlag bits. */
+  readonly analysis: ArrayLike<number>;
+  /** tcp.analysis.ack_rtt in seconds, NaN when the segment has none. */
+  readonly ackRtt: ArrayLike<number>;
+}
+
+/** One segment, as a row: what tests compare with tshark's fields. */
+export interface GraphSample {
+  t: number;
+  dir: 0 | 1;
   seq: number;
   ack: number;
   len: number;
-  /** The ACK flag is set (tcp.ack means something). */
   hasAck: boolean;
   /** tcp.analysis.retransmission, which tshark also raises on fast and spurious retransmissions. */
   retransmission: boolean;
-  /** tcp.analysis.ack_rtt in seconds, NaN when the segment has none. */
   ackRtt: number;
 }
 
 export interface StreamSamples {
   /** Endpoint labels (host:port) of A and B. */
   endpoints: [string, string];
-  samples: GraphSample[];
+  samples: SampleColumns;
 }
 
 const RETRANSMITTED = TcpAnalysisFlag.RETRANSMISSION | TcpAnalysisFlag.FAST_RETRANSMISSION | TcpAnalysisFlag.SPURIOUS_RETRANSMISSION;
 
-function endpoint(host: string, port: number | undefined): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+/** tcp.analysis.retransmission is set (tshark sets it on fast and spurious retransmissions too). */
+export function isRetransmission(analysis: number): boolean {
+  return (analysis & RETRANSMITTED) !== 0;
 }
 
-/** The TCP segments of a one-stream timeline (buildTimeline with `stream`). */
-export function streamSamples(timeline: Timeline): StreamSamples {
-  const samples: GraphSample[] = [];
-  let a = '';
-  let b = '';
-  for (const e of timeline.entries) {
-    if (!e.tcp) continue;
-    const src = endpoint(e.srcHost, e.srcPort);
-    if (!a) {
-      a = src;
-      b = endpoint(e.dstHost, e.dstPort);
-    }
-    samples.push({
-      t: nsBetween(e.tsSec, e.tsNsec, timeline.startSec, timeline.startNsec) / 1e9,
-      dir: src === a ? 0 : 1,
-      seq: e.tcp.seq,
-      ack: e.tcp.ack,
-      len: e.tcp.len,
-      hasAck: (e.tcp.flags & TcpFlag.ACK) !== 0,
-      retransmission: (e.tcp.analysis & RETRANSMITTED) !== 0,
-      ackRtt: e.tcp.ackRtt,
-    });
-  }
-  return { endpoints: [a, b], samples };
+export function sampleAt(c: SampleColumns, i: number): GraphSample {
+  return {
+    t: c.t[i]!,
+    dir: c.dir[i] ? 1 : 0,
+    seq: c.seq[i]!,
+    ack: c.ack[i]!,
+    len: c.len[i]!,
+    hasAck: (c.flags[i]! & TcpFlag.ACK) !== 0,
+    retransmission: isRetransmission(c.analysis[i]!),
+    ackRtt: c.ackRtt[i]!,
+  };
+}
+
+/** Rows as columns (for tests and small inputs). */
+export function columnsOf(rows: readonly GraphSample[]): SampleColumns {
+  const col = (f: (s: GraphSample) => number) => rows.map(f);
+  return {
+    length: rows.length,
+    t: col((s) => s.t),
+    dir: col((s) => s.dir),
+    seq: col((s) => s.seq),
+    ack: col((s) => s.ack),
+    len: col((s) => s.len),
+    flags: col((s) => (s.hasAck ? TcpFlag.ACK : 0)),
+    analysis: col((s) => (s.retransmission ? TcpAnalysisFlag.RETRANSMISSION : 0)),
+    ackRtt: col((s) => s.ackRtt),
+  };
 }
 
 export type GraphKind = 'seq' | 'throughput' | 'rtt';
@@ -123,11 +143,11 @@ function axisTop(max: number): number {
 }
 
 /** Equal intervals over the samples' times: at most `maxPoints` of them, of a round length. */
-export function timeGrid(samples: readonly GraphSample[], maxPoints: number): TimeGrid {
+export function timeGrid(samples: SampleColumns, maxPoints: number): TimeGrid {
   const n = Math.max(2, Math.floor(maxPoints));
   if (samples.length === 0) return { start: 0, interval: 1, count: 1 };
-  const first = samples[0]!.t;
-  const last = samples[samples.length - 1]!.t;
+  const first = samples.t[0]!;
+  const last = samples.t[samples.length - 1]!;
   // A microsecond is the finest step pcap timestamps commonly carry.
   let interval = Math.max(1e-6, niceCeil((last - first) / (n - 1)));
   let start = Math.floor(first / interval) * interval;
@@ -168,9 +188,9 @@ function scaled(series: Series[], div: number): Series[] {
 }
 
 /** The direction that sent more payload bytes (A when equal): the one a sequence graph shows first. */
-export function busierDirection(samples: readonly GraphSample[]): 0 | 1 {
+export function busierDirection(samples: SampleColumns): 0 | 1 {
   const bytes = [0, 0];
-  for (const s of samples) bytes[s.dir]! += s.len;
+  for (let i = 0; i < samples.length; i++) bytes[samples.dir[i]!]! += samples.len[i]!;
   return bytes[1]! > bytes[0]! ? 1 : 0;
 }
 
@@ -183,7 +203,7 @@ export interface GraphOptions {
 
 const NAMES = ['A→B', 'B→A'] as const;
 
-export function buildGraph(kind: GraphKind, samples: readonly GraphSample[], options: GraphOptions): Graph {
+export function buildGraph(kind: GraphKind, samples: SampleColumns, options: GraphOptions): Graph {
   const grid = timeGrid(samples, options.maxPoints);
   const base = { kind, labels: labelsOf(grid), interval: grid.interval };
   const bin = (t: number) => binOf(grid, t);
@@ -193,12 +213,13 @@ export function buildGraph(kind: GraphKind, samples: readonly GraphSample[], opt
       const sent = fill(grid.count);
       const retrans = fill(grid.count);
       const acked = fill(grid.count);
-      for (const s of samples) {
-        const i = bin(s.t);
-        if (s.dir === d) {
-          if (s.retransmission) retrans[i] = Number.isNaN(retrans[i]!) ? s.seq : Math.min(retrans[i]!, s.seq);
-          else if (s.len > 0) sent[i] = Math.max(Number.isNaN(sent[i]!) ? 0 : sent[i]!, s.seq + s.len);
-        } else if (s.hasAck) acked[i] = Math.max(Number.isNaN(acked[i]!) ? 0 : acked[i]!, s.ack);
+      const { t, dir, seq, ack, len, flags, analysis } = samples;
+      for (let k = 0; k < samples.length; k++) {
+        const i = bin(t[k]!);
+        if (dir[k] === d) {
+          if (isRetransmission(analysis[k]!)) retrans[i] = Number.isNaN(retrans[i]!) ? seq[k]! : Math.min(retrans[i]!, seq[k]!);
+          else if (len[k]! > 0) sent[i] = Math.max(Number.isNaN(sent[i]!) ? 0 : sent[i]!, seq[k]! + len[k]!);
+        } else if (flags[k]! & TcpFlag.ACK) acked[i] = Math.max(Number.isNaN(acked[i]!) ? 0 : acked[i]!, ack[k]!);
       }
       // Drawn in this order, later over earlier: the retransmissions stay visible on the line.
       const series: Series[] = [
@@ -211,7 +232,7 @@ export function buildGraph(kind: GraphKind, samples: readonly GraphSample[], opt
     }
     case 'throughput': {
       const y = [fill(grid.count).fill(0), fill(grid.count).fill(0)];
-      for (const s of samples) y[s.dir]![bin(s.t)]! += s.len;
+      for (let k = 0; k < samples.length; k++) y[samples.dir[k]!]![bin(samples.t[k]!)]! += samples.len[k]!;
       const series: Series[] = [
         { title: NAMES[0], color: 'yellow', y: y[0]! },
         { title: NAMES[1], color: 'cyan', y: y[1]! },
@@ -222,11 +243,12 @@ export function buildGraph(kind: GraphKind, samples: readonly GraphSample[], opt
     case 'rtt': {
       // The RTT is on the ACK; it measures the data sent the other way.
       const y = [fill(grid.count), fill(grid.count)];
-      for (const s of samples) {
-        if (Number.isNaN(s.ackRtt)) continue;
-        const data = y[1 - s.dir]!;
-        const i = bin(s.t);
-        data[i] = Number.isNaN(data[i]!) ? s.ackRtt * 1e3 : Math.max(data[i]!, s.ackRtt * 1e3);
+      for (let k = 0; k < samples.length; k++) {
+        const rtt = samples.ackRtt[k]!;
+        if (Number.isNaN(rtt)) continue;
+        const data = y[1 - samples.dir[k]!]!;
+        const i = bin(samples.t[k]!);
+        data[i] = Number.isNaN(data[i]!) ? rtt * 1e3 : Math.max(data[i]!, rtt * 1e3);
       }
       const series: Series[] = [
         { title: `${NAMES[0]} data`, color: 'yellow', y: y[0]! },

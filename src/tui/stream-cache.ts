@@ -1,23 +1,25 @@
 /**
- * One TCP stream's timeline (timeline/pipeline.ts), read for the ladder pane, the full-screen
- * ladder and the graphs, and kept for the few streams looked at last. Reading a stream means
- * analysing every packet before its last one (sequence analysis and explanations carry state
- * across the whole capture), so it runs as a Pass in time slices driven by the app's background
- * loop, on its own reader; it stops at the stream's last frame once the index knows it.
+ * One TCP stream read for the ladder pane, the full-screen ladder and the graphs, and kept for the
+ * few streams looked at last. Reading a stream means analysing every packet before its last one
+ * (sequence analysis and explanations carry state across the whole capture), so it runs as a Pass
+ * in time slices driven by the app's background loop, on its own reader; it stops at the stream's
+ * last frame once the index knows it.
  *
  * Only one stream is read at a time: asking for another drops the read under way, so moving the
  * selection quickly through many streams costs one slice each, not one file read each. What is
- * kept is bounded by packets, not streams: a timeline entry costs about 2 kB.
+ * kept of a stream is a StreamRecord (stream-record.ts: tens of bytes per packet), and the timeline
+ * entries of the window of LADDER_WINDOW packets the ladder shows, explained again from the record
+ * when the selection leaves the window. What is kept over all streams is bounded by bytes.
  *
- * A stream's rendered ladder is kept per lane width with the line of each frame, so that moving
+ * A window's rendered ladder is kept per lane width with the line of each frame, so that moving
  * the selection only changes which line is highlighted.
  */
 import { openCaptureSync } from '../capture/reader.js';
 import { buildLadder } from '../timeline/ladder.js';
-import { TimelineBuilder, type Timeline } from '../timeline/pipeline.js';
+import type { TimelineEntry } from '../timeline/pipeline.js';
 import { renderText } from '../timeline/render-text.js';
-import { streamSamples, type StreamSamples } from './graphs.js';
 import { Pass } from './scan.js';
+import { CHECKPOINT_STEP, StreamRecorder, type FrameAt, type StreamRecord } from './stream-record.js';
 import { ladderFrameOf } from './widgets/views.js';
 
 export interface LadderText {
@@ -34,21 +36,32 @@ export interface LadderText {
 
 /**
  * A stream this long is drawn as a ladder of the packets around the selected one: rendering every
- * arrow of a 100 000-packet stream takes over a second, a window of LADDER_WINDOW a few tens of ms.
+ * arrow of a 100 000-packet stream takes over a second, a window of LADDER_WINDOW a few tens of ms,
+ * and only a window's timeline entries are kept.
  */
 export const LADDER_WINDOW = 2000;
-/** Windows start at multiples of this, so that nearby selections share one. */
-const WINDOW_STEP = LADDER_WINDOW / 4;
+/** Windows start at multiples of this (at checkpoints of the record), so that nearby selections share one. */
+const WINDOW_STEP = CHECKPOINT_STEP;
 
 export class StreamData {
-  /** Rendered ladders by lane width and first entry; only the last few are kept. */
+  /** Rendered ladders by lane width and first row; only the last few are kept. */
   private readonly ladders = new Map<string, LadderText>();
-  private samplesCache: StreamSamples | undefined;
+  /** Segments explained again (StreamRecord.segment), least recently used first: a window and a step either side. */
+  private readonly segments = new Map<number, TimelineEntry[]>();
 
   constructor(
-    readonly stream: number,
-    readonly timeline: Timeline,
+    readonly record: StreamRecord,
+    private readonly frameAt: FrameAt,
   ) {}
+
+  get stream(): number {
+    return this.record.stream;
+  }
+
+  /** Packets in the stream. */
+  get count(): number {
+    return this.record.length;
+  }
 
   /**
    * The ladder as text, every packet on its line (no collapsed runs, so the selected one can be
@@ -57,24 +70,21 @@ export class StreamData {
    * than LADDER_WINDOW packets gives the window around `frame` (frame number).
    */
   ladder(laneWidth: number, frame = 0): LadderText {
-    const entries = this.timeline.entries;
+    const n = this.record.length;
     let from = 0;
-    let to = entries.length;
-    if (entries.length > LADDER_WINDOW) {
-      // Entries are in frame order: the first at or after `frame`.
-      let at = 0;
-      for (let hi = entries.length; at < hi; ) {
-        const mid = (at + hi) >> 1;
-        if (entries[mid]!.frame < frame) at = mid + 1;
-        else hi = mid;
-      }
-      from = Math.max(0, Math.min(entries.length - LADDER_WINDOW, Math.floor(at / WINDOW_STEP) * WINDOW_STEP - LADDER_WINDOW / 2));
-      to = from + LADDER_WINDOW;
+    let to = n;
+    if (n > LADDER_WINDOW) {
+      const at = this.record.rowAt(frame);
+      const last = Math.floor((n - 1) / WINDOW_STEP) * WINDOW_STEP;
+      // The window starts at a checkpoint at or before the selection's row, with about half a window before it.
+      from = Math.max(0, Math.min(Math.floor(at / WINDOW_STEP) * WINDOW_STEP - LADDER_WINDOW / 2, last - LADDER_WINDOW + WINDOW_STEP));
+      to = Math.min(n, from + LADDER_WINDOW);
     }
     const key = `${laneWidth}:${from}`;
     let t = this.ladders.get(key);
     if (!t) {
-      const timeline = from === 0 && to === entries.length ? this.timeline : { ...this.timeline, entries: entries.slice(from, to) };
+      const entries = this.entries(from, to);
+      const timeline = this.record.timeline(entries);
       const lines = renderText(buildLadder(timeline, { all: true }), { laneWidth, ascii: true }).replace(/\n$/, '').split('\n');
       const lineOf = new Map<number, number>();
       let head = -1;
@@ -84,15 +94,26 @@ export class StreamData {
         // The lane header ends at the first phase bracket or arrow.
         if (head < 0 && (f !== undefined || l.startsWith('+'))) head = i;
       });
-      t = { lines, head: head < 0 ? lines.length : head, lineOf, first: entries[from]?.frame ?? 0, last: entries[to - 1]?.frame ?? 0, whole: to - from === entries.length };
+      t = { lines, head: head < 0 ? lines.length : head, lineOf, first: entries[0]?.frame ?? 0, last: entries[entries.length - 1]?.frame ?? 0, whole: entries.length === n };
       if (this.ladders.size >= 4) this.ladders.delete(this.ladders.keys().next().value!);
       this.ladders.set(key, t);
     }
     return t;
   }
 
-  get samples(): StreamSamples {
-    return (this.samplesCache ??= streamSamples(this.timeline));
+  /** Rows [from, to), `from` at a checkpoint: a window moved by a step explains one segment again, not four. */
+  private entries(from: number, to: number): TimelineEntry[] {
+    const step = this.record.step;
+    const out: TimelineEntry[] = [];
+    for (let k = from / step; k * step < to; k++) {
+      let seg = this.segments.get(k);
+      if (seg) this.segments.delete(k);
+      else seg = this.record.segment(k, this.frameAt);
+      this.segments.set(k, seg);
+      out.push(...seg.slice(0, to - k * step));
+    }
+    while (this.segments.size > LADDER_WINDOW / step + 2) this.segments.delete(this.segments.keys().next().value!);
+    return out;
   }
 }
 
@@ -104,7 +125,7 @@ export function laneWidthFor(width: number): number {
 interface Read {
   stream: number;
   pass: Pass;
-  builder: TimelineBuilder;
+  recorder: StreamRecorder;
   /** Frame number of the stream's last packet, once the index is complete. */
   last: number;
   ready: ((d: StreamData) => void)[];
@@ -119,8 +140,13 @@ export class StreamCache {
     private readonly file: string,
     /** The frame number of `stream`'s last packet; Infinity while the index may still add some. */
     private readonly lastFrameOf: (stream: number) => number,
-    /** Packets kept over all streams (a packet's entry costs about 2 kB); the last stream read is always kept. */
-    private readonly keepPackets = 200_000,
+    /**
+     * Reads a frame again for a ladder window: a reader that has read at least to the frames asked
+     * for (the index's, whose end lastFrameOf waits for), so that it knows their interfaces.
+     */
+    private readonly frameAt: FrameAt,
+    /** Bytes kept over all streams (StreamRecord.bytes); the last stream read is always kept. */
+    private readonly keepBytes = 64 * 2 ** 20,
   ) {}
 
   /**
@@ -138,9 +164,10 @@ export class StreamCache {
     }
     if (this.read?.stream !== stream) {
       this.drop();
-      const builder = new TimelineBuilder({ stream });
-      const pass = new Pass(openCaptureSync(this.file), (p) => builder.add(p));
-      this.read = { stream, pass, builder, last: this.lastFrameOf(stream), ready: [] };
+      const recorder = new StreamRecorder(stream);
+      const pass = new Pass(openCaptureSync(this.file), (p) => recorder.add(p));
+      this.read = { stream, pass, recorder, last: Number.POSITIVE_INFINITY, ready: [] };
+      this.knowLast(this.read, this.lastFrameOf(stream));
     }
     if (ready) this.read.ready.push(ready);
     return undefined;
@@ -161,21 +188,28 @@ export class StreamCache {
   step(budgetMs: number): StreamData | undefined {
     const r = this.read;
     if (!r) return undefined;
-    if (!Number.isFinite(r.last)) r.last = this.lastFrameOf(r.stream);
+    if (!Number.isFinite(r.last)) this.knowLast(r, this.lastFrameOf(r.stream));
     const eof = r.pass.step(budgetMs, r.last);
     if (!eof && r.pass.framesRead < r.last) return undefined;
-    const d = new StreamData(r.stream, r.builder.finish(r.pass.reader.warnings));
+    const d = new StreamData(r.recorder.finishRecord(r.pass.reader.warnings), this.frameAt);
     this.drop();
     this.kept.set(d.stream, d);
     let total = 0;
-    for (const k of this.kept.values()) total += k.timeline.entries.length;
+    for (const k of this.kept.values()) total += k.record.bytes;
     for (const [stream, k] of this.kept) {
-      if (total <= this.keepPackets || stream === d.stream) break;
+      if (total <= this.keepBytes || stream === d.stream) break;
       this.kept.delete(stream);
-      total -= k.timeline.entries.length;
+      total -= k.record.bytes;
     }
     for (const f of r.ready) f(d);
     return d;
+  }
+
+  /** The stream's last frame, once the index knows it: the record needs no more rows than frames left to it. */
+  private knowLast(r: Read, last: number): void {
+    r.last = last;
+    const record = r.recorder.record;
+    if (Number.isFinite(last)) record.maxRows = record.length + Math.max(0, last - r.pass.framesRead);
   }
 
   private drop(): void {

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/sim/index.js';
-import { buildTimeline } from '../../src/timeline/pipeline.js';
-import { buildGraph, busierDirection, niceCeil, streamSamples, timeGrid, type GraphSample } from '../../src/tui/graphs.js';
+import { buildGraph, busierDirection, columnsOf, niceCeil, sampleAt, timeGrid, type GraphSample, type SampleColumns } from '../../src/tui/graphs.js';
 import { withTicks } from '../../src/tui/widgets/graph-view.js';
 import { parseFieldsOutput, tsharkVersion } from '../differential/tshark.js';
+import { readRecord } from './record.js';
 
 const LOOPBACK = resolve(import.meta.dirname, '../../traces/http-get-loopback.pcapng');
 const REAL = resolve(import.meta.dirname, '../../../shared/traces/real');
@@ -80,7 +80,7 @@ function rounded(s: GraphSample): GraphSample {
 const finite = (y: readonly number[]) => y.filter((v) => !Number.isNaN(v));
 
 /** What each graph must show, from tshark's values alone. */
-function checkGraphs(theirs: readonly GraphSample[], ours: readonly GraphSample[]): void {
+function checkGraphs(theirs: readonly GraphSample[], ours: SampleColumns): void {
   const points = 100;
   const grid = timeGrid(ours, points);
   const binOf = (t: number) => Math.min(grid.count - 1, Math.floor((t - grid.start) / grid.interval + 1e-9));
@@ -132,17 +132,20 @@ describe.skipIf(!haveTshark)('graph series against tshark', () => {
       for (const s of all) counts.set(s.stream, (counts.get(s.stream) ?? 0) + (s.retransmission ? 1 : 0));
       const stream = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
       const theirs = all.filter((s) => s.stream === stream).map(({ stream: _, ...s }) => s);
-      const { samples, endpoints } = streamSamples(await buildTimeline(path, { stream }));
-      expect(endpoints[0]).not.toBe('');
+      const { record, close } = readRecord(path, stream);
+      close();
+      expect(record.endpoints[0]).not.toBe('');
+      const samples = Array.from({ length: record.length }, (_, i) => sampleAt(record, i));
       expect(samples.map(rounded)).toEqual(theirs.map(rounded));
       if (name.includes('lossy') || name.includes('real')) expect(samples.some((s) => s.retransmission)).toBe(true);
-      checkGraphs(theirs, samples);
+      checkGraphs(theirs, record);
     });
   }
 });
 
 describe('the time grid and the drawing helpers', () => {
-  const at = (...ts: number[]): GraphSample[] => ts.map((t) => ({ t, dir: 0, seq: 0, ack: 0, len: 1, hasAck: true, retransmission: false, ackRtt: Number.NaN }));
+  const rows = (...ts: number[]): GraphSample[] => ts.map((t) => ({ t, dir: 0, seq: 0, ack: 0, len: 1, hasAck: true, retransmission: false, ackRtt: Number.NaN }));
+  const at = (...ts: number[]) => columnsOf(rows(...ts));
 
   it('picks round intervals that cover the stream in at most the points there is room for', () => {
     expect([niceCeil(0.0013), niceCeil(3), niceCeil(7), niceCeil(10)]).toEqual([0.002, 5, 10, 10]);
@@ -163,10 +166,10 @@ describe('the time grid and the drawing helpers', () => {
   });
 
   it('shows the sequence graph of the direction that sent more first', () => {
-    const s = at(0, 1);
+    const s = rows(0, 1);
     s[1]!.dir = 1;
     s[1]!.len = 5;
-    expect(busierDirection(s)).toBe(1);
+    expect(busierDirection(columnsOf(s))).toBe(1);
     expect(busierDirection(at(0, 1))).toBe(0);
   });
 

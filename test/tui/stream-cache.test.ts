@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCaptureSync } from '../../src/capture/reader.js';
 import { runScenario } from '../../src/sim/index.js';
+import { buildLadder } from '../../src/timeline/ladder.js';
 import { buildTimeline } from '../../src/timeline/pipeline.js';
+import { renderText } from '../../src/timeline/render-text.js';
 import { PacketIndex } from '../../src/tui/packet-index.js';
 import { indexScan } from '../../src/tui/scan.js';
 import { LADDER_WINDOW, laneWidthFor, StreamCache, type StreamData } from '../../src/tui/stream-cache.js';
@@ -17,17 +19,17 @@ import { renderLadderPane } from '../../src/tui/widgets/ladder-pane.js';
 
 const FILE = 'traces/http-get-loopback.pcapng';
 
-/** The frame number of each stream's last packet, from the TUI's own index. */
-function lastFrames(file = FILE): (stream: number) => number {
+/** A stream cache as the app makes it: the frame number of each stream's last packet from the TUI's own index, whose reader reads frames again. */
+function cacheFor(file = FILE, keepBytes?: number): StreamCache {
   const reader = openCaptureSync(file);
   const index = new PacketIndex();
   const scan = indexScan(reader, index);
   while (!scan.step(5));
-  reader.close();
-  return (stream) => {
+  const last = (stream: number) => {
     for (let i = index.count - 1; i >= 0; i--) if (index.tcpStream(i) === stream) return i + 1;
     return 0;
   };
+  return new StreamCache(file, last, (n) => reader.readFrameAt(index.fileOffset(n - 1), n), keepBytes);
 }
 
 function readAll(cache: StreamCache): StreamData {
@@ -39,7 +41,7 @@ function readAll(cache: StreamCache): StreamData {
 
 describe('the stream cache', () => {
   it('reads a stream in slices into the same timeline as the pipeline, then keeps it', async () => {
-    const cache = new StreamCache(FILE, lastFrames());
+    const cache = cacheFor();
     const ready: number[] = [];
     expect(cache.want(1, (d) => ready.push(d.stream))).toBeUndefined();
     expect(cache.reading).toBe(1);
@@ -47,8 +49,11 @@ describe('the stream cache', () => {
     expect(cache.reading).toBeUndefined();
     expect(ready).toEqual([1]);
     const whole = await buildTimeline(FILE, { stream: 1 });
-    expect(d.timeline.entries).toEqual(whole.entries);
-    expect(d.timeline.entries.map((e) => e.frame)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect([...d.record.frame]).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    const e0 = whole.entries[0]!;
+    expect(d.record.endpoints).toEqual([`${e0.srcHost}:${e0.srcPort}`, `${e0.dstHost}:${e0.dstPort}`]);
+    // The ladder drawn from what was kept is the one drawn from the whole pipeline's entries.
+    expect(d.ladder(30).lines.join('\n')).toBe(renderText(buildLadder(whole, { all: true }), { laneWidth: 30, ascii: true }).replace(/\n$/, ''));
     // Asked again: there at once, and the callback runs at once.
     expect(cache.want(1, (x) => ready.push(x.stream))).toBe(d);
     expect(ready).toEqual([1, 1]);
@@ -56,7 +61,7 @@ describe('the stream cache', () => {
   });
 
   it('drops the read of a stream when another one is wanted', () => {
-    const cache = new StreamCache(FILE, lastFrames());
+    const cache = cacheFor();
     const ready: number[] = [];
     cache.want(0, (d) => ready.push(d.stream));
     cache.step(0);
@@ -68,19 +73,19 @@ describe('the stream cache', () => {
   });
 
   it('renders the ladder once per lane width, with the line of every frame', () => {
-    const cache = new StreamCache(FILE, lastFrames());
+    const cache = cacheFor();
     cache.want(0);
     const d = readAll(cache);
     const l = d.ladder(laneWidthFor(100));
     expect(d.ladder(laneWidthFor(100))).toBe(l);
-    expect([...l.lineOf.keys()]).toEqual(d.timeline.entries.map((e) => e.frame));
+    expect([...l.lineOf.keys()]).toEqual([...d.record.frame]);
     for (const [frame, line] of l.lineOf) expect(l.lines[line]).toMatch(new RegExp(`^. +${frame}  \\d+\\.\\d{6}  \\|`));
     expect(l.lines.slice(0, l.head).join('\n')).toContain('127.0.0.1:8080');
     cache.close();
   });
 
   it('the ladder pane keeps the lanes on top and highlights the selected frame in its window', () => {
-    const cache = new StreamCache(FILE, lastFrames());
+    const cache = cacheFor();
     cache.want(0);
     const l = readAll(cache).ladder(16);
     const height = 9;
@@ -102,12 +107,12 @@ describe('the stream cache', () => {
   it('draws a long stream as the window of packets around the selected one', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wl-stream-')), 'long.pcapng');
     writeFileSync(file, runScenario('lossy-transfer', { params: { size: '4MB' } }).bytes!);
-    const cache = new StreamCache(file, lastFrames(file));
+    const cache = cacheFor(file);
     cache.want(0);
     const d = readAll(cache);
-    const n = d.timeline.entries.length;
+    const n = d.count;
     expect(n).toBeGreaterThan(LADDER_WINDOW * 1.5);
-    const mid = d.timeline.entries[Math.floor(n / 2)]!.frame;
+    const mid = d.record.frame[Math.floor(n / 2)]!;
     const l = d.ladder(20, mid);
     expect(l.whole).toBe(false);
     expect(l.lineOf.size).toBe(LADDER_WINDOW);
@@ -116,8 +121,9 @@ describe('the stream cache', () => {
     expect(l.lineOf.has(mid)).toBe(true);
     // A nearby selection reuses the window; the ends of the stream get their own.
     expect(d.ladder(20, mid + 1)).toBe(l);
-    const end = d.ladder(20, d.timeline.entries[n - 1]!.frame);
-    expect(end.last).toBe(d.timeline.entries[n - 1]!.frame);
+    const end = d.ladder(20, d.record.frame[n - 1]!);
+    expect(end.last).toBe(d.record.frame[n - 1]);
+    expect(end.lineOf.has(d.record.frame[n - 1]!)).toBe(true);
     expect(d.ladder(20, 1).first).toBe(1);
     cache.close();
   });

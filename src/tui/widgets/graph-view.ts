@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type blessed from 'blessed';
 import type line from 'blessed-contrib/lib/widget/charts/line.js';
 import { escapeTerminal } from '../../timeline/escape.js';
-import { GRAPH_KINDS, type Graph, type GraphKind, type StreamSamples } from '../graphs.js';
+import { GRAPH_KINDS, isRetransmission, type Graph, type GraphKind, type StreamSamples } from '../graphs.js';
 import type { Rect } from '../layout.js';
 import { fit, tagEscape } from './text.js';
 
@@ -35,7 +35,8 @@ const NAMES: Record<GraphKind, string> = { seq: 'Sequence', throughput: 'Through
 /** The view's first lines: the graphs with the one shown in brackets, the keys, the two ends and the counts. */
 export function graphHeader(stream: number, shown: GraphKind, { samples, endpoints }: StreamSamples, width: number): string[] {
   const tabs = GRAPH_KINDS.map((k) => (k === shown ? `[${NAMES[k]}]` : ` ${NAMES[k]} `)).join(' ');
-  const retransmitted = samples.filter((x) => x.retransmission).length;
+  let retransmitted = 0;
+  for (let i = 0; i < samples.length; i++) if (isRetransmission(samples.analysis[i]!)) retransmitted++;
   return [
     `{bold}${tagEscape(fit(`Graphs of tcp.stream ${stream}: ${tabs}   Tab next graph, d direction, Esc back`, width))}{/bold}`,
     tagEscape(fit(escapeTerminal(`A = ${endpoints[0]}   B = ${endpoints[1]}   ${samples.length} segments, ${retransmitted} retransmitted`), width)),
