@@ -790,7 +790,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       },
       wsClose: (c: WsClose) => {
         if (!on) return;
-        const m: Partial<AppMessage> = { kind: 'close', close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
+        const m: Partial<AppMessage> = { kind: 'close', payload_len: c.payloadLength, close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
         if (c.problem) m['error'] = c.problem.code;
         this.emit('websocket', stream, 'tcp', c.dir, m, c.frame, c.time);
       },

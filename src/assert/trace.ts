@@ -632,7 +632,7 @@ export class Trace {
         if (typeof m['text'] === 'string') w.text = m['text'];
         out.push(w);
       } else if (m.kind === 'close') {
-        const w: WebSocketMessage = { ...base, opcode: 8, bytes: 0, frames: 1 };
+        const w: WebSocketMessage = { ...base, opcode: 8, bytes: m['payload_len'] as number, frames: 1 };
         if (m['close_code'] !== null) w.closeCode = m['close_code'] as number;
         if (m['close_reason'] !== null) w.closeReason = m['close_reason'] as string;
         out.push(w);

@@ -130,6 +130,8 @@ export interface WsMessage extends MessageSpan {
 
 export interface WsClose {
   dir: Direction;
+  /** The Close frame's payload length (code and reason; 0 for a bare Close). */
+  payloadLength: number;
   closeCode?: number;
   closeReason?: string;
   frame: number;
@@ -524,7 +526,7 @@ export class WebSocketReceiver implements StreamSink {
   private finishControl(f: WsFrame): void {
     const payload = this.control.take();
     if (this.opcode === WsOpcode.CLOSE) {
-      const c: WsClose = { dir: this.dir, frame: this.frame, time: this.time };
+      const c: WsClose = { dir: this.dir, payloadLength: payload.length, frame: this.frame, time: this.time };
       // §5.5.1: an optional 2-byte status code, then a UTF-8 reason.
       if (payload.length === 1) this.problem(WL_WS_CLOSE_PAYLOAD, 'close payload of 1 byte');
       if (payload.length >= 2) {

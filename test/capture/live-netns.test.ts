@@ -122,10 +122,11 @@ describe.skipIf(!support.ok || !built).each(statuses)('engine $engine in a netwo
     // a ping and its pong, and the close handshake with 1000 both ways.
     const whole = did.ws.fragments.join('');
     expect(did.ws.echoes).toEqual(['hello over ws', whole]);
-    // (Close messages report bytes 0 rather than the close frame's payload length, so their size is not compared.)
     const ws = trace.websocket.messages().map(({ stream, dir, opcode, text, frames, bytes, closeCode, closeReason }) =>
-      opcode === 8 ? { stream, dir, opcode, closeCode, closeReason } : { stream, dir, opcode, text, frames, bytes },
+      opcode === 8 ? { stream, dir, opcode, bytes, closeCode, closeReason } : { stream, dir, opcode, text, frames, bytes },
     );
+    // A Close frame's payload: the 2-byte status code, then the UTF-8 reason (RFC 6455 §5.5.1).
+    const closeBytes = 2 + Buffer.byteLength(did.ws.closeReason);
     const ping = did.ws.pong.length; // the pong echoes the ping's payload (RFC 6455 §5.5.3)
     expect(ws).toEqual([
       { stream: 1, dir: 'c2s', opcode: 1, text: 'hello over ws', frames: 1, bytes: 13 },
@@ -134,8 +135,8 @@ describe.skipIf(!support.ok || !built).each(statuses)('engine $engine in a netwo
       { stream: 1, dir: 's2c', opcode: 1, text: whole, frames: 1, bytes: whole.length },
       { stream: 1, dir: 'c2s', opcode: 9, text: undefined, frames: 1, bytes: ping },
       { stream: 1, dir: 's2c', opcode: 10, text: undefined, frames: 1, bytes: ping },
-      { stream: 1, dir: 'c2s', opcode: 8, closeCode: did.ws.closeCode, closeReason: did.ws.closeReason },
-      { stream: 1, dir: 's2c', opcode: 8, closeCode: did.ws.closeCode, closeReason: did.ws.closeReason },
+      { stream: 1, dir: 'c2s', opcode: 8, bytes: closeBytes, closeCode: did.ws.closeCode, closeReason: did.ws.closeReason },
+      { stream: 1, dir: 's2c', opcode: 8, bytes: closeBytes, closeCode: did.ws.closeCode, closeReason: did.ws.closeReason },
     ]);
 
     // The file re-reads to the same frames tshark counts, and tshark has nothing to say about it.
