@@ -2,7 +2,8 @@
  * The mouse (blessed reports it once an element listens for it): a press selects the list row
  * under it, or the packet of a ladder pane line, and focuses the pane it is in; the wheel scrolls
  * the list (the selection stays unless it would leave the screen), moves in the tree and the dump
- * as the arrow keys do there, and scrolls the full-screen views. A press acts at once, as in most
+ * as the arrow keys do there, and scrolls the full-screen views. In the connections and messages
+ * tables a press selects the row, and a press on the selected row acts as Enter. A press acts at once, as in most
  * terminal programs, rather than on the release. Row 0 of every pane is its title or header.
  */
 import type blessed from 'blessed';
@@ -60,6 +61,9 @@ export function bindMouse(host: MouseHost): void {
   on(b.ladder, 'mousedown', (row) => {
     const f = host.ladderFrame(row);
     if (f !== undefined) s.jumpTo(f);
+  });
+  on(b.view, 'mousedown', (row) => {
+    if (s.clickViewRow(row)) host.act('toggle');
   });
   wheel(b.view);
 }

@@ -375,6 +375,18 @@ export class TuiState {
     }
   }
 
+  /**
+   * A press on line `row` of a table view (0 and 1 are its title and column header) selects that
+   * row; returns true when it was already selected, which the app takes as Enter (a second click).
+   */
+  clickViewRow(row: number): boolean {
+    const at = this.viewTop + row - 2;
+    if (!this.isTableView || row < 2 || at >= this.viewRows) return false;
+    if (at === this.viewSelected) return true;
+    this.viewSelected = at;
+    return false;
+  }
+
   private clampViewTop(): void {
     this.viewTop = clamp(this.viewTop, 0, Math.max(0, this.viewRows - this.viewPage));
   }

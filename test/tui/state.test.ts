@@ -253,6 +253,20 @@ describe('mouse, graphs and the ladder pane', () => {
     expect(few.selected).toBe(0);
   });
 
+  it('a click in a table view selects its row; a click on the selected row is Enter', () => {
+    const s = withFrames(10);
+    s.openView('messages');
+    s.setViewPage(5);
+    s.viewLoaded(8, 0);
+    expect(s.clickViewRow(1)).toBe(false); // the column header
+    expect(s.viewSelected).toBe(0);
+    expect(s.clickViewRow(4)).toBe(false);
+    expect(s.viewSelected).toBe(2);
+    expect(s.clickViewRow(4)).toBe(true);
+    expect(s.clickViewRow(20)).toBe(false); // below the rows
+    expect(s.viewSelected).toBe(2);
+  });
+
   it('the wheel scrolls the list and carries the selection along only at the edges', () => {
     const s = withFrames(100);
     s.move(5);

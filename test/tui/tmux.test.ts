@@ -254,6 +254,21 @@ describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
     expect(s).toContain('| frame 5');
   });
 
+  it('the mouse in the messages table: a click selects a row, a second click on it goes to its frame', async () => {
+    const t = start(`open ${FILE}`, 120, 24);
+    await waitFor(t, firstScreen, 'the first screen');
+    keys(t, 'm');
+    const s = await waitFor(t, (x) => x.includes('Messages in http-get-loopback.pcapng: 4'), 'the messages view');
+    // The view's title and header take rows 1 and 2; the third message (frame 14) is on row 5.
+    const row = s.split('\n').findIndex((l) => /^ +14 +0\.009932 tcp\/1 c2s http request GET \/about/.test(l)) + 1;
+    expect(row).toBeGreaterThan(2);
+    const press = () => type(t, `\x1b[<0;10;${row}M`);
+    press();
+    await waitFor(t, (x) => /\x1b\[7m(?:\x1b\[[\d;]*m)* +14 +0\.009932/.test(x), 'the row highlighted', undefined, true);
+    press();
+    await waitFor(t, (x) => x.includes('| frame 14') && x.includes('Layers'), 'frame 14 selected in the packet list');
+  });
+
   it('f follows the selected TCP stream as text', async () => {
     const t = start(`open ${FILE}`);
     await waitFor(t, firstScreen, 'the first screen');
