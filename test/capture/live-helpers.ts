@@ -27,8 +27,8 @@ export async function httpServer(port = 0): Promise<{ port: number; close: () =>
 }
 
 /** `requests` GETs of /hello/i to 127.0.0.1:port, one connection each. */
-export async function httpGets(port: number, requests: number): Promise<void> {
-  for (let i = 0; i < requests; i++) {
+export async function httpGets(port: number, requests: number, first = 0): Promise<void> {
+  for (let i = first; i < first + requests; i++) {
     await new Promise<void>((res, rej) => {
       http
         .get({ host: '127.0.0.1', port, path: `/hello/${i}`, agent: false }, (r) => {

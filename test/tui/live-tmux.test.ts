@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findExecutable } from '../../src/capture/engines.js';
 import { readCaptureFileSync } from '../../src/capture/reader.js';
+import { httpGets } from '../capture/live-helpers.js';
 import { appPid, built, haveTmux, keys, screen, start, type, useTmuxServer, waitFor } from './tmux-session.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -32,16 +33,8 @@ async function server(port: number) {
   let n = 0;
   return {
     async get(count: number): Promise<void> {
-      for (let i = 0; i < count; i++, n++) {
-        await new Promise<void>((res, rej) => {
-          http
-            .get({ host: '127.0.0.1', port, path: `/hello/${n}`, agent: false }, (r) => {
-              r.resume();
-              r.on('end', () => res());
-            })
-            .on('error', rej);
-        });
-      }
+      await httpGets(port, count, n);
+      n += count;
     },
     close: () => new Promise((r) => srv.close(r)),
   };
