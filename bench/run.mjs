@@ -15,7 +15,9 @@
  *   - the terminal UI on a 600k-packet capture: first screen in under 1 s, a selection move
  *     redrawn in under 50 ms (bench/tui.mjs, in tmux; also its peak RSS and longest stall); with
  *     the ladder pane open on one 600k-packet stream, peak RSS under 400 MiB and a selection move,
- *     also one that moves the ladder's window, redrawn in under 50 ms (median).
+ *     also one that moves the ladder's window, redrawn in under 50 ms (median); and the live UI
+ *     on a UDP flood on loopback keeping up with it at most 20 draws a second (bench/live-tui.mjs,
+ *     root only).
  * tshark (`-q -z io,phs`) is shown for information. Each command runs `reps` times, interleaved so
  * that a noisy neighbour hurts all of them alike; the best time is kept, and the highest peak RSS.
  * Then, for locating costs, Node's own start-up (`wirelens --version`) and a breakdown of a stats run
@@ -257,6 +259,12 @@ async function main() {
     const { benchLadder, benchTui } = await import('./tui.mjs');
     tui = await benchTui({ reps: Math.min(opts.reps, 2), verdict });
     tui.ladder = await benchLadder({ reps: Math.min(opts.reps, 2), verdict });
+    // The live UI under a UDP flood on loopback (root): it must keep up and draw at most 20 times a second.
+    const { benchLiveTui, describeLiveTui, DRAWS_PER_SECOND_LIMIT } = await import('./live-tui.mjs');
+    const live = await benchLiveTui();
+    tui.live = live;
+    const kept = !live.error && live.dropped === 0 && live.shown === live.captured && live.drawsPerSecond <= DRAWS_PER_SECOND_LIMIT;
+    verdict('live TUI keeps up with a flood, ≤ 20 draws/s, nothing dropped', live.error ? false : kept, describeLiveTui(live));
   }
   console.log(`\nbenchmark runs took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 

@@ -51,7 +51,7 @@ export function tuiCapture(minPackets = 600_000) {
   return ensureCapture(outDir, { ...defaultParams(), minPackets });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function quantile(sorted, q) {
   if (sorted.length === 0) return null;
@@ -82,7 +82,8 @@ async function indexChild(file) {
  * `wirelens open FILE` in a detached tmux session of cols×rows, with its stats file. Returns the
  * means to drive it (`screen`, `waitFor`, `key`), `stats()` (quits first) and `close()`.
  */
-function tmuxTui(file, cols, rows) {
+/** `node bin/wirelens ARGS…` in a detached tmux session of cols×rows, with its stats file. */
+export function tmuxTui(args, cols, rows) {
   const socket = `wl-bench-${process.pid}`;
   const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   const screen = () => tmux('capture-pane', '-p', '-t', 'tui');
@@ -106,7 +107,7 @@ function tmuxTui(file, cols, rows) {
   };
   const t0 = performance.now();
   tmux('new-session', '-d', '-s', 'tui', '-x', String(cols), '-y', String(rows), '-c', root,
-    'env', 'TERM=xterm-256color', 'LANG=C.UTF-8', `WIRELENS_TUI_STATS=${statsFile}`, process.execPath, 'bin/wirelens', 'open', file);
+    'env', 'TERM=xterm-256color', 'LANG=C.UTF-8', `WIRELENS_TUI_STATS=${statsFile}`, process.execPath, 'bin/wirelens', ...args);
   const stats = async () => {
     await key('q');
     const until = Date.now() + 30_000;
@@ -123,7 +124,7 @@ function tmuxTui(file, cols, rows) {
 
 /** The TUI in tmux; returns its figures, or {error}. */
 async function tuiSession(file, packets) {
-  const ui = tmuxTui(file, COLS, ROWS);
+  const ui = tmuxTui(['open', file], COLS, ROWS);
   const { waitFor, key } = ui;
   try {
     // The header and the first frame's row.
@@ -201,7 +202,7 @@ export function streamCapture(size = STREAM_SIZE) {
  * of the whole session.
  */
 async function ladderSession(file, packets) {
-  const ui = tmuxTui(file, LADDER_COLS, LADDER_ROWS);
+  const ui = tmuxTui(['open', file], LADDER_COLS, LADDER_ROWS);
   const { waitFor, key } = ui;
   try {
     await waitFor((s) => /No\. +Time +Source/.test(s) && /Ladder of tcp\.stream 0/.test(s), 'the first screen with the ladder pane', 30_000);
