@@ -22,7 +22,19 @@ export interface WritableFrame {
   origLen?: number;
   data: Uint8Array;
   interfaceId?: number;
-  comments?: readonly string[];
+  /** Written by pcapng only (opt_comment); an EncodedComment writes its own bytes. */
+  comments?: readonly (string | EncodedComment)[];
+}
+
+/**
+ * A comment that writes its own UTF-8 bytes, so that none is built as a string first: what the
+ * simulator's per-packet notes are (sim/note.ts).
+ */
+export interface EncodedComment {
+  /** At least the bytes encodeInto writes. */
+  readonly maxBytes: number;
+  /** Writes the comment's UTF-8 at `at` (maxBytes are free there); returns the bytes written. */
+  encodeInto(buf: Uint8Array, at: number): number;
 }
 
 export interface PcapWriterOptions {

@@ -188,7 +188,10 @@ export class PcapngWriter {
     // Comments are encoded straight into the output, so their byte length is known only after;
     // room is made for the worst case, 3 UTF-8 bytes per UTF-16 code unit.
     let room = 32 + pad4(n);
-    for (let i = 0; i < ncomments; i++) room += 4 + pad4(3 * comments![i]!.length);
+    for (let i = 0; i < ncomments; i++) {
+      const c = comments![i]!;
+      room += 4 + pad4(typeof c === 'string' ? 3 * c.length : c.maxBytes);
+    }
     if (ncomments > 0) room += 4;
     const o = this.out;
     o.reserve(room);
@@ -208,7 +211,8 @@ export class PcapngWriter {
     while (p & 3) buf[p++] = 0;
     if (ncomments > 0) {
       for (let i = 0; i < ncomments; i++) {
-        const len = o.utf8(comments![i]!, p + 4);
+        const c = comments![i]!;
+        const len = typeof c === 'string' ? o.utf8(c, p + 4) : c.encodeInto(buf, p + 4);
         dv.setUint16(p, OPT_COMMENT, le);
         dv.setUint16(p + 2, len, le);
         p += 4 + len;

@@ -9,6 +9,7 @@ import { PcapngWriter } from '../capture/pcapng-writer.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { LINKTYPE_ETHERNET } from '../wire/ethernet.js';
 import { NS_PER_S, SIM_EPOCH_S, type Nanos } from './clock.js';
+import type { Note } from './note.js';
 
 export type CaptureFormat = 'pcapng' | 'pcap';
 
@@ -20,7 +21,7 @@ export interface CaptureOptions {
   comment?: string;
 }
 
-const COMMENT: string[] = [''];
+const COMMENT: Note[] = [''];
 
 export class Capture {
   readonly format: CaptureFormat;
@@ -28,7 +29,7 @@ export class Capture {
   private readonly ng?: PcapngWriter;
   private readonly classic?: PcapWriter;
   packets = 0;
-  private readonly frame = { tsSec: 0, tsNsec: 0, data: new Uint8Array(0) as Uint8Array, interfaceId: 0, comments: COMMENT as readonly string[] | undefined };
+  private readonly frame = { tsSec: 0, tsNsec: 0, data: new Uint8Array(0) as Uint8Array, interfaceId: 0, comments: COMMENT as readonly Note[] | undefined };
 
   constructor(options: CaptureOptions = {}) {
     this.format = options.format ?? 'pcapng';
@@ -47,7 +48,7 @@ export class Capture {
     return this.ng.addInterface({ linkType: LINKTYPE_ETHERNET, name, description, tsResolution: 1e9 });
   }
 
-  record(iface: number, at: Nanos, data: Uint8Array, comment: string): void {
+  record(iface: number, at: Nanos, data: Uint8Array, comment: Note): void {
     const f = this.frame;
     const s = Math.floor(at / NS_PER_S);
     f.tsSec = SIM_EPOCH_S + s;

@@ -9,6 +9,8 @@ export { Prng } from './prng.js';
 export { ms, us, sec, formatDuration, SIM_EPOCH_S, NS_PER_MS, NS_PER_S } from './clock.js';
 export type { Nanos } from './clock.js';
 export { Capture } from './capture.js';
+export { NoteParts, NoteText } from './note.js';
+export type { Note } from './note.js';
 export type { CaptureFormat, CaptureOptions } from './capture.js';
 export { TcpStack, TcpSocket, DEFAULT_TCP } from './tcp.js';
 export type { TcpConfig, TcpHandlers, TcpState } from './tcp.js';

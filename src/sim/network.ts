@@ -27,6 +27,7 @@ import type { NetworkContext } from '../decode/dissector.js';
 import { Capture, type CaptureOptions } from './capture.js';
 import { Engine } from './engine.js';
 import { formatDuration, type Nanos } from './clock.js';
+import type { Note } from './note.js';
 import { Prng } from './prng.js';
 import { TcpStack, type TcpConfig } from './tcp.js';
 import { UdpStack } from './udp.js';
@@ -40,7 +41,7 @@ export interface SimPacket {
   tcp?: TcpRepr;
   udp?: UdpRepr;
   /** Ground truth from the sender (why it sent this). */
-  note: string;
+  note: Note;
   /** What happens when the packet is lost: "will be retransmitted", "not retransmitted", … */
   lossNote: string;
 }
@@ -265,7 +266,7 @@ export class Host {
   // The whole frame is laid out in one buffer, innermost layer first: each emit writes its header
   // in place, so a segment is copied once (its payload) instead of once per layer.
   /** `payloadSum`: the payload's checksum sum when the sender knows it (see emitTcpInto). */
-  sendTcp(dst: number, repr: TcpRepr, note: string, lossNote: string, payloadSum?: number): void {
+  sendTcp(dst: number, repr: TcpRepr, note: Note, lossNote: string, payloadSum?: number): void {
     const c = this.ctx(dst);
     const at = ETH_HEADER_LEN + ipHeaderLength(c);
     const len = tcpSegmentLength(repr);

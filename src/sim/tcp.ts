@@ -36,6 +36,7 @@ import { Timer, type Engine } from './engine.js';
 import { DUP_THRESH, SackScoreboard } from './sack.js';
 import type { Host } from './network.js';
 import { isIpv6Key } from './network.js';
+import { NoteParts, NoteText, type Note } from './note.js';
 
 const { FIN, SYN, RST, PSH, ACK } = TcpFlag;
 
@@ -137,6 +138,12 @@ interface OooRange {
 
 type RtxReason = 'rto' | 'gobackn' | 'fast' | 'partial' | 'sack';
 
+// The fixed texts of the notes sent most (see note.ts).
+const DATA_SEQ = new NoteText('data seq ');
+const DATA_LEN = new NoteText(' len ');
+const ACK_HEAD = new NoteText('ACK ');
+const ACK_EVERY_SECOND = new NoteText(': every second full-sized segment is acknowledged at once (RFC 9293 §3.8.6.3)');
+
 const NOP: TcpOption = { type: 'nop' };
 const EMPTY = new Uint8Array(0);
 
@@ -215,11 +222,13 @@ export class TcpStack {
 }
 
 export class TcpSocket implements TcpHandlers {
-  onConnect?(s: TcpSocket): void;
-  onData?(s: TcpSocket, data: Uint8Array): void;
-  onPeerClose?(s: TcpSocket): void;
-  onReset?(s: TcpSocket, why: string): void;
-  onClosed?(s: TcpSocket): void;
+  // Fields from the start, set or not: a handler assigned later then leaves the object's shape alone,
+  // and every socket has the same one (V8 then keeps one optimised version of the per-segment methods).
+  onConnect: ((s: TcpSocket) => void) | undefined = undefined;
+  onData: ((s: TcpSocket, data: Uint8Array) => void) | undefined = undefined;
+  onPeerClose: ((s: TcpSocket) => void) | undefined = undefined;
+  onReset: ((s: TcpSocket, why: string) => void) | undefined = undefined;
+  onClosed: ((s: TcpSocket) => void) | undefined = undefined;
 
   state: TcpState = 'CLOSED';
   readonly key: string;
@@ -248,7 +257,13 @@ export class TcpSocket implements TcpHandlers {
   private kaMax = 0;
   private kaProbes = 0;
   private kaTimer: Timer | undefined;
-  private cwnd = 0;
+  /**
+   * Set by the handshake (takeSynOptions), read only after it. Starts, as ssthresh does, with a number
+   * too large for V8's small integers: both fields then hold doubles from the first, and
+   * `cwnd = ssthresh` in the first loss recovery does not change the field's representation, which
+   * would discard the optimised code of every method reading a socket in the middle of a transfer.
+   */
+  private cwnd = Number.MAX_SAFE_INTEGER;
   private ssthresh = Number.MAX_SAFE_INTEGER;
   private dupAcks = 0;
   private inRecovery = false;
@@ -906,7 +921,7 @@ export class TcpSocket implements TcpHandlers {
     if (data.length >= this.effMss) this.unackedFull++;
     if (this.unackedFull >= 2) {
       this.unackedFull = 0;
-      this.sendAck(`ACK ${this.rcvNxt}: every second full-sized segment is acknowledged at once (RFC 9293 §3.8.6.3)`);
+      this.sendAck(new NoteParts([ACK_HEAD, this.rcvNxt, ACK_EVERY_SECOND]));
     } else if (!this.delAckTimer.running) this.delAckTimer.set(this.config.delayedAck);
   }
 
@@ -1008,13 +1023,13 @@ export class TcpSocket implements TcpHandlers {
 
   // ------------------------------------------------------------------ sending
 
-  private sendAck(note: string): void {
+  private sendAck(note: Note): void {
     if (this.state === 'CLOSED' || this.state === 'SYN_SENT') return;
     this.emit(this.sndNxt, ACK, EMPTY, note, 'ACKs are not retransmitted; a later ACK covers it');
   }
 
   /** Builds and sends one segment (not SYN); `payloadSum` as for emitTcpInto. */
-  private emit(rel: number, flags: number, payload: Uint8Array, note: string, lossNote: string, payloadSum?: number): void {
+  private emit(rel: number, flags: number, payload: Uint8Array, note: Note, lossNote: string, payloadSum?: number): void {
     const wnd = this.windowBytes();
     const field = Math.min(wnd >> this.rcvShift, 0xffff);
     // Array literals of the final size: pushing onto [] allocates a 17-slot backing store per segment.
@@ -1024,7 +1039,7 @@ export class TcpSocket implements TcpHandlers {
     const adv = field << this.rcvShift;
     if (flags & ACK) {
       this.lastAdvRight = Math.max(this.lastAdvRight, this.rcvNxt + adv);
-      if (adv === 0 && this.lastAdvWnd > 0 && !(flags & RST)) note += `; zero window: receive buffer full (${this.rcvBuffered} bytes unread)`;
+      if (adv === 0 && this.lastAdvWnd > 0 && !(flags & RST)) note = `${note}; zero window: receive buffer full (${this.rcvBuffered} bytes unread)`;
       this.lastAdvWnd = adv;
       this.ackedUpTo = this.rcvNxt;
       this.delAckTimer.stop();
@@ -1133,7 +1148,7 @@ export class TcpSocket implements TcpHandlers {
     const appNote = this.payloadNote;
     const payloadSum = this.payloadSum;
     const rtx = rel < this.sndMax;
-    let note: string;
+    let note: Note;
     if (rtx) {
       this.countRtx(rel);
       const saved = this.rtxReason;
@@ -1143,7 +1158,7 @@ export class TcpSocket implements TcpHandlers {
       // Karn's rule (RFC 6298 §3): no RTT sample from retransmitted data.
       if (this.rttSeq >= 0 && this.rttSeq > rel) this.rttSeq = -1;
     } else {
-      note = `data seq ${rel} len ${len} (${this.cwndText()})`;
+      note = new NoteParts([DATA_SEQ, rel, DATA_LEN, len, this.cwndNote()]);
       if (this.rttSeq < 0) {
         this.rttSeq = rel + len;
         this.rttStart = this.now;
@@ -1163,10 +1178,24 @@ export class TcpSocket implements TcpHandlers {
     return undefined;
   }
 
-  private cwndText(): string {
-    const segs = Math.round((this.cwnd / this.effMss) * 10) / 10;
-    return `${this.cwnd < this.ssthresh ? 'slow start' : 'congestion avoidance'}, cwnd ${segs} segments`;
+  /**
+   * The end of a new data segment's note, " (slow start, cwnd 12.5 segments)", made again only when
+   * the phase or the tenths of a segment change: in congestion avoidance cwnd grows by a fraction
+   * of a segment per ACK, so most segments repeat the one before.
+   */
+  private cwndNote(): NoteText {
+    const tenths = Math.round((this.cwnd / this.effMss) * 10);
+    const slowStart = this.cwnd < this.ssthresh;
+    const c = this.cwndNoteCache;
+    if (c.tenths !== tenths || c.slowStart !== slowStart) {
+      c.tenths = tenths;
+      c.slowStart = slowStart;
+      c.text = new NoteText(` (${slowStart ? 'slow start' : 'congestion avoidance'}, cwnd ${tenths / 10} segments)`);
+    }
+    return c.text;
   }
+
+  private readonly cwndNoteCache = { tenths: -1, slowStart: false, text: new NoteText('') };
 
   private countRtx(rel: number): number {
     const n = (this.rtxCount.get(rel) ?? 0) + 1;

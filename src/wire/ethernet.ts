@@ -7,7 +7,7 @@
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
 import { FieldList, headerStatus, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatMac } from './addr.js';
-import { put16, u16 } from './bytes.js';
+import { put16, putBytes, u16 } from './bytes.js';
 
 export const ETH_HEADER_LEN = 14;
 const DST = 0;
@@ -101,8 +101,8 @@ export function emitEthernet(repr: EthernetRepr, payload: Uint8Array): Uint8Arra
  * caller lay out a whole frame in one buffer, inner layers first, without a copy per layer.
  */
 export function emitEthernetInto(repr: EthernetRepr, buf: Uint8Array, offset: number): number {
-  buf.set(repr.dst, offset + DST);
-  buf.set(repr.src, offset + SRC);
+  putBytes(buf, offset + DST, repr.dst);
+  putBytes(buf, offset + SRC, repr.src);
   put16(buf, offset + TYPE, repr.etherType);
   return ETH_HEADER_LEN;
 }

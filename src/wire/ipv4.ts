@@ -10,7 +10,7 @@ import type { Binding, Dissection, DissectContext, NetworkContext, Span } from '
 import { FieldList, type ChecksumStatus, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv4 } from './addr.js';
 import { internetChecksum } from './checksum.js';
-import { put16, u16 } from './bytes.js';
+import { put16, putBytes, u16 } from './bytes.js';
 
 export const IPV4_MIN_HEADER_LEN = 20;
 /** IHL is 4 bits of 32-bit words, so a header is at most 60 bytes. */
@@ -390,8 +390,8 @@ export function emitIpv4Into(repr: Ipv4Repr, payloadLength: number, buf: Uint8Ar
   buf[o + TTL] = repr.ttl;
   buf[o + PROTOCOL] = repr.protocol;
   put16(buf, o + CHECKSUM, 0);
-  buf.set(repr.src, o + SRC);
-  buf.set(repr.dst, o + DST);
+  putBytes(buf, o + SRC, repr.src);
+  putBytes(buf, o + DST, repr.dst);
   if (repr.options) {
     buf.set(repr.options, o + OPTIONS);
     // Padding is EOL (0), RFC 791 §3.1.

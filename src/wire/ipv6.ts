@@ -10,7 +10,7 @@
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
 import { FieldList, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv6 } from './addr.js';
-import { put16, put32, u16, u32 } from './bytes.js';
+import { put16, put32, putBytes, u16, u32 } from './bytes.js';
 import { IpProtocol } from './ipv4.js';
 
 export const IPV6_HEADER_LEN = 40;
@@ -376,8 +376,8 @@ export function emitIpv6Into(repr: Ipv6Repr, payloadLength: number, buf: Uint8Ar
   put16(buf, o + PAYLOAD_LEN, repr.payloadLength ?? extLen + payloadLength);
   buf[o + NEXT_HEADER] = repr.nextHeader;
   buf[o + HOP_LIMIT] = repr.hopLimit;
-  buf.set(repr.src, o + SRC);
-  buf.set(repr.dst, o + DST);
+  putBytes(buf, o + SRC, repr.src);
+  putBytes(buf, o + DST, repr.dst);
   if (ext) buf.set(ext, o + IPV6_HEADER_LEN);
   return IPV6_HEADER_LEN + extLen;
 }
