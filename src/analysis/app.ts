@@ -33,8 +33,8 @@ import type { Dir, TcpConnection, TcpSegment, UdpConversation, UdpDatagram } fro
 import { TcpReassembler, type EndReason, type StreamGap, type StreamHandler } from './reassembly.js';
 import { TcpFlag } from '../wire/tcp.js';
 import { concatBytes } from '../wire/bytes.js';
-import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSink, type HttpMalformed, type HttpMessage, type HttpRequest, type HttpResponse } from '../protocols/http.js';
-import type { Direction } from '../protocols/stream.js';
+import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSink, type HttpMalformed, type HttpMessage, type HttpRequest, type HttpResponse, type HttpOptions, type HttpUpgrade } from '../protocols/http.js';
+import type { Direction, ProtocolProblem } from '../protocols/stream.js';
 import { WsOpcode, type WsClose, type WsFrame, type WsMessage, type WsPing, type WsPong } from '../protocols/websocket.js';
 import type { SseEvent } from '../protocols/sse.js';
 import { looksLikeTlsRecord, tlsInfo, tlsRecordFields, TlsConnection, HandshakeType, type TlsRecordEvent } from '../protocols/tls.js';
@@ -321,8 +321,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   private readonly quic = new QuicFlows();
   private readonly onMessage?: (m: AppMessage) => void;
   private readonly tcpStreams?: (stream: number) => boolean;
-  private readonly maxWs?: number;
-  private readonly allHeaders: boolean;
+  /** What every HttpConnection is made with (one object for all of them). */
+  private readonly httpOptions: HttpOptions;
   /** The packet being analysed (undefined at the capture end). */
   private cur: Packet | undefined;
   private curSeg: TcpSegment | undefined;
@@ -350,8 +350,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.reassembler = new TcpReassembler(this);
     if (options.onMessage) this.onMessage = options.onMessage;
     if (options.tcpStreams) this.tcpStreams = options.tcpStreams;
-    if (options.maxWebSocketMessage !== undefined) this.maxWs = options.maxWebSocketMessage;
-    this.allHeaders = options.allHeaders ?? options.onMessage !== undefined;
+    this.httpOptions = { allHeaders: options.allHeaders ?? options.onMessage !== undefined };
+    if (options.maxWebSocketMessage !== undefined) this.httpOptions.maxWebSocketMessage = options.maxWebSocketMessage;
   }
 
   /** Message times count from this timestamp (default: the first packet the stage sees). */
@@ -437,20 +437,10 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   onData(conn: TcpConnection, dir: Dir, bytes: Uint8Array): void {
     const st = this.states[conn.stream];
     if (!st) return;
-    if (st.mode === Mode.Undecided) {
-      if (st.sniff === null && bytes.length >= SNIFF_BYTES) {
-        // Enough to decide on at once (sniff always does with this many), and decide feeds the
-        // bytes before this call returns: nothing to copy.
-        st.sniff = [{ dir, bytes }];
-        this.sniff(st, dir);
-        return;
-      }
-      (st.sniff ??= []).push({ dir, bytes: bytes.slice() });
-      st.sniffBytes += bytes.length;
-      this.sniff(st, dir);
-      return;
-    }
-    this.feed(st, dir, bytes);
+    // Recognition happens only at a stream's start: kept out of this function so its one-off
+    // shapes (sniff chunks) do not deoptimise the path every later segment takes.
+    if (st.mode === Mode.Undecided) this.undecided(st, dir, bytes);
+    else this.feed(st, dir, bytes);
   }
 
   onDataAt(conn: TcpConnection, dir: Dir, data: Uint8Array, start: number, end: number): void {
@@ -493,23 +483,40 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   // Recognition and feeding --------------------------------------------------------------------
 
+  /** Bytes of a stream not recognised yet: decided on at once when there are enough, else held. */
+  private undecided(st: ConnState, dir: Dir, bytes: Uint8Array): void {
+    if (st.sniff === null && bytes.length >= SNIFF_BYTES) {
+      // Enough to decide on at once (recognise always does with this many): nothing to hold.
+      this.decide(st, this.recognise(st, dir, bytes, false));
+      this.feed(st, dir, bytes);
+      return;
+    }
+    (st.sniff ??= []).push({ dir, bytes: bytes.slice() });
+    st.sniffBytes += bytes.length;
+    this.sniff(st, dir);
+  }
+
   private sniff(st: ConnState, dir: Dir, final = false): void {
     const chunks = st.sniff!;
     const firstDir = chunks[0]!.dir;
     const head = chunks.filter((c) => c.dir === firstDir).map((c) => c.bytes);
     const joined = head.length === 1 ? head[0]! : concatBytes(head);
-    let mode = Mode.None;
-    if (looksLikeTlsRecord(joined, 0, joined.length)) mode = Mode.Tls;
-    else {
-      const h = looksLikeHttp(joined);
-      if (h) {
-        mode = Mode.Http;
-        st.clientDir = h === 'request' ? firstDir : ((1 - firstDir) as Dir);
-      } else if (joined.length < SNIFF_BYTES && st.sniffBytes < SNIFF_LIMIT && !final && couldBeHttp(joined)) {
-        return;
-      }
+    const mode = this.recognise(st, firstDir, joined, final);
+    if (mode !== Mode.Undecided) this.decide(st, mode);
+  }
+
+  /**
+   * What a stream whose first bytes, sent by `dir`, are `first` carries (setting its client side
+   * for HTTP); Undecided while too few bytes have come to tell.
+   */
+  private recognise(st: ConnState, dir: Dir, first: Uint8Array, final: boolean): Mode {
+    if (looksLikeTlsRecord(first, 0, first.length)) return Mode.Tls;
+    const h = looksLikeHttp(first);
+    if (h) {
+      st.clientDir = h === 'request' ? dir : ((1 - dir) as Dir);
+      return Mode.Http;
     }
-    this.decide(st, mode);
+    return first.length < SNIFF_BYTES && st.sniffBytes < SNIFF_LIMIT && !final && couldBeHttp(first) ? Mode.Undecided : Mode.None;
   }
 
   private decide(st: ConnState, mode: Mode): void {
@@ -518,8 +525,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     st.sniff = null;
     st.sniffBytes = 0;
     if (mode === Mode.Http) {
-      const handler = this.httpHandler(st);
-      const http = new HttpConnection(handler, { allHeaders: this.allHeaders, ...(this.maxWs !== undefined ? { maxWebSocketMessage: this.maxWs } : {}) });
+      const http = new HttpConnection(new HttpEvents(this, st), this.httpOptions);
       st.http = http;
       st.sink0 = st.clientDir === 0 ? http.client : http.server;
       st.sink1 = st.clientDir === 0 ? http.server : http.client;
@@ -703,117 +709,188 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.emit('quic', conv.stream, 'udp', dgram.dir === 0 ? 'c2s' : 's2c', m, this.curFrame, this.curTime);
   }
 
-  /** One connection's handler: HTTP messages become layers and messages; WebSocket and SSE too. */
-  private httpHandler(st: ConnState): HttpConnectionHandler {
-    const stream = st.conn.stream;
-    const on = !!this.onMessage;
-    const httpLayer = (m: HttpMessage | HttpMalformed) => {
-      if (m.frame !== this.curFrame || !this.curSeg) return;
-      this.httpCall(m.firstFrame, 'kind' in m ? m.headersFrame : -1).add(m);
-      // The body, as the dissector its media type selects (none for an empty or damaged one).
-      if ('kind' in m && m.bodyLen > 0) this.addPayload(bodyProtocol(m.contentType), m.bodyLen);
-    };
-    const serverKey = () => {
-      const s = st.clientDir === 0 ? st.conn.b : st.conn.a;
-      return `${s.address}|${s.port}`;
-    };
-    return {
-      httpRequest: (q: HttpRequest) => {
-        httpLayer(q);
-        if (!on) return;
-        const m: Partial<AppMessage> = { kind: 'request', method: q.method, uri: q.uri, version: q.version, headers: q.headers.map((h) => [h.name, h.value]), body_len: q.bodyLen };
-        if (q.lastEventId !== undefined) {
-          m['last_event_id'] = q.lastEventId;
-          m['resumes_frame'] = this.sseIds.get(`${serverKey()}|${q.lastEventId}`) ?? null;
-        }
-        if (q.problem) m['error'] = q.problem.code;
-        // Known once the response completes: read when the message is printed.
-        Object.defineProperty(m, 'response_frame', { enumerable: true, get: () => q.responseFrame ?? null });
-        this.emit('http', stream, 'tcp', 'c2s', m, q.frame, q.time);
-      },
-      httpResponse: (r: HttpResponse) => {
-        // An event stream's headers were shown when they came (below); its end adds nothing.
-        if (!(r.status >= 200 && r.status < 300 && isSse(r))) httpLayer(r);
-        if (!on) return;
-        const m: Partial<AppMessage> = {
-          kind: 'response',
-          status: r.status,
-          phrase: r.phrase,
-          content_type: r.contentType ?? null,
-          body_len: r.bodyLen,
-          request_frame: r.requestFrame ?? null,
-          latency: r.latency !== undefined ? round9(r.latency) : null,
-        };
-        if (r.problem) m['error'] = r.problem.code;
-        this.emit('http', stream, 'tcp', 's2c', m, r.frame, r.time);
-      },
-      httpHeaders: (msg: HttpMessage) => {
-        if (msg.kind === 'response' && msg.status >= 200 && msg.status < 300 && isSse(msg)) {
-          if (msg.headersFrame === this.curFrame && this.curSeg) this.httpCall(msg.firstFrame, msg.headersFrame).add(msg);
-        }
-      },
-      httpMalformed: (x: HttpMalformed) => {
-        httpLayer(x);
-        if (on) this.emit('http', stream, 'tcp', x.dir, { kind: 'malformed', error: x.problem.code, message: x.problem.message, bytes: x.bytes }, x.frame, x.time);
-      },
-      httpUpgrade: (u) => {
-        if (on && u.websocket) {
-          const ws = u.websocket;
-          this.emit('websocket', stream, 'tcp', 's2c', { kind: 'handshake', accept_valid: ws.acceptValid, deflate: !!ws.deflate, subprotocol: ws.subprotocol ?? null }, u.frame, u.time);
-        }
-      },
-      wsFrame: (f: WsFrame) => {
-        if (f.frame === this.curFrame && this.curSeg) {
-          // tshark runs WebSocket under HTTP: each call is `http:websocket` and its payloads.
-          const call = this.httpCall(f.firstFrame);
-          if (this.callWs === undefined) {
-            this.callWs = new WebSocketAppLayer(call.offset, call.length);
-            this.added.push(this.callWs);
-          }
-          this.callWs.add(f);
-        }
-        if (on) {
-          const m: Partial<AppMessage> = { kind: 'frame', opcode: f.opcode, fin: f.fin, masked: f.masked, payload_len: f.payloadLength };
-          if (f.problem) m['error'] = f.problem.code;
-          this.emit('websocket', stream, 'tcp', f.dir, m, f.frame, f.time);
-        }
-      },
-      wsMessage: (w: WsMessage) => {
-        // A data message's payload, text as lines and binary as data (tshark 4.0's websocket).
-        if (w.frame === this.curFrame && w.wireBytes > 0) this.addPayload(w.opcode === WsOpcode.TEXT ? 'data-text-lines' : 'data', w.wireBytes);
-        if (!on) return;
-        const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };
-        if (w.text !== undefined) m['text'] = w.text;
-        if (w.compressed) m['compressed'] = true;
-        if (w.problem) m['error'] = w.problem.code;
-        this.emit('websocket', stream, 'tcp', w.dir, m, w.frame, w.time);
-      },
-      wsClose: (c: WsClose) => {
-        if (!on) return;
-        const m: Partial<AppMessage> = { kind: 'close', payload_len: c.payloadLength, close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
-        if (c.problem) m['error'] = c.problem.code;
-        this.emit('websocket', stream, 'tcp', c.dir, m, c.frame, c.time);
-      },
-      wsPing: (p: WsPing) => {
-        if (on) this.emit('websocket', stream, 'tcp', p.dir, { kind: 'ping', payload_len: p.payload.length }, p.frame, p.time);
-      },
-      wsPong: (p: WsPong) => {
-        if (on) this.emit('websocket', stream, 'tcp', p.dir, { kind: 'pong', payload_len: p.payload.length, ping_frame: p.pingFrame ?? null, latency: p.pingTime !== undefined ? round9(p.time - p.pingTime) : null }, p.frame, p.time);
-      },
-      wsLostSync: (dir, problem, frame, time) => {
-        if (on) this.emit('websocket', stream, 'tcp', dir, { kind: 'lost_sync', error: problem.code, message: problem.message }, frame, time);
-      },
-      sseEvent: (e: SseEvent) => {
-        // Only `messages` reads these (resumes_frame): without a listener they would grow for nothing.
-        if (!on) return;
-        if (e.id !== '') this.sseIds.set(`${serverKey()}|${e.id}`, e.frame);
-        const m: Partial<AppMessage> = { kind: 'event', event: e.event, id: e.id, data: e.data };
-        if (e.retry !== undefined) m['retry'] = e.retry;
-        if (e.problem) m['error'] = e.problem.code;
-        this.emit('sse', stream, 'tcp', 's2c', m, e.frame, e.time);
-      },
-    };
+  // HTTP, WebSocket and SSE events of one connection (through its HttpEvents) -------------------
+
+  /** A message completed by the current segment becomes part of its layers. */
+  private httpLayer(m: HttpMessage | HttpMalformed): void {
+    if (m.frame !== this.curFrame || !this.curSeg) return;
+    this.httpCall(m.firstFrame, 'kind' in m ? m.headersFrame : -1).add(m);
+    // The body, as the dissector its media type selects (none for an empty or damaged one).
+    if ('kind' in m && m.bodyLen > 0) this.addPayload(bodyProtocol(m.contentType), m.bodyLen);
   }
+
+  /** @internal HttpEvents */
+  httpRequest(st: ConnState, q: HttpRequest): void {
+    this.httpLayer(q);
+    if (!this.onMessage) return;
+    const m: Partial<AppMessage> = { kind: 'request', method: q.method, uri: q.uri, version: q.version, headers: q.headers.map((h) => [h.name, h.value]), body_len: q.bodyLen };
+    if (q.lastEventId !== undefined) {
+      m['last_event_id'] = q.lastEventId;
+      m['resumes_frame'] = this.sseIds.get(`${serverKey(st)}|${q.lastEventId}`) ?? null;
+    }
+    if (q.problem) m['error'] = q.problem.code;
+    // Known once the response completes: read when the message is printed.
+    Object.defineProperty(m, 'response_frame', { enumerable: true, get: () => q.responseFrame ?? null });
+    this.emit('http', st.conn.stream, 'tcp', 'c2s', m, q.frame, q.time);
+  }
+
+  /** @internal HttpEvents */
+  httpResponse(st: ConnState, r: HttpResponse): void {
+    // An event stream's headers were shown when they came (httpHeaders); its end adds nothing.
+    if (!(r.status >= 200 && r.status < 300 && isSse(r))) this.httpLayer(r);
+    if (!this.onMessage) return;
+    const m: Partial<AppMessage> = {
+      kind: 'response',
+      status: r.status,
+      phrase: r.phrase,
+      content_type: r.contentType ?? null,
+      body_len: r.bodyLen,
+      request_frame: r.requestFrame ?? null,
+      latency: r.latency !== undefined ? round9(r.latency) : null,
+    };
+    if (r.problem) m['error'] = r.problem.code;
+    this.emit('http', st.conn.stream, 'tcp', 's2c', m, r.frame, r.time);
+  }
+
+  /** @internal HttpEvents */
+  httpHeaders(msg: HttpMessage): void {
+    if (msg.kind === 'response' && msg.status >= 200 && msg.status < 300 && isSse(msg)) {
+      if (msg.headersFrame === this.curFrame && this.curSeg) this.httpCall(msg.firstFrame, msg.headersFrame).add(msg);
+    }
+  }
+
+  /** @internal HttpEvents */
+  httpMalformed(st: ConnState, x: HttpMalformed): void {
+    this.httpLayer(x);
+    if (this.onMessage) this.emit('http', st.conn.stream, 'tcp', x.dir, { kind: 'malformed', error: x.problem.code, message: x.problem.message, bytes: x.bytes }, x.frame, x.time);
+  }
+
+  /** @internal HttpEvents */
+  httpUpgrade(st: ConnState, u: HttpUpgrade): void {
+    if (this.onMessage && u.websocket) {
+      const ws = u.websocket;
+      this.emit('websocket', st.conn.stream, 'tcp', 's2c', { kind: 'handshake', accept_valid: ws.acceptValid, deflate: !!ws.deflate, subprotocol: ws.subprotocol ?? null }, u.frame, u.time);
+    }
+  }
+
+  /** @internal HttpEvents */
+  wsFrame(st: ConnState, f: WsFrame): void {
+    if (f.frame === this.curFrame && this.curSeg) {
+      // tshark runs WebSocket under HTTP: each call is `http:websocket` and its payloads.
+      const call = this.httpCall(f.firstFrame);
+      if (this.callWs === undefined) {
+        this.callWs = new WebSocketAppLayer(call.offset, call.length);
+        this.added.push(this.callWs);
+      }
+      this.callWs.add(f);
+    }
+    if (this.onMessage) {
+      const m: Partial<AppMessage> = { kind: 'frame', opcode: f.opcode, fin: f.fin, masked: f.masked, payload_len: f.payloadLength };
+      if (f.problem) m['error'] = f.problem.code;
+      this.emit('websocket', st.conn.stream, 'tcp', f.dir, m, f.frame, f.time);
+    }
+  }
+
+  /** @internal HttpEvents */
+  wsMessage(st: ConnState, w: WsMessage): void {
+    // A data message's payload, text as lines and binary as data (tshark 4.0's websocket).
+    if (w.frame === this.curFrame && w.wireBytes > 0) this.addPayload(w.opcode === WsOpcode.TEXT ? 'data-text-lines' : 'data', w.wireBytes);
+    if (!this.onMessage) return;
+    const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };
+    if (w.text !== undefined) m['text'] = w.text;
+    if (w.compressed) m['compressed'] = true;
+    if (w.problem) m['error'] = w.problem.code;
+    this.emit('websocket', st.conn.stream, 'tcp', w.dir, m, w.frame, w.time);
+  }
+
+  /** @internal HttpEvents */
+  wsClose(st: ConnState, c: WsClose): void {
+    if (!this.onMessage) return;
+    const m: Partial<AppMessage> = { kind: 'close', payload_len: c.payloadLength, close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
+    if (c.problem) m['error'] = c.problem.code;
+    this.emit('websocket', st.conn.stream, 'tcp', c.dir, m, c.frame, c.time);
+  }
+
+  /** @internal HttpEvents */
+  wsPing(st: ConnState, p: WsPing): void {
+    if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', p.dir, { kind: 'ping', payload_len: p.payload.length }, p.frame, p.time);
+  }
+
+  /** @internal HttpEvents */
+  wsPong(st: ConnState, p: WsPong): void {
+    if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', p.dir, { kind: 'pong', payload_len: p.payload.length, ping_frame: p.pingFrame ?? null, latency: p.pingTime !== undefined ? round9(p.time - p.pingTime) : null }, p.frame, p.time);
+  }
+
+  /** @internal HttpEvents */
+  wsLostSync(st: ConnState, dir: Direction, problem: ProtocolProblem, frame: number, time: number): void {
+    if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', dir, { kind: 'lost_sync', error: problem.code, message: problem.message }, frame, time);
+  }
+
+  /** @internal HttpEvents */
+  sseEvent(st: ConnState, e: SseEvent): void {
+    // Only `messages` reads these (resumes_frame): without a listener they would grow for nothing.
+    if (!this.onMessage) return;
+    if (e.id !== '') this.sseIds.set(`${serverKey(st)}|${e.id}`, e.frame);
+    const m: Partial<AppMessage> = { kind: 'event', event: e.event, id: e.id, data: e.data };
+    if (e.retry !== undefined) m['retry'] = e.retry;
+    if (e.problem) m['error'] = e.problem.code;
+    this.emit('sse', st.conn.stream, 'tcp', 's2c', m, e.frame, e.time);
+  }
+}
+
+/**
+ * One HTTP connection's handler: the stage's methods, given the connection's state. A class with
+ * two fields rather than an object of closures: a capture has thousands of connections alive at
+ * once (each handler outlives many young-generation collections, so its size is copied), and every
+ * connection's parser then calls the same functions. No httpBody: bodies are only counted.
+ */
+class HttpEvents implements HttpConnectionHandler {
+  constructor(
+    private readonly stage: AppStage,
+    private readonly st: ConnState,
+  ) {}
+  httpRequest(q: HttpRequest): void {
+    this.stage.httpRequest(this.st, q);
+  }
+  httpResponse(r: HttpResponse): void {
+    this.stage.httpResponse(this.st, r);
+  }
+  httpHeaders(msg: HttpMessage): void {
+    this.stage.httpHeaders(msg);
+  }
+  httpMalformed(x: HttpMalformed): void {
+    this.stage.httpMalformed(this.st, x);
+  }
+  httpUpgrade(u: HttpUpgrade): void {
+    this.stage.httpUpgrade(this.st, u);
+  }
+  wsFrame(f: WsFrame): void {
+    this.stage.wsFrame(this.st, f);
+  }
+  wsMessage(w: WsMessage): void {
+    this.stage.wsMessage(this.st, w);
+  }
+  wsClose(c: WsClose): void {
+    this.stage.wsClose(this.st, c);
+  }
+  wsPing(p: WsPing): void {
+    this.stage.wsPing(this.st, p);
+  }
+  wsPong(p: WsPong): void {
+    this.stage.wsPong(this.st, p);
+  }
+  wsLostSync(dir: Direction, problem: ProtocolProblem, frame: number, time: number): void {
+    this.stage.wsLostSync(this.st, dir, problem, frame, time);
+  }
+  sseEvent(e: SseEvent): void {
+    this.stage.sseEvent(this.st, e);
+  }
+}
+
+/** The server's address and port, naming its SSE event ids across connections. */
+function serverKey(st: ConnState): string {
+  const s = st.clientDir === 0 ? st.conn.b : st.conn.a;
+  return `${s.address}|${s.port}`;
 }
 
 function isSse(m: HttpMessage): boolean {

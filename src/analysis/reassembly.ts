@@ -192,7 +192,12 @@ export class TcpReassembler implements TcpObserver {
     const d = seg.dir;
     const ds = st.dirs[d];
     // The peer's acknowledgment tells which held-back bytes it had: holes before them are gaps.
-    if (flags & TcpFlag.ACK) this.acknowledged(st, (1 - d) as Dir, tcp.ack, frame.number);
+    if (flags & TcpFlag.ACK) {
+      const peer = st.dirs[1 - d]!;
+      // Nothing held and no FIN seen: no hole can be declared and no end is due (the usual case,
+      // tested here so the 32-bit ack is not even read).
+      if (peer.started && !peer.ended && (peer.held !== null || peer.finAt >= 0)) this.acknowledged(st, (1 - d) as Dir, tcp.ack, frame.number);
+    }
     if (ds.ended) return;
     // A RST from a side that has sent nothing (refusing a SYN) ends nothing of this connection.
     if (flags & TcpFlag.RST && !ds.started && tcp.payloadLength === 0) return;
@@ -354,9 +359,7 @@ export class TcpReassembler implements TcpObserver {
 
   private acknowledged(st: ConnState, d: Dir, ack: number, frame: number): void {
     const ds = st.dirs[d];
-    if (!ds.started || ds.ended) return;
-    // Nothing held and no FIN seen: no hole can be declared and no end is due (the usual case).
-    if (!ds.held && ds.finAt < 0) return;
+    // Called only with data held or a FIN seen (see onSegment).
     const acked = ds.offsetOf(ack);
     for (;;) {
       const first = ds.held?.[0];

@@ -156,10 +156,14 @@ const METHODS = [
  * For choosing HTTP by content on any port; false for anything else, including too few bytes.
  */
 export function looksLikeHttp(first: Uint8Array): 'request' | 'response' | false {
+  // Every method and "HTTP/" begin with an upper-case letter: most other streams stop here.
+  const c0 = first[0];
+  if (c0 === undefined || c0 < 0x41 || c0 > 0x5a) return false;
   if (first.length >= 8 && first[0] === 0x48 && first[1] === 0x54 && first[2] === 0x54 && first[3] === 0x50 && first[4] === 0x2f
     && (first[5] === 0x31 || first[5] === 0x30) && first[6] === 0x2e) return 'response';
-  outer: for (const m of METHODS) {
-    if (first.length < m.length) continue;
+  outer: for (let k = 0; k < METHODS.length; k++) {
+    const m = METHODS[k]!;
+    if (first.length < m.length || m[0] !== c0) continue;
     for (let i = 0; i < m.length; i++) if (first[i] !== m[i]) continue outer;
     return 'request';
   }
@@ -303,6 +307,19 @@ interface ParsedName {
   text: string;
   bytes: Uint8Array;
   lower: Uint8Array;
+  /** Where headersDone finds it in KnownFields (None: read by the Upgrade checks only). */
+  slot: Slot;
+}
+
+/** The fields headersDone reads. */
+const enum Slot {
+  None,
+  Host,
+  UserAgent,
+  ContentType,
+  LastEventId,
+  ContentLength,
+  TransferEncoding,
 }
 
 /**
@@ -313,7 +330,8 @@ const PARSED_HEADERS: readonly (readonly ParsedName[])[] = (() => {
   const names = ['Host', 'Upgrade', 'User-Agent', 'Content-Type', 'Last-Event-ID', 'Content-Length', 'Transfer-Encoding', 'Sec-WebSocket-Key', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions'];
   const byLength: ParsedName[][] = [];
   const enc = new TextEncoder();
-  for (const text of names) (byLength[text.length] ??= []).push({ text, bytes: enc.encode(text), lower: enc.encode(text.toLowerCase()) });
+  const slots: Record<string, Slot> = { Host: Slot.Host, 'User-Agent': Slot.UserAgent, 'Content-Type': Slot.ContentType, 'Last-Event-ID': Slot.LastEventId, 'Content-Length': Slot.ContentLength, 'Transfer-Encoding': Slot.TransferEncoding };
+  for (const text of names) (byLength[text.length] ??= []).push({ text, bytes: enc.encode(text), lower: enc.encode(text.toLowerCase()), slot: slots[text] ?? Slot.None });
   return Array.from(byLength, (l) => l ?? []);
 })();
 
@@ -352,13 +370,13 @@ function listHas(value: string | undefined, token: string): boolean {
 const DIGITS = /^\d{1,15}$/;
 
 /** RFC 9112 §6.3 rule 5: several Content-Length values (or a list) must agree, and be digits. */
-function contentLength(values: string[] | undefined): number | 'invalid' | undefined {
-  if (values === undefined) return undefined;
+function contentLength(fields: HttpHeader[] | undefined): number | 'invalid' | undefined {
+  if (fields === undefined) return undefined;
   // The usual single plain value, without splitting it (the same answer as the loop below).
-  if (values.length === 1 && DIGITS.test(values[0]!)) return Number(values[0]);
+  if (fields.length === 1 && DIGITS.test(fields[0]!.value)) return Number(fields[0]!.value);
   let n: number | undefined;
-  for (const v of values) {
-    for (const part of v.split(',')) {
+  for (const f of fields) {
+    for (const part of f.value.split(',')) {
       const t = part.trim();
       if (!DIGITS.test(t)) return 'invalid';
       const k = Number(t);
@@ -369,47 +387,47 @@ function contentLength(values: string[] | undefined): number | 'invalid' | undef
   return n;
 }
 
-/** The header fields headersDone reads, found in one pass over the section. */
-interface KnownHeaders {
-  contentType: string | undefined;
-  host: string | undefined;
-  userAgent: string | undefined;
-  lastEventId: string | undefined;
-  contentLength: string[] | undefined;
-  transferEncoding: string[] | undefined;
-}
-
 /**
- * One pass instead of a lookup per name: names are tokens (ASCII, checked in fieldLine), so a
- * length test rules out most before any lower-casing. First occurrence wins for single-valued
- * fields; Content-Length and Transfer-Encoding keep every occurrence (§6.3).
+ * The header fields headersDone reads, noted while the section is parsed (their names are matched
+ * then anyway): no second pass over the fields, no lower-cased copies of names. First occurrence
+ * wins for single-valued fields; Content-Length and Transfer-Encoding keep every occurrence (§6.3).
+ * The field objects are kept, not their values, so an obs-fold line still extends what is read.
  */
-function knownHeaders(headers: HttpHeader[]): KnownHeaders {
-  const k: KnownHeaders = { contentType: undefined, host: undefined, userAgent: undefined, lastEventId: undefined, contentLength: undefined, transferEncoding: undefined };
-  for (const h of headers) {
-    const n = h.name;
-    switch (n.length) {
-      case 4:
-        if (k.host === undefined && n.toLowerCase() === 'host') k.host = h.value;
+class KnownFields {
+  host: HttpHeader | undefined = undefined;
+  userAgent: HttpHeader | undefined = undefined;
+  contentType: HttpHeader | undefined = undefined;
+  lastEventId: HttpHeader | undefined = undefined;
+  contentLength: HttpHeader[] | undefined = undefined;
+  transferEncoding: HttpHeader[] | undefined = undefined;
+
+  clear(): void {
+    this.host = this.userAgent = this.contentType = this.lastEventId = undefined;
+    this.contentLength = this.transferEncoding = undefined;
+  }
+
+  note(slot: Slot, field: HttpHeader): void {
+    switch (slot) {
+      case Slot.Host:
+        this.host ??= field;
         break;
-      case 10:
-        if (k.userAgent === undefined && n.toLowerCase() === 'user-agent') k.userAgent = h.value;
+      case Slot.UserAgent:
+        this.userAgent ??= field;
         break;
-      case 12:
-        if (k.contentType === undefined && n.toLowerCase() === 'content-type') k.contentType = h.value;
+      case Slot.ContentType:
+        this.contentType ??= field;
         break;
-      case 13:
-        if (k.lastEventId === undefined && n.toLowerCase() === 'last-event-id') k.lastEventId = h.value;
+      case Slot.LastEventId:
+        this.lastEventId ??= field;
         break;
-      case 14:
-        if (n.toLowerCase() === 'content-length') (k.contentLength ??= []).push(h.value);
+      case Slot.ContentLength:
+        (this.contentLength ??= []).push(field);
         break;
-      case 17:
-        if (n.toLowerCase() === 'transfer-encoding') (k.transferEncoding ??= []).push(h.value);
+      case Slot.TransferEncoding:
+        (this.transferEncoding ??= []).push(field);
         break;
     }
   }
-  return k;
 }
 
 type State =
@@ -463,6 +481,8 @@ class HttpReceiver implements HttpSink {
   private readonly readsBody: boolean;
   /** The last field line was one allHeaders=false does not keep (so is an obs-fold after it). */
   private skippedField = false;
+  /** The current message's fields headersDone reads. */
+  private readonly known = new KnownFields();
 
   constructor(
     readonly dir: Direction,
@@ -678,6 +698,7 @@ class HttpReceiver implements HttpSink {
         this.msg = msg;
         this.state = 'headers';
         this.skippedField = false;
+        this.known.clear();
         return;
       }
     }
@@ -787,12 +808,20 @@ class HttpReceiver implements HttpSink {
       this.flag(msg, { code: WL_HTTP_BAD_HEADER, message: `not a header field: ${JSON.stringify(text.slice(0, 60))}` });
       return;
     }
-    if (!this.conn.allHeaders && parsedHeader(line, 0, colon) === undefined) {
+    // A token name is ASCII: its string index is its byte index.
+    const known = parsedHeader(line, 0, colon);
+    if (!this.conn.allHeaders && known === undefined) {
       this.skippedField = true;
       return;
     }
-    list.push({ name, value: text.slice(colon + 1).trim() });
+    this.keep(list, { name, value: text.slice(colon + 1).trim() }, known);
+  }
+
+  /** Adds a field line to the section being read. */
+  private keep(list: HttpHeader[], field: HttpHeader, known: ParsedName | undefined): void {
+    list.push(field);
     this.skippedField = false;
+    if (known !== undefined && known.slot !== Slot.None && this.state === 'headers') this.known.note(known.slot, field);
   }
 
   /**
@@ -819,8 +848,7 @@ class HttpReceiver implements HttpSink {
     let ve = end;
     while (vs < ve && trimmed(src[vs]!)) vs++;
     while (ve > vs && trimmed(src[ve - 1]!)) ve--;
-    list.push({ name: fieldName(src, start, colon, known), value: latin1Text(src, vs, ve) });
-    this.skippedField = false;
+    this.keep(list, { name: fieldName(src, start, colon, known), value: latin1Text(src, vs, ve) }, known);
     return true;
   }
 
@@ -831,18 +859,17 @@ class HttpReceiver implements HttpSink {
   private headersDone(msg: HttpMessage): void {
     msg.headersFrame = this.frame;
     msg.headersTime = this.time;
-    const known = knownHeaders(msg.headers);
-    const ct = known.contentType;
-    if (ct !== undefined) msg.contentType = ct;
+    const known = this.known;
+    if (known.contentType !== undefined) msg.contentType = known.contentType.value;
     const cl = contentLength(known.contentLength);
     if (typeof cl === 'number') msg.contentLength = cl;
-    const te = known.transferEncoding === undefined ? '' : known.transferEncoding.join(',');
+    const te = known.transferEncoding === undefined ? '' : known.transferEncoding.map((f) => f.value).join(',');
     const codings = te === '' ? [] : te.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
     const chunkedLast = codings.length > 0 && codings[codings.length - 1] === 'chunked';
     if (msg.kind === 'request') {
-      if (known.host !== undefined) msg.host = known.host;
-      if (known.userAgent !== undefined) msg.userAgent = known.userAgent;
-      if (known.lastEventId !== undefined) msg.lastEventId = known.lastEventId;
+      if (known.host !== undefined) msg.host = known.host.value;
+      if (known.userAgent !== undefined) msg.userAgent = known.userAgent.value;
+      if (known.lastEventId !== undefined) msg.lastEventId = known.lastEventId.value;
       this.conn.queueRequest(msg);
       this.conn.handler.httpHeaders?.(msg);
       // §6.3 rules 4-6 for requests: chunked last, else a valid Content-Length, else no body.

@@ -36,13 +36,19 @@ const BODY_PROTOCOLS: ReadonlyMap<string, string> = new Map([
   ['image/jpeg', 'image-jfif'],
 ]);
 
+/** The last answer kept: a capture's bodies mostly repeat a few Content-Types, so most calls end at one comparison. */
+let lastContentType: string | undefined;
+let lastProtocol = 'data';
+
 /** The protocol a body of this Content-Type (as written, parameters allowed) shows as. */
 export function bodyProtocol(contentType: string | undefined): string {
   if (contentType === undefined) return 'data';
+  if (contentType === lastContentType) return lastProtocol;
   const semi = contentType.indexOf(';');
   const type = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
-  const known = BODY_PROTOCOLS.get(type);
-  if (known !== undefined) return known;
   // multipart/* goes to Wireshark's MIME multipart dissector, whose parts add layers of their own.
-  return type.startsWith('multipart/') ? 'mime_multipart' : 'media';
+  const proto = BODY_PROTOCOLS.get(type) ?? (type.startsWith('multipart/') ? 'mime_multipart' : 'media');
+  lastContentType = contentType;
+  lastProtocol = proto;
+  return proto;
 }

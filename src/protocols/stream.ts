@@ -41,6 +41,16 @@ export interface MessageSpan {
 const NO_BYTES = new Uint8Array(0);
 
 /**
+ * Buffers for lines that cross pushes, lent to LineReaders while they hold such a line and given
+ * back on the reader's next call after it: a capture with thousands of connections then reuses a
+ * few buffers rather than allocating one (off the V8 heap, slow to make and to free) per reader.
+ */
+const spareLineBuffers: Uint8Array[] = [];
+/** What a lent buffer holds at least; larger ones are made for longer lines and not kept. */
+const LINE_BUFFER_BYTES = 4096;
+const MAX_SPARE_LINE_BUFFERS = 64;
+
+/**
  * Collects one LF-terminated line across pushes. A line inside one push is returned as a view of
  * that push's bytes (no copy); only a line crossing pushes is copied. Lines longer than `limit`
  * are not kept: `overflow` is set and bytes are dropped until the line ends.
@@ -83,6 +93,11 @@ export class LineReader {
    * (valid until the next call); undefined when the line goes on past the end of `bytes`.
    */
   takeBounds(bytes: Uint8Array, pos: number): Uint8Array | undefined {
+    // The line the last call returned from the buffer has been read: the buffer can go back.
+    if (this.len === 0 && this.buf !== NO_BYTES) {
+      this.giveBack(this.buf);
+      this.buf = NO_BYTES;
+    }
     const lf = findLf(bytes, pos);
     const stop = lf < 0 ? bytes.length : lf;
     this.seen += stop - pos;
@@ -132,15 +147,24 @@ export class LineReader {
 
   private append(bytes: Uint8Array, from: number, to: number): void {
     const n = to - from;
-    if (this.len + n > this.buf.length) {
-      const grown = new Uint8Array(Math.max(256, (this.len + n) * 2));
-      grown.set(this.buf.subarray(0, this.len));
-      this.buf = grown;
-    }
+    if (this.len + n > this.buf.length) this.grow(this.len + n);
     // A short piece is copied byte by byte: cheaper than making a view to hand to set().
     if (n <= 32) for (let i = 0; i < n; i++) this.buf[this.len + i] = bytes[from + i]!;
     else this.buf.set(bytes.subarray(from, to), this.len);
     this.len += n;
+  }
+
+  /** Room for `need` bytes, the line so far kept: a spare buffer when one is big enough. */
+  private grow(need: number): void {
+    const old = this.buf;
+    const grown = (old === NO_BYTES && need <= LINE_BUFFER_BYTES ? spareLineBuffers.pop() : undefined) ?? new Uint8Array(need <= LINE_BUFFER_BYTES ? LINE_BUFFER_BYTES : need * 2);
+    if (this.len > 0) grown.set(old.subarray(0, this.len));
+    this.buf = grown;
+    if (old !== NO_BYTES) this.giveBack(old);
+  }
+
+  private giveBack(buf: Uint8Array): void {
+    if (buf.length === LINE_BUFFER_BYTES && spareLineBuffers.length < MAX_SPARE_LINE_BUFFERS) spareLineBuffers.push(buf);
   }
 }
 

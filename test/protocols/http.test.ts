@@ -315,3 +315,45 @@ describe('HTTP with allHeaders off', () => {
     expectSplitInvariant(conn({ allHeaders: false }), steps);
   });
 });
+
+describe('HTTP lines across pushes on many connections at once', () => {
+  it('keeps each connection its own line while buffers are lent between them', () => {
+    const a = recorder();
+    const b = recorder();
+    const ca = new HttpConnection(a.handler);
+    const cb = new HttpConnection(b.handler);
+    const long = 'v'.repeat(5000); // longer than a lent buffer: made for the line, not kept
+    // Every header line is cut, and the two connections' pieces alternate.
+    const pieces: [HttpConnection, string][] = [
+      [ca, 'GET /a HTTP/1.1\r\nHost: aa'],
+      [cb, 'GET /b HTTP/1.1\r\nHost: bb'],
+      [ca, 'aa\r\nUser-Agent: ua'],
+      [cb, 'bb\r\nUser-Agent: ub'],
+      [cb, 'ub\r\nX-Long: ' + long.slice(0, 2500)],
+      [ca, 'ua\r\nX-Long: ' + long.slice(0, 100)],
+      [cb, long.slice(2500) + '\r\n\r\n'],
+      [ca, long.slice(100) + '\r\n\r\nGET /a2 HTTP/1.1\r\nHost: a'],
+      [cb, 'GET /b2 HTTP/1.1\r\nHost: b'],
+      [ca, '2\r\n\r\n'],
+      [cb, '2\r\n\r\n'],
+    ];
+    pieces.forEach(([c, s], i) => c.client.push(enc(s), i + 1, i + 1));
+    const seen = (rec: typeof a.rec) => rec.events.filter((e) => e[0] === 'httpRequest').map((e) => e[1] as HttpRequest);
+    expect(seen(a.rec).map((q) => [q.uri, q.host, q.userAgent, q.headers.find((h) => h.name === 'X-Long')?.value.length])).toEqual([
+      ['/a', 'aaaa', 'uaua', 5000],
+      ['/a2', 'a2', undefined, undefined],
+    ]);
+    expect(seen(b.rec).map((q) => [q.uri, q.host, q.userAgent, q.headers.find((h) => h.name === 'X-Long')?.value.length])).toEqual([
+      ['/b', 'bbbb', 'ubub', 5000],
+      ['/b2', 'b2', undefined, undefined],
+    ]);
+  });
+
+  it('reads Host and Content-Type as folded (obs-fold), and the first Host when there are two', () => {
+    const steps = [c2s('POST /f HTTP/1.1\r\nHost: one\r\n two\r\nHost: other\r\nContent-Type: text/plain;\r\n\tcharset=x\r\nContent-Length: 2\r\n\r\nok')];
+    for (const allHeaders of [true, false]) {
+      const q = reqs(expectSplitInvariant(conn({ allHeaders }), steps))[0]!;
+      expect(q).toMatchObject({ host: 'one two', contentType: 'text/plain; charset=x', contentLength: 2, bodyLen: 2, complete: true });
+    }
+  });
+});
