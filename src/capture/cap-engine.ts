@@ -23,7 +23,6 @@ import { LiveCaptureBase } from './live-base.js';
 /** binding.cc sets this snaplen whatever the caller wants; a smaller one is applied by its copy buffer. */
 export const CAP_SNAPLEN = 65535;
 
-
 /** How long stop() lets the event loop read what the kernel ring already holds (immediate mode: each packet is readable at once). */
 const DRAIN_MS = 50;
 
