@@ -110,6 +110,7 @@ function wallClockEdge(): { ms: number; hr: bigint } {
 export class CapCapture extends LiveCaptureBase {
   readonly engine = 'cap' as const;
   readonly timestampsApproximate = true;
+  readonly dropsCounted = false;
   readonly engineMessages = '';
   readonly interfaces: InterfaceInfo[];
   private readonly queue: Frame[][] = [];

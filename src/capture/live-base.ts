@@ -11,6 +11,7 @@ export abstract class LiveCaptureBase implements LiveCapture {
   abstract readonly options: CaptureOptions;
   abstract readonly interfaces: InterfaceInfo[];
   abstract readonly timestampsApproximate: boolean;
+  abstract readonly dropsCounted: boolean;
   abstract readonly engineMessages: string;
   private stats: Promise<CaptureStats> | undefined;
 

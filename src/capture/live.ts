@@ -50,6 +50,8 @@ export interface LiveCapture extends AsyncIterable<Frame> {
    * not by the kernel when it captured it: on loopback measured 35 µs to 1 ms late, worse under load.
    */
   readonly timestampsApproximate: boolean;
+  /** False when the engine cannot count drops at all (cap): stop() then gives `dropped` undefined. */
+  readonly dropsCounted: boolean;
   /** What the engine printed on stderr so far (empty for the in-process engine). */
   readonly engineMessages: string;
   /**
@@ -97,6 +99,7 @@ const DRAIN_MS = { dumpcap: 600, tcpdump: 50 } as const;
 /** A capture through dumpcap or tcpdump. */
 export class ProcessCapture extends LiveCaptureBase {
   readonly timestampsApproximate = false;
+  readonly dropsCounted = true;
   private stderrText = '';
   private stopping = false;
   private iterating = false;

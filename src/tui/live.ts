@@ -15,8 +15,7 @@ import { join } from 'node:path';
 import { resolveEngine } from '../capture/engines.js';
 import { startCapture, type CaptureStats, type LiveCapture } from '../capture/live.js';
 import { LiveFileWriter } from '../capture/live-writer.js';
-import type { CaptureCliOptions } from '../cli/capture.js';
-import { statsLine } from '../cli/capture.js';
+import { statsLine, type CaptureCliOptions } from '../cli/capture.js';
 import { compileFilterOption } from '../filter/index.js';
 
 /** What the app is told as the capture goes. */
@@ -169,7 +168,7 @@ export class LiveSession implements LiveFeed {
       ? `${s.received} received, ${drops(s.dropped)}`
       : p
         ? `${p.received} received, ${drops(p.dropped)}`
-        : `${this.captured} received, drops ${this.running && c.engine !== 'cap' ? 'at stop' : 'unknown'}`;
+        : `${this.captured} received, drops ${this.running && c.dropsCounted ? 'at stop' : 'unknown'}`;
     return {
       head: this.running ? `${where} live` : `${where} stopped (${this.endedBy})`,
       counts: c.timestampsApproximate ? `${counts} | timestamps approximate` : counts,
