@@ -430,18 +430,20 @@ class KnownFields {
   }
 }
 
-type State =
-  | 'start'
-  | 'headers'
-  | 'body'
-  | 'chunk-size'
-  | 'chunk-data'
-  | 'chunk-end'
-  | 'trailers'
-  | 'close'
-  | 'await-upgrade'
-  | 'tunnel'
-  | 'resync';
+/** Where one direction's parser is (a number, so `push` switches on it with a jump table). */
+const enum State {
+  Start,
+  Headers,
+  Body,
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,
+  Trailers,
+  Close,
+  AwaitUpgrade,
+  Tunnel,
+  Resync,
+}
 
 type Held = { bytes: Uint8Array; frame: number; time: number } | { gap: number };
 
@@ -457,7 +459,7 @@ export interface HttpSink extends StreamSink {
 
 /** One direction's message parser; requests on the client side, responses on the server side. */
 class HttpReceiver implements HttpSink {
-  private state: State = 'start';
+  private state: State = State.Start;
   private readonly lines: LineReader;
   private msg: HttpMessage | undefined;
   private remaining = 0;
@@ -503,35 +505,35 @@ class HttpReceiver implements HttpSink {
     let pos = 0;
     while (pos < bytes.length) {
       switch (this.state) {
-        case 'start':
-        case 'headers':
-        case 'trailers':
-        case 'chunk-size':
-        case 'chunk-end':
-        case 'resync':
+        case State.Start:
+        case State.Headers:
+        case State.Trailers:
+        case State.ChunkSize:
+        case State.ChunkEnd:
+        case State.Resync:
           pos = this.line(bytes, pos);
           break;
-        case 'body':
-        case 'chunk-data': {
+        case State.Body:
+        case State.ChunkData: {
           const n = Math.min(this.remaining, bytes.length - pos);
           this.body(bytes, pos, pos + n);
           pos += n;
           this.remaining -= n;
           if (this.remaining === 0) {
-            if (this.state === 'body') this.complete();
-            else this.state = 'chunk-end';
+            if (this.state === State.Body) this.complete();
+            else this.state = State.ChunkEnd;
           }
           break;
         }
-        case 'close':
+        case State.Close:
           this.body(bytes, pos, bytes.length);
           pos = bytes.length;
           break;
-        case 'await-upgrade':
+        case State.AwaitUpgrade:
           this.hold(bytes.subarray(pos), frame, time);
           pos = bytes.length;
           break;
-        case 'tunnel':
+        case State.Tunnel:
           this.tunnel(bytes.subarray(pos));
           pos = bytes.length;
           break;
@@ -544,21 +546,21 @@ class HttpReceiver implements HttpSink {
     if (this.ended || n <= 0 || this.sse !== undefined || this.readsBody) return false;
     // Counted here, added to the message when it ends (settleBody): the message object is not
     // touched per segment.
-    if (state === 'close') {
+    if (state === State.Close) {
       this.frame = frame;
       this.time = time;
       this.skipped += n;
       return true;
     }
-    if ((state !== 'body' && state !== 'chunk-data') || n > this.remaining) return false;
-    // What push does with n bytes that all fall in the body (see its 'body' case and body()).
+    if ((state !== State.Body && state !== State.ChunkData) || n > this.remaining) return false;
+    // What push does with n bytes that all fall in the body (see its Body case and body()).
     this.frame = frame;
     this.time = time;
     this.skipped += n;
     this.remaining -= n;
     if (this.remaining === 0) {
-      if (state === 'body') this.complete();
-      else this.state = 'chunk-end';
+      if (state === State.Body) this.complete();
+      else this.state = State.ChunkEnd;
     }
     return true;
   }
@@ -567,31 +569,31 @@ class HttpReceiver implements HttpSink {
     if (this.ended || length <= 0) return;
     const msg = this.msg;
     switch (this.state) {
-      case 'body':
-      case 'chunk-data':
+      case State.Body:
+      case State.ChunkData:
         if (msg && length <= this.remaining) {
           this.missingBody(msg, length);
           this.remaining -= length;
           if (this.remaining === 0) {
-            if (this.state === 'body') this.complete();
-            else this.state = 'chunk-end';
+            if (this.state === State.Body) this.complete();
+            else this.state = State.ChunkEnd;
           }
           return;
         }
         break;
-      case 'close':
+      case State.Close:
         if (msg) this.missingBody(msg, length);
         return;
-      case 'await-upgrade':
+      case State.AwaitUpgrade:
         this.held.push({ gap: length });
         return;
-      case 'tunnel':
+      case State.Tunnel:
         this.tunnelSink?.gap(length);
         return;
-      case 'resync':
+      case State.Resync:
         this.lines.reset();
         return;
-      case 'start':
+      case State.Start:
         if (this.lines.pending === 0 && this.msg === undefined) {
           // Lost between messages: the next bytes may be a message's middle.
           this.enterResync({ code: WL_HTTP_GAP, message: `${length} bytes missing between messages` }, 0);
@@ -614,21 +616,21 @@ class HttpReceiver implements HttpSink {
   end(): void {
     if (this.ended) return;
     switch (this.state) {
-      case 'close':
+      case State.Close:
         this.complete();
         break;
-      case 'await-upgrade':
+      case State.AwaitUpgrade:
         this.release();
         this.end();
         return;
-      case 'tunnel':
+      case State.Tunnel:
         this.tunnelSink?.end();
         break;
-      case 'resync':
+      case State.Resync:
         this.skipBytes += this.lines.pending;
         this.reportSkipped();
         break;
-      case 'start':
+      case State.Start:
         if (this.lines.pending > 0) {
           this.enterResync({ code: WL_HTTP_INCOMPLETE, message: 'stream ended inside a start line' }, this.lines.pending);
           this.reportSkipped();
@@ -653,27 +655,27 @@ class HttpReceiver implements HttpSink {
     const size = lines.lineSize;
     const state = this.state;
     // Field lines, the most numerous, are read from the bounds: no view per line.
-    if (state === 'headers' || state === 'trailers') {
+    if (state === State.Headers || state === State.Trailers) {
       this.fieldLine(src, lines.lineStart, lines.lineEnd, overflow, size);
       return next;
     }
     const line = src.subarray(lines.lineStart, lines.lineEnd);
     switch (state) {
-      case 'start':
+      case State.Start:
         this.startLine(line, overflow, size);
         break;
-      case 'resync':
+      case State.Resync:
         this.resyncLine(line, overflow, size);
         break;
-      case 'chunk-size':
+      case State.ChunkSize:
         this.chunkSize(line, overflow);
         break;
-      case 'chunk-end':
+      case State.ChunkEnd:
         if (line.length !== 0 || overflow) {
           // §7.1: chunk-data is followed by CRLF.
           this.abort({ code: WL_HTTP_BAD_CHUNK, message: 'chunk data not followed by CRLF' });
         } else {
-          this.state = 'chunk-size';
+          this.state = State.ChunkSize;
         }
         break;
       default:
@@ -696,7 +698,7 @@ class HttpReceiver implements HttpSink {
       }
       if (msg) {
         this.msg = msg;
-        this.state = 'headers';
+        this.state = State.Headers;
         this.skippedField = false;
         this.known.clear();
         return;
@@ -782,10 +784,10 @@ class HttpReceiver implements HttpSink {
       this.abort({ code: WL_HTTP_HEADER_TOO_LARGE, message: `header section longer than ${this.conn.maxHeader} bytes` });
       return;
     }
-    const list = this.state === 'trailers' ? msg.trailers : msg.headers;
+    const list = this.state === State.Trailers ? msg.trailers : msg.headers;
     if (start === end) {
       this.skippedField = false;
-      if (this.state === 'trailers') this.complete();
+      if (this.state === State.Trailers) this.complete();
       else this.headersDone(msg);
       return;
     }
@@ -821,7 +823,7 @@ class HttpReceiver implements HttpSink {
   private keep(list: HttpHeader[], field: HttpHeader, known: ParsedName | undefined): void {
     list.push(field);
     this.skippedField = false;
-    if (known !== undefined && known.slot !== Slot.None && this.state === 'headers') this.known.note(known.slot, field);
+    if (known !== undefined && known.slot !== Slot.None && this.state === State.Headers) this.known.note(known.slot, field);
   }
 
   /**
@@ -905,17 +907,17 @@ class HttpReceiver implements HttpSink {
     }
     if (codings.length > 0) {
       if (chunkedLast) this.beginChunked(msg);
-      else this.state = 'close'; // §6.3 rule 4: read until the connection closes.
+      else this.state = State.Close; // §6.3 rule 4: read until the connection closes.
       return;
     }
     if (cl === 'invalid') {
       // §6.3 rule 5: unrecoverable framing; what follows is taken as body until close.
       this.flag(msg, { code: WL_HTTP_BAD_CONTENT_LENGTH, message: 'invalid or conflicting Content-Length' });
-      this.state = 'close';
+      this.state = State.Close;
       return;
     }
     if (cl !== undefined) this.beginLength(cl);
-    else this.state = 'close'; // §6.3 rule 8.
+    else this.state = State.Close; // §6.3 rule 8.
   }
 
   private sseFor(msg: HttpResponse, req: HttpRequest | undefined): void {
@@ -929,12 +931,12 @@ class HttpReceiver implements HttpSink {
       return;
     }
     this.remaining = n;
-    this.state = 'body';
+    this.state = State.Body;
   }
 
   private beginChunked(msg: HttpMessage): void {
     msg.chunked = true;
-    this.state = 'chunk-size';
+    this.state = State.ChunkSize;
   }
 
   private chunkSize(line: Uint8Array, overflow: boolean): void {
@@ -947,11 +949,11 @@ class HttpReceiver implements HttpSink {
     }
     const size = parseInt(m[1]!, 16);
     if (size === 0) {
-      this.state = 'trailers';
+      this.state = State.Trailers;
       return;
     }
     this.remaining = size;
-    this.state = 'chunk-data';
+    this.state = State.ChunkData;
   }
 
   /** Body bytes [from, to) of `bytes`: counted, and made a view only when someone reads them. */
@@ -1010,12 +1012,12 @@ class HttpReceiver implements HttpSink {
 
   private finish(msg: HttpMessage, aborted = false): void {
     this.msg = undefined;
-    this.state = 'start';
+    this.state = State.Start;
     this.sse?.end();
     this.sse = undefined;
     if (msg.kind === 'request') {
       this.conn.handler.httpRequest?.(msg);
-      if (!aborted && this.conn.wantsSwitch(msg)) this.state = 'await-upgrade';
+      if (!aborted && this.conn.wantsSwitch(msg)) this.state = State.AwaitUpgrade;
       return;
     }
     const req = msg.request;
@@ -1029,7 +1031,7 @@ class HttpReceiver implements HttpSink {
   }
 
   private enterResync(problem: ProtocolProblem | undefined, bytes: number): void {
-    this.state = 'resync';
+    this.state = State.Resync;
     this.lines.reset();
     if (this.skipProblem === undefined && problem) {
       this.skipProblem = problem;
@@ -1046,7 +1048,7 @@ class HttpReceiver implements HttpSink {
       return;
     }
     this.reportSkipped();
-    this.state = 'start';
+    this.state = State.Start;
     this.startLine(line, false, size);
   }
 
@@ -1081,14 +1083,14 @@ class HttpReceiver implements HttpSink {
 
   /** The switch was refused: the held bytes are HTTP after all. */
   release(): void {
-    if (this.state !== 'await-upgrade') return;
-    this.state = 'start';
+    if (this.state !== State.AwaitUpgrade) return;
+    this.state = State.Start;
     this.replay();
   }
 
   /** The switch happened: from now on (held bytes included) this direction goes to `sink`. */
   switchTo(sink: StreamSink | undefined): void {
-    this.state = 'tunnel';
+    this.state = State.Tunnel;
     this.tunnelSink = sink;
     this.lines.reset();
     this.replay();
@@ -1114,7 +1116,7 @@ class HttpReceiver implements HttpSink {
   }
 
   get awaitingUpgrade(): boolean {
-    return this.state === 'await-upgrade';
+    return this.state === State.AwaitUpgrade;
   }
 }
 
