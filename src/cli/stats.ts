@@ -14,6 +14,12 @@ import { compileFilterOption } from '../filter/index.js';
 export interface StatsOptions {
   json?: boolean;
   displayFilter?: string;
+  /**
+   * False leaves the application stage out: no stream reassembly, no http/tls/dns-over-TCP layers.
+   * Not a command-line option; `npm run bench` runs stats both ways to measure what the stage
+   * costs (issue 4: at most 30% of stats time).
+   */
+  applicationStage?: boolean;
 }
 
 export interface CaptureStats {
@@ -40,7 +46,8 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
   // and the hierarchy counts what it finds. Defragmentation, TCP analysis, and the application
   // stage, which reassembles every TCP stream until it knows the stream carries none of its
   // protocols (as Wireshark reassembles only for dissectors that ask).
-  const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { reuseResults: true, defragment: true }));
+  const base = { reuseResults: true, defragment: true };
+  const analyzer = new Analyzer(opts.applicationStage === false ? base : appAnalyzerOptions(new AppStage(), base));
   const linkTypes = new Map<number, number>();
   let packets = 0;
   let bytes = 0;
