@@ -28,6 +28,7 @@
  * are no longer reassembled (the cost of the stage on other traffic is one check per segment).
  */
 import type { Field, Layer, LayerProblem, LayerStatus, Packet } from '../decode/layer.js';
+import type { Frame } from '../capture/frame.js';
 import type { AnalyzerOptions, TcpObserver, UdpObserver } from './analyzer.js';
 import type { Dir, TcpConnection, TcpSegment, UdpConversation, UdpDatagram } from './connection.js';
 import { TcpReassembler, type EndReason, type StreamGap, type StreamHandler } from './reassembly.js';
@@ -323,11 +324,18 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   private readonly tcpStreams?: (stream: number) => boolean;
   /** What every HttpConnection is made with (one object for all of them). */
   private readonly httpOptions: HttpOptions;
-  /** The packet being analysed (undefined at the capture end). */
-  private cur: Packet | undefined;
-  private curSeg: TcpSegment | undefined;
+  /*
+   * The packet being analysed, kept as numbers: this object lives long and packets do not, so a
+   * reference to one stored here would go through V8's old-to-new write barrier on every segment.
+   */
   private curFrame = -1;
   private curTime = 0;
+  private curSec = 0;
+  private curNsec = 0;
+  /** Inside onSegment: where its payload lies in the frame (app layers sit on it). */
+  private inSegment = false;
+  private segOffset = 0;
+  private segLength = 0;
   /** Layers completed by the current segment. */
   private added: Layer[] = [];
   private httpGroup: HttpAppLayer[] = [];
@@ -361,11 +369,11 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.based = true;
   }
 
-  private enter(p: Packet): void {
-    const f = p.frame;
+  private enter(f: Frame): void {
     if (!this.based) this.setTimeBase(f.tsSec, f.tsNsec);
-    this.cur = p;
     this.curFrame = f.number;
+    this.curSec = f.tsSec;
+    this.curNsec = f.tsNsec;
     this.curTime = f.tsSec - this.baseSec + (f.tsNsec - this.baseNsec) / 1e9;
   }
 
@@ -388,14 +396,18 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     const tcp = seg.tcp;
     const st = this.states[conn.stream];
     if (!st || st.mode === Mode.None) return;
-    this.enter(seg.packet);
-    this.curSeg = seg;
+    const p = seg.packet;
+    this.enter(p.frame);
+    const off = tcp.payloadOffset;
+    this.segOffset = off;
+    this.segLength = Math.max(0, Math.min(p.frame.data.length, off + tcp.payloadLength) - off);
+    this.inSegment = true;
     this.reassembler.onSegment(conn, seg);
     // tshark shows a segment whose bytes a dissector took (a PDU's part) as bare `tcp`.
     const mode = st.mode;
     if (tcp.payloadLength > 0 && (mode === Mode.Http || mode === Mode.Tls || mode === Mode.Dns)) this.consumed = true;
-    this.flushLayers();
-    this.curSeg = undefined;
+    this.flushLayers(p);
+    this.inSegment = false;
   }
 
   // UdpObserver --------------------------------------------------------------------------------
@@ -405,14 +417,14 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     for (let i = layers.length - 1; i >= 0; i--) {
       const l = layers[i]!;
       if (l instanceof DnsLayer) {
-        this.enter(dgram.packet);
+        this.enter(dgram.packet.frame);
         const tx = this.dnsTx.onMessage(l, dgram.packet.frame.number, dgram.packet.frame, conv.key);
         layers[i] = dnsWithTransaction(l, tx);
         this.dnsMessage(l, tx, conv.stream, 'udp', dgram.dir === 0 ? 'c2s' : 's2c');
         return;
       }
       if (l instanceof QuicLayer) {
-        this.enter(dgram.packet);
+        this.enter(dgram.packet.frame);
         // A direction label is all QuicFlows needs; dir 0 (the first sender) serves as one.
         this.quic.onDatagram(l, conv.key, dgram.dir === 0);
         if (this.onMessage) this.quicMessage(l, conv, dgram);
@@ -422,7 +434,6 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   }
 
   finish(): void {
-    this.cur = undefined;
     this.curFrame = -1;
     this.reassembler.finish();
     this.added = [];
@@ -565,9 +576,9 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         // The framer's message is a view that follows its 2-byte length in the same buffer.
         const whole = new Uint8Array(m.message.buffer, m.message.byteOffset - 2, m.message.length + 2);
         const layer = dissectDnsMessage(whole, { offset: 0, end: whole.length, reportedEnd: whole.length }, true);
-        const frame = this.cur?.frame;
-        const tx = this.dnsTx.onMessage(layer, this.curFrame, frame ?? this.curTime, st.conn.key);
-        if (this.curSeg) this.added.push(dnsWithTransaction(layer, tx, this.payloadOffset(), this.payloadLength()));
+        // At the capture end (a message completed by the flush) the last packet's time stands.
+        const tx = this.dnsTx.onMessage(layer, this.curFrame, { tsSec: this.curSec, tsNsec: this.curNsec }, st.conn.key);
+        if (this.inSegment) this.added.push(dnsWithTransaction(layer, tx, this.payloadOffset(), this.payloadLength()));
         this.dnsMessage(layer, tx, st.conn.stream, 'tcp', st.dirName(dir));
       }
     }
@@ -577,15 +588,12 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** Where the current segment's payload starts in its frame: app layers sit on it. */
   private payloadOffset(): number {
-    return this.curSeg?.tcp.payloadOffset ?? 0;
+    return this.inSegment ? this.segOffset : 0;
   }
 
   /** The current segment's captured payload length. */
   private payloadLength(): number {
-    const seg = this.curSeg;
-    if (!seg) return 0;
-    const off = seg.tcp.payloadOffset;
-    return Math.max(0, Math.min(seg.packet.frame.data.length, off + seg.tcp.payloadLength) - off);
+    return this.inSegment ? this.segLength : 0;
   }
 
   /**
@@ -617,16 +625,15 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** A payload layer after the current call's layers (nothing at the capture end). */
   private addPayload(proto: string, bytes: number): void {
-    if (this.curSeg) this.added.push(new PayloadLayer(proto, this.payloadOffset(), this.payloadLength(), bytes));
+    if (this.inSegment) this.added.push(new PayloadLayer(proto, this.payloadOffset(), this.payloadLength(), bytes));
   }
 
-  private flushLayers(): void {
-    const p = this.cur;
+  private flushLayers(p: Packet): void {
     if (this.tlsEvents) {
       this.added.push(new TlsAppLayer(this.payloadOffset(), this.payloadLength(), this.tlsEvents, this.tls13Now));
       this.tlsEvents = null;
     }
-    if ((this.added.length || this.consumed) && p) {
+    if (this.added.length || this.consumed) {
       const ls = p.layers;
       // The payload is now the application protocol's (tshark shows no `data` for it).
       if (ls.length && ls[ls.length - 1]!.proto === 'data') ls.pop();
@@ -641,7 +648,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   }
 
   private tlsRecords(st: ConnState, events: TlsRecordEvent[]): void {
-    if (this.curSeg) {
+    if (this.inSegment) {
       (this.tlsEvents ??= []).push(...events);
       this.tls13Now = st.tls!.tls13;
     }
@@ -713,7 +720,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** A message completed by the current segment becomes part of its layers. */
   private httpLayer(m: HttpMessage | HttpMalformed): void {
-    if (m.frame !== this.curFrame || !this.curSeg) return;
+    if (m.frame !== this.curFrame || !this.inSegment) return;
     this.httpCall(m.firstFrame, 'kind' in m ? m.headersFrame : -1).add(m);
     // The body, as the dissector its media type selects (none for an empty or damaged one).
     if ('kind' in m && m.bodyLen > 0) this.addPayload(bodyProtocol(m.contentType), m.bodyLen);
@@ -755,7 +762,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   /** @internal HttpEvents */
   httpHeaders(msg: HttpMessage): void {
     if (msg.kind === 'response' && msg.status >= 200 && msg.status < 300 && isSse(msg)) {
-      if (msg.headersFrame === this.curFrame && this.curSeg) this.httpCall(msg.firstFrame, msg.headersFrame).add(msg);
+      if (msg.headersFrame === this.curFrame && this.inSegment) this.httpCall(msg.firstFrame, msg.headersFrame).add(msg);
     }
   }
 
@@ -775,7 +782,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsFrame(st: ConnState, f: WsFrame): void {
-    if (f.frame === this.curFrame && this.curSeg) {
+    if (f.frame === this.curFrame && this.inSegment) {
       // tshark runs WebSocket under HTTP: each call is `http:websocket` and its payloads.
       const call = this.httpCall(f.firstFrame);
       if (this.callWs === undefined) {
