@@ -212,7 +212,7 @@ async function main() {
     const ratio = wf.bestSeconds / ws.bestSeconds;
     verdict('stats -Y "tcp.port == 80" time / stats time ≤ 1.3', ratio <= FILTER_RATIO_TARGET, `${ratio.toFixed(2)} (${wf.bestSeconds.toFixed(2)} s vs ${ws.bestSeconds.toFixed(2)} s)`);
   } else verdict('stats -Y time / stats time ≤ 1.3', false, `failed: ${wf.error ?? ws.error}`);
-  const app = await measureAppStage(cap.file, Math.max(5, 2 * opts.reps + 1));
+  const app = await measureAppStage(cap.file, Math.max(9, 2 * opts.reps + 3));
   if (app.error) verdict('application stage adds ≤ 30% to stats time', false, `failed: ${app.error}`);
   else {
     verdict(

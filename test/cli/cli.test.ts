@@ -140,6 +140,19 @@ describe.skipIf(!built)('wirelens stats', () => {
     expect(text).toContain('Packets:     20');
     expect(text).toMatch(/^\s+tcp\s+frames:20 bytes:1970$/m);
   });
+
+  it('runs without the application stage for the bench, which measures what the stage costs', () => {
+    // bench/stats-app.mjs: the same stats both ways; only the application layers differ.
+    const stats = (mode: string) => execFileSync(process.execPath, [join(ROOT, 'bench/stats-app.mjs'), TRACE, mode], { encoding: 'utf8' });
+    const withStage = stats('with');
+    const without = stats('without');
+    expect(withStage).toBe(run(['stats', TRACE]).stdout);
+    expect(withStage).toMatch(/^\s+http\s+frames:4 /m);
+    const [counts, hierarchy] = without.split('Protocol hierarchy:');
+    expect(hierarchy).not.toMatch(/http|data-text-lines/);
+    expect(hierarchy).toMatch(/^\s+data\s+frames:\d+ /m);
+    expect(withStage.startsWith(counts!)).toBe(true);
+  });
 });
 
 const LINK_TYPE_FILES = [
