@@ -16,7 +16,7 @@
  * from a checkpoint explains the rows after it exactly as the read did. The rows from one
  * checkpoint to the next are a segment; a window is made of whole segments.
  */
-import { TcpSegmentInfo } from '../analysis/tcp-tracker.js';
+import { PACKED_INFO, TcpSegmentInfo } from '../analysis/tcp-tracker.js';
 import type { Frame } from '../capture/frame.js';
 import type { ReadWarning } from '../errors.js';
 import { decodePacket } from '../decode/bindings.js';
@@ -39,8 +39,11 @@ export const CHECKPOINT_STEP = 500;
  */
 const GROW_MAX_ROWS = 131_072;
 
+/** Kept analyses per page of numbers (a page is 1 MiB; pages are added, never copied). */
+const WHOLE_PAGE = 4096;
+
 /** Rough sizes of what is kept per object, for the cache's byte budget. */
-const KEPT_INFO_BYTES = 300;
+const KEPT_INFO_BYTES = PACKED_INFO * 8 + 40;
 const KEPT_APP_BYTES = 600;
 const KEPT_ENTRY_BYTES = 2500;
 
@@ -74,8 +77,13 @@ export class StreamRecord implements SampleColumns {
   startSec = 0;
   startNsec = 0;
   warnings: ReadWarning[] = [];
-  /** Rows whose analysis is kept whole, and the application messages rows completed. */
-  private readonly whole = new Map<number, TcpSegmentInfo>();
+  /**
+   * Rows whose analysis is kept whole, packed (TcpSegmentInfo.pack: as objects, a lossy transfer's
+   * flagged rows took half the record), by row: their slot in `wholePages`.
+   */
+  private readonly whole = new Map<number, number>();
+  private readonly wholePages: Float64Array[] = [];
+  /** The application messages rows completed. */
   private readonly apps = new Map<number, readonly AppMessage[]>();
   private readonly checkpoints: Checkpoint[] = [];
   /**
@@ -122,7 +130,7 @@ export class StreamRecord implements SampleColumns {
     this.window[r] = info.window;
     this.inFlight[r] = info.bytesInFlight;
     this.ackRtt[r] = info.ackRtt;
-    if (info.flags !== 0 || !sameAnalysis(this.restore(this.scratch, r), info)) this.whole.set(r, info);
+    if (info.flags !== 0 || !sameAnalysis(this.restore(this.scratch, r), info)) this.keepWhole(r, info);
     if (app.length) this.apps.set(r, app);
     if (r % this.step === 0) this.checkpoints.push({ entry: timelineEntry(packet, info, app, explained), state: state() });
     this.length++;
@@ -174,7 +182,8 @@ export class StreamRecord implements SampleColumns {
       const frame = frameAt(this.frame[r]!);
       if (!frame) break;
       const packet = decodePacket(frame);
-      const info = this.whole.get(r) ?? this.restore(new TcpSegmentInfo(this.stream, 0), r);
+      const slot = this.whole.get(r);
+      const info = slot !== undefined ? this.wholeAt(slot) : this.restore(new TcpSegmentInfo(this.stream, 0), r);
       const app = this.apps.get(r) ?? [];
       entries.push(timelineEntry(packet, info, app, explainer.explain(packet, info, app)));
     }
@@ -208,6 +217,18 @@ export class StreamRecord implements SampleColumns {
       info.ackRttNsec = Math.round((rtt - info.ackRttSec) * 1e9);
     }
     return info;
+  }
+
+  private keepWhole(r: number, info: TcpSegmentInfo): void {
+    const slot = this.whole.size;
+    const page = Math.floor(slot / WHOLE_PAGE);
+    if (page === this.wholePages.length) this.wholePages.push(new Float64Array(WHOLE_PAGE * PACKED_INFO));
+    info.pack(this.wholePages[page]!, (slot % WHOLE_PAGE) * PACKED_INFO);
+    this.whole.set(r, slot);
+  }
+
+  private wholeAt(slot: number): TcpSegmentInfo {
+    return TcpSegmentInfo.unpack(this.wholePages[Math.floor(slot / WHOLE_PAGE)]!, (slot % WHOLE_PAGE) * PACKED_INFO);
   }
 
   private grow(capacity: number): void {

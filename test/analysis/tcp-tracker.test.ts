@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analysis/analyzer.js';
-import { TcpTracker, TcpAnalysisFlag, type TcpSegmentInfo } from '../../src/analysis/tcp-tracker.js';
+import { PACKED_INFO, TcpTracker, TcpAnalysisFlag, TcpSegmentInfo } from '../../src/analysis/tcp-tracker.js';
 import { flowKeyOf } from '../../src/analysis/flows.js';
 import { decodePacket } from '../../src/decode/bindings.js';
 import { haveTshark } from '../wire/netfixture.js';
@@ -367,5 +367,27 @@ describe('connections and tcp.stream', () => {
     expect(streams).toEqual([0, 0, 1, 0]);
     const c = a.udpConversations()[0]!;
     expect([c.packets, c.payloadBytes]).toEqual([[2, 1], [15, 30]]);
+  });
+});
+
+describe('TcpSegmentInfo.pack', () => {
+  it('gives back every field, whatever fields the record has', () => {
+    // Every own field set to a value of its own, so a field pack() forgets comes back different.
+    const info = new TcpSegmentInfo(7, 54);
+    const fields = info as unknown as Record<string, unknown>;
+    let n = 1;
+    for (const key of Object.keys(info)) {
+      if (key === 'ctx') continue;
+      fields[key] = typeof fields[key] === 'boolean' ? true : 2 ** 32 + n++;
+    }
+    fields['ctx'] = { seglen: 1448, nextExpected: 4_000_000_000, refFrame: 12, refNs: 3.5e12, aux: 3, prevWindow: 65535, edge: 9, oldStream: -1 };
+    const table = new Float64Array(PACKED_INFO * 3);
+    info.pack(table, PACKED_INFO);
+    expect(TcpSegmentInfo.unpack(table, PACKED_INFO)).toEqual(info);
+    // And a record without notes.
+    const plain = new TcpSegmentInfo(3, 34);
+    plain.seq = 1;
+    plain.pack(table, 0);
+    expect(TcpSegmentInfo.unpack(table, 0)).toEqual(plain);
   });
 });
