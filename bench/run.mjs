@@ -218,7 +218,7 @@ async function main() {
     verdict(
       'application stage adds ≤ 30% to stats time',
       app.ratio <= APP_RATIO_TARGET,
-      `+${((app.ratio - 1) * 100).toFixed(0)}% (${app.without.toFixed(3)} s → ${app.with.toFixed(3)} s, medians)`,
+      `+${((app.ratio - 1) * 100).toFixed(1)}% (${app.without.toFixed(3)} s → ${app.with.toFixed(3)} s, medians)`,
       `${app.pairs} alternating pairs, fresh processes; min–max ratio ${app.minRatio.toFixed(2)}–${app.maxRatio.toFixed(2)}`,
     );
   }
