@@ -225,58 +225,53 @@ function asciiRange(b: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-function allAscii(b: Uint8Array): boolean {
-  return asciiRange(b, 0, b.length);
-}
-
 const METHOD_NAMES = METHODS.map((m) => new TextDecoder().decode(m.subarray(0, m.length - 1)));
 /** "HTTP/d.d" for each pair of digits, made once. */
 const VERSION_NAMES = Array.from({ length: 100 }, (_, i) => `HTTP/${Math.floor(i / 10)}.${i % 10}`);
 
-/** The method token [0, end) of `b`: a known method's constant, else its text. */
-function methodName(b: Uint8Array, end: number): string {
+/** The method token b[start, end): a known method's constant, else its text. */
+function methodName(b: Uint8Array, start: number, end: number): string {
+  const n = end - start;
   outer: for (let k = 0; k < METHODS.length; k++) {
     const m = METHODS[k]!;
-    if (m.length - 1 !== end) continue;
-    for (let i = 0; i < end; i++) if (b[i] !== m[i]) continue outer;
+    if (m.length - 1 !== n) continue;
+    for (let i = 0; i < n; i++) if (b[start + i] !== m[i]) continue outer;
     return METHOD_NAMES[k]!;
   }
-  return latin1Text(b, 0, end);
+  return latin1Text(b, start, end);
 }
 
-/** "HTTP/d.d" at b[at, at + 8), or undefined. */
-function versionAt(b: Uint8Array, at: number): string | undefined {
-  if (at + 8 > b.length || b[at] !== 0x48 || b[at + 1] !== 0x54 || b[at + 2] !== 0x54 || b[at + 3] !== 0x50 || b[at + 4] !== 0x2f || b[at + 6] !== 0x2e) return undefined;
+/** "HTTP/d.d" at b[at, at + 8) within b[…, end), or undefined. */
+function versionAt(b: Uint8Array, at: number, end: number): string | undefined {
+  if (at + 8 > end || b[at] !== 0x48 || b[at + 1] !== 0x54 || b[at + 2] !== 0x54 || b[at + 3] !== 0x50 || b[at + 4] !== 0x2f || b[at + 6] !== 0x2e) return undefined;
   const major = b[at + 5]!;
   const minor = b[at + 7]!;
   return isDigit(major) && isDigit(minor) ? VERSION_NAMES[(major - 0x30) * 10 + minor - 0x30] : undefined;
 }
 
-/** REQUEST_LINE on an ASCII line's bytes. */
-function requestLineBytes(b: Uint8Array): RequestLine | undefined {
-  const n = b.length;
-  let i = 0;
+/** REQUEST_LINE on the ASCII line b[start, n). */
+function requestLineBytes(b: Uint8Array, start: number, n: number): RequestLine | undefined {
+  let i = start;
   while (i < n && TCHAR[b[i]!] === 1) i++;
   const methodEnd = i;
-  if (methodEnd === 0 || i === n || !isBlank(b[i]!)) return undefined;
+  if (methodEnd === start || i === n || !isBlank(b[i]!)) return undefined;
   while (i < n && isBlank(b[i]!)) i++;
   const uriStart = i;
   while (i < n && !isSpace(b[i]!)) i++;
   const uriEnd = i;
   if (uriEnd === uriStart || i === n || !isBlank(b[i]!)) return undefined;
   while (i < n && isBlank(b[i]!)) i++;
-  const version = versionAt(b, i);
+  const version = versionAt(b, i, n);
   if (version === undefined) return undefined;
   for (i += 8; i < n; i++) if (!isBlank(b[i]!)) return undefined;
-  return { method: methodName(b, methodEnd), uri: latin1Text(b, uriStart, uriEnd), version };
+  return { method: methodName(b, start, methodEnd), uri: latin1Text(b, uriStart, uriEnd), version };
 }
 
-/** STATUS_LINE on an ASCII line's bytes. */
-function statusLineBytes(b: Uint8Array): StatusLine | undefined {
-  const n = b.length;
-  const version = versionAt(b, 0);
-  if (version === undefined || n === 8 || !isBlank(b[8]!)) return undefined;
-  let i = 9;
+/** STATUS_LINE on the ASCII line b[start, n). */
+function statusLineBytes(b: Uint8Array, start: number, n: number): StatusLine | undefined {
+  const version = versionAt(b, start, n);
+  if (version === undefined || n === start + 8 || !isBlank(b[start + 8]!)) return undefined;
+  let i = start + 9;
   while (i < n && isBlank(b[i]!)) i++;
   if (i + 3 > n || !isDigit(b[i]!) || !isDigit(b[i + 1]!) || !isDigit(b[i + 2]!)) return undefined;
   const status = (b[i]! - 0x30) * 100 + (b[i + 1]! - 0x30) * 10 + (b[i + 2]! - 0x30);
@@ -294,12 +289,22 @@ function statusLineBytes(b: Uint8Array): StatusLine | undefined {
 
 /** @internal A request line from its bytes. */
 export function requestLine(line: Uint8Array): RequestLine | undefined {
-  return allAscii(line) ? requestLineBytes(line) : parseRequestLine(headerText(line));
+  return requestLineIn(line, 0, line.length);
+}
+
+/** A request line from the bytes b[start, end), read where they are (no view per line). */
+function requestLineIn(b: Uint8Array, start: number, end: number): RequestLine | undefined {
+  return asciiRange(b, start, end) ? requestLineBytes(b, start, end) : parseRequestLine(headerText(b.subarray(start, end)));
 }
 
 /** @internal A status line from its bytes. */
 export function statusLine(line: Uint8Array): StatusLine | undefined {
-  return allAscii(line) ? statusLineBytes(line) : parseStatusLine(headerText(line));
+  return statusLineIn(line, 0, line.length);
+}
+
+/** A status line from the bytes b[start, end), read where they are. */
+function statusLineIn(b: Uint8Array, start: number, end: number): StatusLine | undefined {
+  return asciiRange(b, start, end) ? statusLineBytes(b, start, end) : parseStatusLine(headerText(b.subarray(start, end)));
 }
 
 /** A field name this parser reads: its usual spelling, as a string and as bytes, and lower-cased bytes. */
@@ -654,16 +659,17 @@ class HttpReceiver implements HttpSink {
     const overflow = lines.lineOverflow;
     const size = lines.lineSize;
     const state = this.state;
-    // Field lines, the most numerous, are read from the bounds: no view per line.
+    // Field and start lines, the most numerous, are read from the bounds: no view per line.
     if (state === State.Headers || state === State.Trailers) {
       this.fieldLine(src, lines.lineStart, lines.lineEnd, overflow, size);
       return next;
     }
+    if (state === State.Start) {
+      this.startLine(src, lines.lineStart, lines.lineEnd, overflow, size);
+      return next;
+    }
     const line = src.subarray(lines.lineStart, lines.lineEnd);
     switch (state) {
-      case State.Start:
-        this.startLine(line, overflow, size);
-        break;
       case State.Resync:
         this.resyncLine(line, overflow, size);
         break;
@@ -684,16 +690,17 @@ class HttpReceiver implements HttpSink {
     return next;
   }
 
-  private startLine(line: Uint8Array, overflow: boolean, total: number): void {
+  /** The start line src[start, end). */
+  private startLine(src: Uint8Array, start: number, end: number, overflow: boolean, total: number): void {
     // RFC 9112 §2.2: empty lines before a request line are ignored (robustness).
-    if (!overflow && line.length === 0) return;
+    if (!overflow && start === end) return;
     if (!overflow) {
       let msg: HttpMessage | undefined;
       if (this.isRequest) {
-        const rl = requestLine(line);
+        const rl = requestLineIn(src, start, end);
         if (rl) msg = this.newRequest(rl.method, rl.uri, rl.version, total);
       } else {
-        const sl = statusLine(line);
+        const sl = statusLineIn(src, start, end);
         if (sl) msg = this.newResponse(sl.status, sl.phrase, sl.version, total);
       }
       if (msg) {
@@ -704,7 +711,7 @@ class HttpReceiver implements HttpSink {
         return;
       }
     }
-    const text = overflow ? '' : headerText(line);
+    const text = overflow ? '' : headerText(src.subarray(start, end));
     const problem = overflow
       ? { code: WL_HTTP_HEADER_TOO_LARGE, message: `start line longer than ${this.conn.maxHeader} bytes` }
       : { code: WL_HTTP_BAD_START_LINE, message: `not a ${this.isRequest ? 'request' : 'status'} line: ${JSON.stringify(text.slice(0, 60))}` };
@@ -1049,7 +1056,7 @@ class HttpReceiver implements HttpSink {
     }
     this.reportSkipped();
     this.state = State.Start;
-    this.startLine(line, false, size);
+    this.startLine(line, 0, line.length, false, size);
   }
 
   private reportSkipped(): void {

@@ -169,13 +169,12 @@ export class LineReader {
 }
 
 /**
- * The first LF at or after `pos`, or -1. Header lines are short: a plain loop over the first bytes
- * beats the call into TypedArray#indexOf, which still scans long stretches (bodies while resyncing).
+ * The first LF at or after `pos`, or -1. Buffer's native search even for short header lines: on
+ * the bench capture's HTTP streams (bench/http-replay.mjs), a JS loop over the first 128 bytes was
+ * slower, 99 vs 90 ms for the first round of 29 568 messages and 53 vs 48 ms once compiled.
  */
 function findLf(bytes: Uint8Array, pos: number): number {
-  const near = Math.min(bytes.length, pos + 128);
-  for (let i = pos; i < near; i++) if (bytes[i] === 0x0a) return i;
-  return near === bytes.length ? -1 : bufferIndexOf.call(bytes, 0x0a, near);
+  return pos >= bytes.length ? -1 : bufferIndexOf.call(bytes, 0x0a, pos);
 }
 
 /**
