@@ -19,7 +19,7 @@ import { fdSink } from '../dist/capture/byte-output.js';
 import { LINKTYPE_ETHERNET } from '../dist/wire/ethernet.js';
 import { TcpFlag } from '../dist/wire/tcp.js';
 import { measure, rssMethod } from './measure.mjs';
-import { prng, tcpFrame } from './gen.mjs';
+import { prng, synOptions, tcpFrame, writeSegment } from './gen.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(here, 'out');
@@ -59,8 +59,7 @@ function generate(file, n) {
   const pool = new Uint8Array(4096);
   for (let i = 0; i < pool.length; i++) pool[i] = (rnd() * 256) | 0;
   const serverMac = Uint8Array.of(0x00, 0x00, 0x0c, 0x9f, 0xf0, 0xa6);
-  let sec = 1_718_000_000;
-  let usec = 0;
+  const clock = { sec: 1_718_000_000, usec: 0 };
   let packets = 0;
   let bytes = 0;
 
@@ -82,25 +81,10 @@ function generate(file, n) {
     const off = int(0, pool.length - payloadLen);
     const payload = pool.subarray(off, off + payloadLen);
     const frame = tcpFrame(a, b, flags, payload, flags & SYN ? 64240 : int(400, 2048), from === 'c' ? 64 : 57, options);
-    usec += int(1, 20);
-    if (usec >= 1e6) {
-      sec += Math.floor(usec / 1e6);
-      usec %= 1e6;
-    }
-    writer.writeFrame({ tsSec: sec, tsNsec: usec * 1000, data: frame });
+    writeSegment(writer, clock, int(1, 20), a, frame, flags, payloadLen, int);
     packets++;
     bytes += frame.length;
-    a.seq = (a.seq + payloadLen + (flags & (SYN | FIN) ? 1 : 0)) >>> 0;
-    a.ts = (a.ts + int(0, 3)) >>> 0;
   }
-  const synOptions = (side) => [
-    { type: 'mss', mss: 1460 },
-    { type: 'sackPermitted' },
-    { type: 'timestamp', tsval: side.ts >>> 0, tsecr: 0 },
-    { type: 'nop' },
-    { type: 'wscale', shift: 7 },
-  ];
-
   try {
     for (const k of conns) {
       emit(k, 'c', SYN, 0, synOptions(k.c));

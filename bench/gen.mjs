@@ -39,6 +39,33 @@ const FULL = MSS - 12;
 
 const { SYN, ACK, FIN, PSH, RST } = TcpFlag;
 
+/** A SYN's options as a Linux host sends them: MSS, SACK permitted, timestamps, window scale. */
+export function synOptions(side) {
+  return [
+    { type: 'mss', mss: MSS },
+    { type: 'sackPermitted' },
+    { type: 'timestamp', tsval: side.ts >>> 0, tsecr: 0 },
+    { type: 'nop' },
+    { type: 'wscale', shift: 7 },
+  ];
+}
+
+/**
+ * Writes `frame`, side a's segment, `step` µs after the previous frame (`clock` is {sec, usec}),
+ * then moves a past it: its sequence number by the payload and any SYN or FIN (RFC 9293 §3.4),
+ * its timestamp clock by 0 to 3 ticks (`int` draws them).
+ */
+export function writeSegment(writer, clock, step, a, frame, flags, payloadLen, int) {
+  clock.usec += step;
+  if (clock.usec >= 1e6) {
+    clock.sec += Math.floor(clock.usec / 1e6);
+    clock.usec %= 1e6;
+  }
+  writer.writeFrame({ tsSec: clock.sec, tsNsec: clock.usec * 1000, data: frame });
+  a.seq = (a.seq + payloadLen + (flags & (SYN | FIN) ? 1 : 0)) >>> 0;
+  a.ts = (a.ts + int(0, 3)) >>> 0;
+}
+
 /**
  * One Ethernet/IPv4/TCP frame from side `a` to side `b` (each {ip, mac, port, seq, ts, ipId}),
  * built only through our emit functions. Advances a's IP identification; the caller advances
@@ -123,8 +150,7 @@ function generate(fd, params) {
   for (let i = 0; i < pool.length; i++) pool[i] = (rnd() * 256) | 0;
   const gatewayMac = Uint8Array.of(0x00, 0x00, 0x0c, 0x9f, 0xf0, 0xa6);
 
-  let sec = 1_718_000_000;
-  let usec = 0;
+  const clock = { sec: 1_718_000_000, usec: 0 };
   let packets = 0;
   let bytes = 0;
   let connections = 0;
@@ -172,16 +198,9 @@ function generate(fd, params) {
     const window = flags & SYN ? 64240 : int(400, 2048);
     const frame = tcpFrame(a, b, flags, payload, window, from === 'c' ? 64 : 57, options);
     // Mostly a few µs apart (a busy link), now and then a pause.
-    usec += rnd() < 0.02 ? int(200, 5000) : int(1, 30);
-    if (usec >= 1e6) {
-      sec += Math.floor(usec / 1e6);
-      usec %= 1e6;
-    }
-    writer.writeFrame({ tsSec: sec, tsNsec: usec * 1000, data: frame });
+    writeSegment(writer, clock, rnd() < 0.02 ? int(200, 5000) : int(1, 30), a, frame, flags, payloadLen, int);
     packets++;
     bytes += frame.length;
-    a.seq = (a.seq + payloadLen + (flags & (SYN | FIN) ? 1 : 0)) >>> 0;
-    a.ts = (a.ts + int(0, 3)) >>> 0;
     if (flags & SYN) flagCounts[flags & ACK ? 'synAck' : 'syn']++;
     else if (flags & FIN) flagCounts.fin++;
     else if (flags & RST) flagCounts.rst++;
@@ -189,15 +208,6 @@ function generate(fd, params) {
     else flagCounts.data++;
   }
 
-  function synOptions(side) {
-    return [
-      { type: 'mss', mss: MSS },
-      { type: 'sackPermitted' },
-      { type: 'timestamp', tsval: side.ts >>> 0, tsecr: 0 },
-      { type: 'nop' },
-      { type: 'wscale', shift: 7 },
-    ];
-  }
 
   const ascii = new TextEncoder();
   /** An HTTP/1.1 request (RFC 9112 §3) padded to about `size` bytes with a header. */
@@ -298,5 +308,5 @@ function generate(fd, params) {
     if (!step(active[i])) active[i] = newConnection();
   }
   writer.close();
-  return { packets, capturedBytes: bytes, connections, flagCounts, firstSec: 1_718_000_000, lastSec: sec };
+  return { packets, capturedBytes: bytes, connections, flagCounts, firstSec: 1_718_000_000, lastSec: clock.sec };
 }
