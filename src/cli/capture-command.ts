@@ -26,18 +26,24 @@ export function parseSnaplen(value: string): number {
   return n;
 }
 
+/** The engine options `capture` and `record` share: snap length, kernel buffer, which engine. */
+export function engineOptions(command: Command): Command {
+  return command
+    .option('--snaplen <n>', 'bytes kept per packet (default 262144)', parseSnaplen)
+    .option('--buffer <MiB>', 'kernel capture buffer size', parsePositive('MiB'))
+    .option('--engine <name>', `capture engine: ${ENGINES.join(', ')} (auto: dumpcap, else tcpdump, else the in-process cap)`, parseEngine, 'auto' as const);
+}
+
 export function registerCapture(program: Command, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('capture')
     .description('capture live from an interface: the terminal UI on a terminal, else print each packet (as read); and/or write pcapng')
     .requiredOption('-i, --interface <if>', 'interface to capture on (see wirelens interfaces)')
     .option('-f, --filter <bpf>', 'capture filter (BPF, as tcpdump), applied in the kernel')
     .option('-w, --write <file>', 'write the capture as pcapng as it goes (- for standard output)')
     .option('-c, --count <n>', 'stop after n packets', parseCount)
-    .option('--duration <s>', 'stop after s seconds', parsePositive('seconds'))
-    .option('--snaplen <n>', 'bytes kept per packet (default 262144)', parseSnaplen)
-    .option('--buffer <MiB>', 'kernel capture buffer size', parsePositive('MiB'))
-    .option('--engine <name>', `capture engine: ${ENGINES.join(', ')} (auto: dumpcap, else tcpdump, else the in-process cap)`, parseEngine, 'auto' as const)
+    .option('--duration <s>', 'stop after s seconds', parsePositive('seconds'));
+  engineOptions(command)
     .option('--no-tui', 'print packet lines even on a terminal (--json and -q do too)')
     .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
     .option('-q, --quiet', 'no packet lines (with -w: only write the file)')

@@ -1,18 +1,16 @@
 /** `wirelens record`'s options and help; the command itself is in record.ts, loaded when it runs. */
 import type { Command } from 'commander';
-import { parseEngine, parseSnaplen, parsePositive } from './capture-command.js';
+import { engineOptions } from './capture-command.js';
 import type { RecordOptions } from './record.js';
 
 export function registerRecord(program: Command, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('record')
     .description('capture while a command runs; exit with its exit code')
     .requiredOption('-i, --interface <if>', 'interface to capture on (see wirelens interfaces)')
     .requiredOption('-w, --write <file>', 'pcapng file to write')
-    .option('-f, --filter <bpf>', 'capture filter (BPF, as tcpdump)')
-    .option('--snaplen <n>', 'bytes kept per packet (default 262144)', parseSnaplen)
-    .option('--buffer <MiB>', 'kernel capture buffer size', parsePositive('MiB'))
-    .option('--engine <name>', 'capture engine: auto, dumpcap, tcpdump, cap (auto: dumpcap, else tcpdump, else the in-process cap)', parseEngine, 'auto' as const)
+    .option('-f, --filter <bpf>', 'capture filter (BPF, as tcpdump)');
+  engineOptions(command)
     .argument('<command...>', 'the command and its arguments, after --')
     .addHelpText(
       'after',
