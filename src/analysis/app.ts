@@ -334,6 +334,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   private curNsec = 0;
   /** Inside onSegment: where its payload lies in the frame (app layers sit on it). */
   private inSegment = false;
+  /** Inside finish: events come from the reassembler's flush, not from a segment. */
+  private finishing = false;
   private segOffset = 0;
   private segLength = 0;
   /** Layers completed by the current segment. */
@@ -367,6 +369,19 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.baseSec = sec;
     this.baseNsec = nsec;
     this.based = true;
+  }
+
+  /**
+   * At the capture end, a connection's remaining events belong to its last packet: a message
+   * completed by data released then, or a hole reported then, names a frame that exists. Its time
+   * is the tracker's (epoch seconds in a double, so whole microseconds).
+   */
+  private atCaptureEnd(conn: TcpConnection): void {
+    this.curFrame = conn.lastFrame;
+    const sec = Math.floor(conn.lastTime);
+    this.curSec = sec;
+    this.curNsec = Math.round((conn.lastTime - sec) * 1e6) * 1000;
+    this.curTime = sec - this.baseSec + (this.curNsec - this.baseNsec) / 1e9;
   }
 
   private enter(f: Frame): void {
@@ -435,7 +450,11 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   finish(): void {
     this.curFrame = -1;
+    // What the reassembler still delivers or reports now (held data, holes, stream ends) is dated
+    // by each connection's last packet (atCaptureEnd).
+    this.finishing = true;
     this.reassembler.finish();
+    this.finishing = false;
     this.added = [];
     this.httpGroup = [];
     this.endCall();
@@ -448,6 +467,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   onData(conn: TcpConnection, dir: Dir, bytes: Uint8Array): void {
     const st = this.states[conn.stream];
     if (!st) return;
+    if (this.finishing) this.atCaptureEnd(conn);
     // Recognition happens only at a stream's start: kept out of this function so its one-off
     // shapes (sniff chunks) do not deoptimise the path every later segment takes.
     if (st.mode === Mode.Undecided) this.undecided(st, dir, bytes);
@@ -465,6 +485,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   onGap(conn: TcpConnection, dir: Dir, gap: StreamGap): void {
     const st = this.states[conn.stream];
     if (!st) return;
+    if (this.finishing) this.atCaptureEnd(conn);
     if (st.mode === Mode.Undecided) {
       // What came before the hole cannot be read; what follows it may start a message (the capture
       // began mid-connection, or missed a segment), as tshark tries too. A second hole gives up.
@@ -484,6 +505,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   onEnd(conn: TcpConnection, dir: Dir, _reason: EndReason): void {
     const st = this.states[conn.stream];
     if (!st) return;
+    if (this.finishing) this.atCaptureEnd(conn);
     if (st.mode === Mode.Undecided && st.sniff) this.sniff(st, dir, true);
     if (st.mode === Mode.Http) this.sinkOf(st, dir).end();
     // Both directions over: the reassembler delivers nothing more, so the parsers (and what they
@@ -672,8 +694,11 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   }
 
   private emit(proto: AppProto, stream: number, transport: 'tcp' | 'udp', dir: Direction, rest: Partial<AppMessage>, frame: number, time: number): void {
+    // A parser that has seen no bytes in a direction dates what it reports there (a loss before
+    // anything came) as frame 0, none (frames count from 1): it is the current packet's.
+    const seen = frame > 0;
     // Head keys first (the JSON contract's order), then the kind's, accessors kept live.
-    const m = { frame: frame >= 0 ? frame : this.curFrame, time: round9(time), stream, transport, proto, kind: rest.kind!, dir } as AppMessage;
+    const m = { frame: seen ? frame : this.curFrame, time: round9(seen ? time : this.curTime), stream, transport, proto, kind: rest.kind!, dir } as AppMessage;
     Object.defineProperties(m, Object.getOwnPropertyDescriptors(rest));
     this.onMessage!(m);
   }

@@ -137,6 +137,33 @@ describe('AppStage on built conversations', () => {
     expect(bad.json[3]!['_ws.malformed']).toBe(true);
     expect(bad.json[3]!['wl.error.code']).toBe('WL_HTTP_BAD_CONTENT_LENGTH');
   });
+
+  // Both found by test/fuzz/analysis.test.ts: messages named frame -1 and frame 0.
+  it('dates what the capture end releases by the connection’s last packet', () => {
+    const get = enc('GET /a HTTP/1.1\r\nHost: h\r\n\r\n');
+    const ok = (body: string) => enc(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const frames = conversation([{ from: 'c', bytes: get }, { from: 'c', bytes: get }, { from: 's', bytes: ok('one') }, { from: 's', bytes: ok('two') }]);
+    // The first response was never captured and nothing acknowledges past it before the capture
+    // ends (no FINs): the second response waits out of order until the end releases it.
+    const kept = frames.filter((f) => f.number !== 6 && f.number < 8);
+    const { messages } = run(kept);
+    const s2c = messages.filter((m) => m.dir === 's2c');
+    expect(s2c.map((m) => m.kind)).toEqual(['malformed', 'response']);
+    expect(s2c[0]).toMatchObject({ error: 'WL_HTTP_GAP' });
+    // Frame 7 is the connection's last packet; its time is 6 µs after the first.
+    for (const m of s2c) expect(m).toMatchObject({ frame: 7, time: 0.000006 });
+  });
+
+  it('names the frame that revealed a loss when a direction lost its first bytes', () => {
+    const upgrade = enc('GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    const switched = enc('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+    const masked = Uint8Array.of(0x81, 0x82, 1, 2, 3, 4, 0x68 ^ 1, 0x69 ^ 2);
+    const frames = conversation([{ from: 'c', bytes: upgrade }, { from: 's', bytes: switched }, { from: 's', bytes: Uint8Array.of(0x81, 2, 0x68, 0x69) }, { from: 'c', bytes: masked }]);
+    // The server's first WebSocket frame (6) is lost. The hole is known when the server's FIN (9)
+    // comes after it (an acknowledgment with nothing held beyond the hole declares nothing).
+    const { messages } = run(frames.filter((f) => f.number !== 6));
+    expect(messages.find((m) => m.kind === 'lost_sync')).toMatchObject({ proto: 'websocket', dir: 's2c', frame: 9, time: 0.000008 });
+  });
 });
 
 describe.skipIf(!tsharkOk)('frame.protocols of HTTP bodies, against tshark (WebSocket: test/differential/app.test.ts)', () => {
