@@ -89,7 +89,8 @@ export function checkPacket(packet: Packet, known: readonly RegExp[] = KNOWN_ISS
     if (layer.status === 'malformed' && !layer.problem) add(`layer ${layer.proto} is malformed without a problem (code, offset)`);
     if (layer.problem) {
       const pr = layer.problem;
-      if (!/^WL_MALFORMED_[A-Z0-9_]+$/.test(pr.code)) add(`layer ${layer.proto} problem code ${JSON.stringify(pr.code)}`);
+      // Wire layers' codes are WL_MALFORMED_*; the application parsers' carry their protocol (WL_HTTP_*, WL_WS_*, WL_SSE_*).
+      if (!/^WL_(MALFORMED|HTTP|WS|SSE)_[A-Z0-9_]+$/.test(pr.code)) add(`layer ${layer.proto} problem code ${JSON.stringify(pr.code)}`);
       if (!(pr.offset >= 0 && pr.offset <= n)) add(`layer ${layer.proto} problem offset ${pr.offset} outside the ${n}-byte frame`);
     }
     let fields: Field[];
