@@ -5,7 +5,8 @@
  * capture goes through the Analyzer with the application stage, as `read`, `messages` and `stats`
  * do. Here every mutated capture does: nothing may throw, every packet (with the layers the stage
  * added) must pass the same checks as in the read-path fuzzer, and every application message must
- * print as JSON and as one escaped line.
+ * print as JSON and as one escaped line. A third suite runs the other views a capture feeds (the
+ * typed Trace API, `explain`'s lines, the ladder in every format) over the same mutations.
  *
  * Seeds: the real corpus's captures with application traffic (longer than the read-path fuzzer's,
  * so whole exchanges are in them), plus synthetic conversations built here, so the suite has
@@ -17,6 +18,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/capture/frame.js';
 import { readCaptureFile } from '../../src/capture/reader.js';
 import { encodePcap } from '../../src/capture/pcap-writer.js';
 import { Analyzer } from '../../src/analysis/analyzer.js';
@@ -26,6 +28,11 @@ import { WirelensError } from '../../src/errors.js';
 import { packetToJson } from '../../src/output/json.js';
 import { formatSummaryLine, summarize } from '../../src/output/summary.js';
 import { formatMessage } from '../../src/cli/messages.js';
+import { explainJson, explainLines } from '../../src/cli/explain.js';
+import { openTrace } from '../../src/assert/trace.js';
+import { TimelineBuilder } from '../../src/timeline/pipeline.js';
+import { buildLadder } from '../../src/timeline/ladder.js';
+import { renderLadder, type LadderFormat } from '../../src/timeline/render.js';
 import { emitEthernet, EtherType } from '../../src/wire/ethernet.js';
 import { emitIpv4, IpProtocol } from '../../src/wire/ipv4.js';
 import { emitTcp, TcpFlag } from '../../src/wire/tcp.js';
@@ -225,16 +232,21 @@ interface Outcome {
   messages: number;
 }
 
+/** The capture's frames; undefined when the reader refuses it (a WirelensError is an answer, anything else a problem). */
+async function readFrames(bytes: Uint8Array, problems: string[]): Promise<Frame[] | undefined> {
+  try {
+    return (await readCaptureFile(once(bytes), { name: 'fuzz' })).frames;
+  } catch (e) {
+    if (!(e instanceof WirelensError)) problems.push(`reader threw ${String(e)}`);
+    return undefined;
+  }
+}
+
 /** The whole capture through the Analyzer with the application stage, as `read` and `messages` run it. */
 async function analyseCase(bytes: Uint8Array): Promise<Outcome> {
   const problems: string[] = [];
-  let frames;
-  try {
-    ({ frames } = await readCaptureFile(once(bytes), { name: 'fuzz' }));
-  } catch (e) {
-    if (!(e instanceof WirelensError)) problems.push(`reader threw ${String(e)}`);
-    return { problems, frames: 0, messages: 0 };
-  }
+  const frames = await readFrames(bytes, problems);
+  if (!frames) return { problems, frames: 0, messages: 0 };
   let messages = 0;
   const onMessage = (m: AppMessage) => {
     messages++;
@@ -267,13 +279,58 @@ async function analyseCase(bytes: Uint8Array): Promise<Outcome> {
   return { problems, frames: frames.length, messages };
 }
 
+const LADDER_FORMATS: readonly LadderFormat[] = ['text', 'markdown', 'mermaid', 'plantuml', 'svg'];
+/** Raw control characters but the line feed (the renderers write many lines). */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL_BUT_LF = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+/**
+ * Every other view of the capture: the typed Trace API (every query, as JSON), the timeline's
+ * explanations (as `explain` prints them) and the ladder in every format. Nothing may throw, and
+ * the text each writes for a terminal or a document has no raw control character.
+ */
+async function viewsCase(bytes: Uint8Array): Promise<Outcome> {
+  const problems: string[] = [];
+  let messages = 0;
+  const clean = (what: string, text: string) => {
+    const c = RAW_CONTROL_BUT_LF.exec(text);
+    if (c) problems.push(`raw control character U+${c[0].charCodeAt(0).toString(16).padStart(4, '0')} in ${what}`);
+  };
+  const frames = await readFrames(bytes, problems);
+  if (!frames) return { problems, frames: 0, messages: 0 };
+  try {
+    const trace = await openTrace(frames);
+    const found = [trace.http.exchanges(), trace.websocket.messages(), trace.sse.events(), trace.dns.transactions(), trace.tls.hellos()];
+    messages = found.reduce((n, l) => n + l.length, 0);
+    JSON.stringify([trace.tcp.connections(), trace.udp.flows(), ...found, trace.expert('chat')]);
+    for (const p of trace.packets()) clean(`the summary of frame ${p.number}`, p.summary);
+    if (frames.length) clean('a Trace ladder', trace.ladder(frames.slice(0, 40).map((f) => f.number)));
+  } catch (e) {
+    problems.push(`the Trace API threw ${e instanceof Error ? e.stack : String(e)}`);
+  }
+  try {
+    const builder = new TimelineBuilder();
+    for (const f of frames) builder.add(decodePacket(f));
+    const timeline = builder.finish();
+    for (const e of timeline.entries) {
+      JSON.stringify(explainJson(e));
+      for (const line of explainLines(e, timeline.startSec, timeline.startNsec)) clean(`explain's lines for frame ${e.frame}`, line);
+    }
+    const ladder = buildLadder(timeline);
+    for (const format of LADDER_FORMATS) clean(`the ${format} ladder`, renderLadder(ladder, format));
+  } catch (e) {
+    problems.push(`the timeline or a ladder threw ${e instanceof Error ? e.stack : String(e)}`);
+  }
+  return { problems, frames: frames.length, messages };
+}
+
 function suiteSalt(suite: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < suite.length; i++) h = Math.imul(h ^ suite.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 }
 
-async function fuzzAnalysis(suite: string, seeds: Seed[], count: number): Promise<void> {
+async function fuzzAnalysis(suite: string, seeds: Seed[], count: number, check: (bytes: Uint8Array) => Promise<Outcome> = analyseCase): Promise<void> {
   const salt = suiteSalt(suite) ^ RUN_SEED;
   let indices = Array.from({ length: Math.round(count * SCALE) }, (_, i) => i);
   if (ONLY) {
@@ -290,7 +347,7 @@ async function fuzzAnalysis(suite: string, seeds: Seed[], count: number): Promis
     // Mostly payload mutations (what this suite is for), sometimes the file-level ones.
     const pm = r.chance(0.75) ? payloadMutate(seed, r) : undefined;
     const m = pm ? { bytes: pm.bytes, steps: [`payload: ${pm.what}`] } : mutate(seed, r);
-    const out = await analyseCase(m.bytes);
+    const out = await check(m.bytes);
     frames += out.frames;
     messages += out.messages;
     if (out.problems.length || ONLY) {
@@ -340,5 +397,9 @@ describe('fuzzing the analysis path (Analyzer with the application stage)', () =
     it('mutated corpus captures with application traffic never throw, and every packet and message prints', async () => {
       await fuzzAnalysis('corpus', corpus, 600);
     });
+  });
+
+  it('every view of a mutated capture (Trace API, explanations, ladders in every format) stays whole and escaped', async () => {
+    await fuzzAnalysis('views', [...syntheticAppSeeds(), ...corpus], 300, viewsCase);
   });
 });
