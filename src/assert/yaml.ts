@@ -23,7 +23,8 @@ interface Line {
 
 export function parseYaml(source: string, name = 'spec'): YamlValue {
   const lines: Line[] = [];
-  source.split(/\r?\n/).forEach((raw, i) => {
+  // YAML 1.2 §5.4: a line break is CR LF, LF or a lone CR.
+  source.split(/\r\n|\r|\n/).forEach((raw, i) => {
     const text = stripComment(raw).trimEnd();
     if (text.trim() === '' || text.trim() === '---') return;
     if (/^\s*\t/.test(text)) fail(name, i + 1, 'tabs are not allowed for indentation');
@@ -113,7 +114,8 @@ function splitEntry(t: string, name: string, no: number): [string, string] {
     const key = scalar(t.slice(0, end + 1), name, no);
     return [String(key), t.slice(end + 2).trim()];
   }
-  const m = /^([^:]+?):(\s+|$)(.*)$/.exec(t)!;
+  // `s`: the value may hold characters `.` would not match (U+2028, U+2029), which are not line breaks in YAML.
+  const m = /^([^:]+?):(\s+|$)(.*)$/s.exec(t)!;
   return [m[1]!.trim(), m[3]!.trim()];
 }
 

@@ -48,6 +48,36 @@ describe('the YAML subset', () => {
     });
   });
 
+  it('takes a lone CR for a line break (YAML 1.2 §5.4), and U+2028 inside a value as text', () => {
+    expect(parseYaml('a: 1\rb: 2\r\nc: 3\n')).toEqual({ a: 1, b: 2, c: 3 });
+    // Both once threw a TypeError (a regex that stopped at them) instead of reading or refusing.
+    expect(() => parseYaml('a: b\rc', 's.yaml')).toThrow('s.yaml:2: expected "key: value", got "c"');
+    expect(parseYaml('a: b\u2028c')).toEqual({ a: 'b\u2028c' });
+  });
+
+  it('answers any damaged spec with a usage error, never a crash', () => {
+    const base = 'checks:\n  - name: "handshake"\n    stream: 0\n    expect:\n      handshake: complete\n      http: { method: GET, status: [200, 204] }\n';
+    let seed = 99;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const noise = [':', '-', ' ', '\n', '\r', '{', '}', '[', ']', '"', "'", '#', '&', '*', '!', '|', '>', '\t', ',', '\u2028', 'x', '0'];
+    for (let i = 0; i < 3000; i++) {
+      const chars = [...base];
+      for (let k = 1 + rnd(4); k > 0; k--) {
+        const at = rnd(chars.length + 1);
+        const op = rnd(3);
+        if (op === 0) chars.splice(at, 1);
+        else if (op === 1) chars.splice(at, 0, noise[rnd(noise.length)]!);
+        else chars[at] = String.fromCharCode(rnd(128));
+      }
+      const text = chars.join('');
+      try {
+        parseSpec(text);
+      } catch (e) {
+        expect((e as { code?: string }).code, `${JSON.stringify(text)}: ${String(e)}`).toMatch(/^WL_ERR_/);
+      }
+    }
+  });
+
   it('says which line is wrong', () => {
     expect(() => parseYaml('a: 1\na: 2', 's.yaml')).toThrow('s.yaml:2: duplicate key "a"');
     expect(() => parseYaml('a: &x 1', 's.yaml')).toThrow(/s\.yaml:1: unsupported YAML/);
