@@ -270,6 +270,45 @@ describe('errors', () => {
     expect(lines[2]!.indexOf('^')).toBe(2 + pos);
   });
 
+  it('compiles any text or refuses it with a FilterError, and what compiles never throws on a packet', () => {
+    // Token soup: fields, operators, functions, values of every type, and stray characters.
+    const tokens = ['tcp', 'udp', 'http', 'ip.addr', 'ip.src', 'tcp.port', 'http.request.method', 'frame.len', 'dns.qry.name', 'tcp.flags.syn', 'eth.src', 'ipv6.addr',
+      'tcp.analysis.retransmission', 'websocket.opcode', 'frame.time_relative', '==', '!=', '>', '<=', 'eq', 'contains', 'matches', '~', 'in', 'and', 'or', 'not', '&&', '||', '!',
+      '(', ')', '{', '}', '[', ']', ':', '-', ',', '..', '"GET"', '"a\\x00b"', '"(["', '"(a+)+$"', '80', '0x50', '10.0.0.0/8', '::1', 'fe80::/10', '00:11:22', '1.5', '-1',
+      '99999999999999999999', '1e400', 'true', '$', '#', '.', '"', '\\', 'len(', 'lower(', 'upper(', 'count(', '\x1b[2J'];
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const packets = [packet(), packet(HEX.slice(0, 60)), packet(HEX.replace(/^(.{28})../, '$1ff'))];
+    let compiled = 0;
+    for (let i = 0; i < 5000; i++) {
+      let text = '';
+      if (rnd(2)) {
+        // Shaped like a filter: [not] field [op value] clauses joined by and/or, one token changed now and then.
+        const fields = tokens.slice(0, 15);
+        const ops = ['==', '!=', '>', '<=', 'contains', 'matches', 'in'];
+        const values = ['80', '0x50', '"GET"', '10.0.0.0/8', '::1', '00:11:22', '1.5', 'true', '{80 443}', '{1..9}', '"(a+)+$"', 'tcp.srcport'];
+        for (let k = 1 + rnd(3); k > 0; k--) {
+          if (text) text += rnd(2) ? ' and ' : ' || ';
+          text += `${rnd(4) ? '' : 'not '}${fields[rnd(fields.length)]}${rnd(4) ? ` ${ops[rnd(ops.length)]} ${values[rnd(values.length)]}` : ''}`;
+        }
+        if (!rnd(5)) text = text.replace(/\S+/, tokens[rnd(tokens.length)]!);
+      } else {
+        for (let k = 1 + rnd(8); k > 0; k--) text += (rnd(3) ? ' ' : '') + (rnd(10) ? tokens[rnd(tokens.length)]! : String.fromCharCode(rnd(128)));
+      }
+      let f;
+      try {
+        f = compileFilter(text);
+      } catch (e) {
+        expect(e, JSON.stringify(text)).toBeInstanceOf(FilterError);
+        continue;
+      }
+      compiled++;
+      for (const p of packets) expect(() => f.matches(p), JSON.stringify(text)).not.toThrow();
+    }
+    // The soup must reach the matcher often enough to mean something.
+    expect(compiled).toBeGreaterThan(400);
+  });
+
   it('suggests names by edit distance', () => {
     expect(suggestFields('tcp.srcprt')[0]).toBe('tcp.srcport');
     expect(suggestFields('ip.sr')).toContain('ip.src');
