@@ -338,7 +338,7 @@ describe('HTTP lines across pushes on many connections at once', () => {
       [cb, '2\r\n\r\n'],
     ];
     pieces.forEach(([c, s], i) => c.client.push(enc(s), i + 1, i + 1));
-    const seen = (rec: typeof a.rec) => rec.events.filter((e) => e[0] === 'httpRequest').map((e) => e[1] as HttpRequest);
+    const seen = (rec: typeof a.rec) => rec.events.filter((e) => e[0] === 'httpRequest').map((e) => e[1] as unknown as HttpRequest);
     expect(seen(a.rec).map((q) => [q.uri, q.host, q.userAgent, q.headers.find((h) => h.name === 'X-Long')?.value.length])).toEqual([
       ['/a', 'aaaa', 'uaua', 5000],
       ['/a2', 'a2', undefined, undefined],
