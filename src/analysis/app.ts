@@ -449,12 +449,12 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   }
 
   finish(): void {
-    this.curFrame = -1;
     // What the reassembler still delivers or reports now (held data, holes, stream ends) is dated
     // by each connection's last packet (atCaptureEnd).
     this.finishing = true;
     this.reassembler.finish();
     this.finishing = false;
+    this.curFrame = -1;
     this.added = [];
     this.httpGroup = [];
     this.endCall();
