@@ -15,9 +15,10 @@
  * read-path fuzzer's file-level ones. Deterministic like fuzz.test.ts: replay a failing case with
  *   WIRELENS_FUZZ_CASE=<suite>:<index> npx vitest run test/fuzz/analysis
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame.js';
 import { readCaptureFile } from '../../src/capture/reader.js';
 import { encodePcap } from '../../src/capture/pcap-writer.js';
@@ -29,6 +30,8 @@ import { packetToJson } from '../../src/output/json.js';
 import { formatSummaryLine, summarize } from '../../src/output/summary.js';
 import { formatMessage } from '../../src/cli/messages.js';
 import { explainJson, explainLines } from '../../src/cli/explain.js';
+import { followStream, formatFollow } from '../../src/cli/follow.js';
+import { collectFlows, formatTable } from '../../src/cli/flows.js';
 import { openTrace } from '../../src/assert/trace.js';
 import { TimelineBuilder } from '../../src/timeline/pipeline.js';
 import { buildLadder } from '../../src/timeline/ladder.js';
@@ -284,10 +287,18 @@ const LADDER_FORMATS: readonly LadderFormat[] = ['text', 'markdown', 'mermaid', 
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL_BUT_LF = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
+/** Where the views suite writes each case for the commands that read a file themselves. */
+let scratch: string | undefined;
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
 /**
  * Every other view of the capture: the typed Trace API (every query, as JSON), the timeline's
- * explanations (as `explain` prints them) and the ladder in every format. Nothing may throw, and
- * the text each writes for a terminal or a document has no raw control character.
+ * explanations (as `explain` prints them), the ladder in every format, `flows`' table and `follow`
+ * in its text formats. Nothing may throw, and the text each writes for a terminal or a document
+ * has no raw control character (but `follow`'s tab before the second side's lines and the CR of
+ * a CR LF, as tshark's).
  */
 async function viewsCase(bytes: Uint8Array): Promise<Outcome> {
   const problems: string[] = [];
@@ -320,6 +331,21 @@ async function viewsCase(bytes: Uint8Array): Promise<Outcome> {
     for (const format of LADDER_FORMATS) clean(`the ${format} ladder`, renderLadder(ladder, format));
   } catch (e) {
     problems.push(`the timeline or a ladder threw ${e instanceof Error ? e.stack : String(e)}`);
+  }
+  const file = join((scratch ??= mkdtempSync(join(tmpdir(), 'wirelens-fuzz-views-'))), 'case.pcap');
+  writeFileSync(file, bytes);
+  try {
+    const { rows, firstTime } = await collectFlows(file);
+    for (const line of formatTable(rows, firstTime)) clean('a flows row', line);
+    const streams = (await followStream(file, 0)).streams;
+    for (let stream = 0; stream < Math.min(streams, 3); stream++) {
+      const { conn, chunks } = await followStream(file, stream);
+      if (!conn) continue;
+      // tshark's layout: a tab before the second side's lines, and CR LF line ends kept as sent.
+      for (const format of ['ascii', 'hex'] as const) for (const line of formatFollow(conn, stream, chunks, format)) clean(`follow ${format}`, line.replace(/^\t/, '').replace(/\r$/, ''));
+    }
+  } catch (e) {
+    problems.push(`flows or follow threw ${e instanceof Error ? e.stack : String(e)}`);
   }
   return { problems, frames: frames.length, messages };
 }
@@ -399,7 +425,7 @@ describe('fuzzing the analysis path (Analyzer with the application stage)', () =
     });
   });
 
-  it('every view of a mutated capture (Trace API, explanations, ladders in every format) stays whole and escaped', async () => {
+  it('every view of a mutated capture (Trace API, explanations, ladders, flows, follow) stays whole and escaped', async () => {
     await fuzzAnalysis('views', [...syntheticAppSeeds(), ...corpus], 300, viewsCase);
   });
 });
