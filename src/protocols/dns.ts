@@ -690,11 +690,16 @@ export interface DnsTransactionInfo {
   responseTo?: number;
   /** For a response: seconds since its query. */
   time?: number;
-  /** For a repeated query: the frame of the first one with this id. */
+  /** For a query repeated while unanswered: the frame of the first copy (dns.retransmit_request_in). */
   retransmitOf?: number;
+  /** For a response repeated: the frame of the first copy (dns.retransmit_response_in). */
+  responseRetransmitOf?: number;
   /** A response no query was seen for. */
   unsolicited?: boolean;
-  /** dns.response_in / dns.response_to / dns.time / dns.retransmit_request_in / dns.unsolicited. */
+  /**
+   * dns.response_in / dns.response_to / dns.time / dns.retransmission with
+   * dns.retransmit_request_in or dns.retransmit_response_in / dns.unsolicited.
+   */
   fields(): Field[];
 }
 
@@ -703,6 +708,7 @@ class TransactionInfo implements DnsTransactionInfo {
   responseTo?: number;
   time?: number;
   retransmitOf?: number;
+  responseRetransmitOf?: number;
   unsolicited?: boolean;
   constructor(
     readonly frame: number,
@@ -712,7 +718,9 @@ class TransactionInfo implements DnsTransactionInfo {
     const f: Field[] = [];
     const add = (name: string, value: number | boolean) => f.push({ name, value, offset: 0, length: 0 });
     if (this.responseIn !== undefined) add('dns.response_in', this.responseIn);
+    if (this.retransmitOf !== undefined || this.responseRetransmitOf !== undefined) add('dns.retransmission', true);
     if (this.retransmitOf !== undefined) add('dns.retransmit_request_in', this.retransmitOf);
+    if (this.responseRetransmitOf !== undefined) add('dns.retransmit_response_in', this.responseRetransmitOf);
     if (this.responseTo !== undefined) add('dns.response_to', this.responseTo);
     if (this.time !== undefined) add('dns.time', this.time);
     if (this.unsolicited) add('dns.unsolicited', true);
@@ -727,9 +735,18 @@ interface Pending {
 }
 
 /**
+ * Wireshark's `dns.retransmission_timer` (default 5): a query repeated while unanswered is a
+ * retransmission when it comes less than this many whole seconds after the first copy; later, it
+ * starts a new transaction (the client gave up and asked again).
+ */
+const RETRANSMISSION_SECONDS = 5;
+
+/**
  * Pairs queries with responses by conversation and transaction id (RFC 1035 §4.1.1: the id is
  * copied into the reply). Called once per DNS message in capture order. The returned info is
  * live: a query's `responseIn` appears when its response is seen, as tshark's second pass shows.
+ * Repeats are told apart as tshark does: a query repeated within RETRANSMISSION_SECONDS of an
+ * unanswered one, and a response to an answered query, are retransmissions of the first copy.
  * Open queries are bounded per instance (oldest dropped first) so a query flood cannot grow it.
  */
 export class DnsTransactions {
@@ -743,8 +760,12 @@ export class DnsTransactions {
     const q = this.open.get(key);
     if (!msg.isResponse) {
       if (q && q.info.responseIn === undefined) {
-        info.retransmitOf = q.info.frame;
-        return info;
+        // Whole seconds between the copies, as Wireshark's nstime delta has them (negative: none).
+        const apart = sec - q.sec - (nsec < q.nsec ? 1 : 0);
+        if (apart >= 0 && apart < RETRANSMISSION_SECONDS) {
+          info.retransmitOf = q.info.frame;
+          return info;
+        }
       }
       this.open.delete(key);
       if (this.open.size >= this.maxOpen) this.open.delete(this.open.keys().next().value!);
@@ -755,11 +776,15 @@ export class DnsTransactions {
       info.unsolicited = true;
       return info;
     }
+    if (q.info.responseIn !== undefined && q.info.responseIn !== frame) {
+      info.responseRetransmitOf = q.info.responseIn;
+      return info;
+    }
     info.responseTo = q.info.frame;
     // Whole seconds and nanoseconds apart, so an epoch timestamp does not cost precision.
     info.time = (sec - q.sec) + (nsec - q.nsec) / 1e9;
     info.time = Math.round(info.time * 1e9) / 1e9;
-    if (q.info.responseIn === undefined) q.info.responseIn = frame;
+    q.info.responseIn = frame;
     return info;
   }
 }

@@ -25,7 +25,7 @@ import type { Dir } from '../analysis/connection.js';
 import { TcpAnalysisFlag, type TcpSegmentInfo } from '../analysis/tcp-tracker.js';
 import { isLikelyServerPort, type TcpLifecycle } from '../analysis/tcp-lifecycle.js';
 import type { Layer, Packet } from '../decode/layer.js';
-import { DnsLayer, dnsTypeName, DnsTransactions } from '../protocols/dns.js';
+import { DnsLayer, dnsTypeName, DnsTransactions, type DnsTransactionInfo } from '../protocols/dns.js';
 import type { ArpLayer } from '../wire/arp.js';
 import type { IcmpLayer } from '../wire/icmp.js';
 import type { Icmpv6Layer } from '../wire/icmpv6.js';
@@ -446,7 +446,7 @@ export class Explainer {
       const b = `${e?.dst ?? ''}|${u.dstPort}`;
       const key = dns.isResponse ? `${b}-${a}` : `${a}-${b}`;
       const tx = this.dns.onMessage(dns, packet.frame.number, { tsSec: packet.frame.tsSec, tsNsec: packet.frame.tsNsec }, key);
-      out.push(explainDns(dns, tx.time, tx.retransmitOf, tx.unsolicited === true));
+      out.push(explainDns(dns, tx));
       return;
     }
     out.push(ex('WL_EXPLAIN_UDP', 'chat', 'udp', `UDP datagram, ${bytesText(u.payloadLength)} from port ${u.srcPort} to ${u.dstPort}: no connection, no acknowledgment`, { srcPort: u.srcPort, dstPort: u.dstPort, len: u.payloadLength }));
@@ -504,7 +504,8 @@ function sackText(t: TcpLayer, info: TcpSegmentInfo): string {
   return ` (it already holds ${parts.join(', ')} via SACK)`;
 }
 
-function explainDns(dns: DnsLayer, time: number | undefined, retransmitOf: number | undefined, unsolicited: boolean): Explanation {
+function explainDns(dns: DnsLayer, tx: DnsTransactionInfo): Explanation {
+  const { time, retransmitOf, responseRetransmitOf } = tx;
   const fields = dns.fields();
   const name = fields.find((f) => f.name === 'dns.qry.name')?.value;
   const type = fields.find((f) => f.name === 'dns.qry.type')?.value;
@@ -526,7 +527,10 @@ function explainDns(dns: DnsLayer, time: number | undefined, retransmitOf: numbe
   }
   if (ttl === undefined && cnames.length > 0) ttl = lastTtl;
   const rcode = dns.rcode;
-  const inTime = time !== undefined ? `, in ${durationText(time * 1e9)}` : unsolicited ? ' (no query seen for it)' : '';
+  const inTime =
+    time !== undefined ? `, in ${durationText(time * 1e9)}`
+    : responseRetransmitOf !== undefined ? ` (repeated: the answer came in frame ${responseRetransmitOf})`
+    : tx.unsolicited ? ' (no query seen for it)' : '';
   const params: Record<string, string | number> = { name: String(name ?? ''), type: Number(type ?? 0), id: dns.id, rcode, answers: answers.join(',') };
   if (time !== undefined) params.ms = time * 1e3;
   if (rcode !== 0) {

@@ -160,11 +160,6 @@ const DIFFERENCE_CLASSES: { name: string; why: string; covers: (m: Mismatch) => 
     covers: (m) => m.file === 'tcp_retrans_dupack_ooo_keepalive_http.pcap' && [42, 86].includes(m.frame) && (m.field.startsWith('http.') || m.field === 'frame.protocols') && m.ours === '',
   },
   {
-    name: 'retransmitted-query',
-    why: 'a DNS query sent twice (frames 36 and 37, same id, 5 s apart) before its answer: tshark 4.0 times the response from the last copy, DnsTransactions (src/protocols/dns.ts) from the first',
-    covers: (m) => m.file === 'ipv4_ipv6_fragmented_dnssec.pcap' && m.frame === 39 && m.field === 'dns.time',
-  },
-  {
     name: 'out-of-order-pdu',
     why: 'tshark 4.0 reassembles PDUs from in-order segments only (tcp.reassemble_out_of_order is FALSE by default) and loses a response whose segments came out of order; our reassembler holds them (with -o tcp.reassemble_out_of_order:TRUE tshark shows the same 206 on frame 953)',
     covers: (m) => m.file === 'tcp_zero_window_ooo_retrans_http_range.pcap' && m.frame === 953 && m.tshark === '',

@@ -210,6 +210,27 @@ describe('DnsTransactions', () => {
       ['dns.time', 0.013961447],
     ]);
   });
+  it('tells repeats apart as tshark 4.0 does (its 5 s dns.retransmission_timer)', () => {
+    // Queries (q) and responses (r) of one id at these seconds; the expected fields are what
+    // `tshark -2 -T fields` printed for the same sequence written as a capture.
+    const t = new DnsTransactions();
+    const seq: [boolean, number][] = [[false, 0], [false, 1], [true, 1.5], [true, 1.6], [false, 20], [false, 25.5], [true, 26], [false, 40], [false, 44.999], [true, 45]];
+    const infos = seq.map(([isResponse, at], i) => t.onMessage({ id: 0x1234, isResponse }, i + 1, { tsSec: 1_700_000_000 + Math.floor(at), tsNsec: Math.round((at % 1) * 1e9) }, 'A'));
+    expect(infos.map((x) => Object.fromEntries(x.fields().map((f) => [f.name, f.value])))).toEqual([
+      { 'dns.response_in': 3 },
+      { 'dns.retransmission': true, 'dns.retransmit_request_in': 1 },
+      { 'dns.response_to': 1, 'dns.time': 1.5 },
+      { 'dns.retransmission': true, 'dns.retransmit_response_in': 3 },
+      {},
+      // 5.5 s after an unanswered query: a new transaction, not a retransmission.
+      { 'dns.response_in': 7 },
+      { 'dns.response_to': 6, 'dns.time': 0.5 },
+      { 'dns.response_in': 10 },
+      // 4.999 s: still a retransmission (whole seconds under 5).
+      { 'dns.retransmission': true, 'dns.retransmit_request_in': 8 },
+      { 'dns.response_to': 8, 'dns.time': 5 },
+    ]);
+  });
   it('stays bounded', () => {
     const t = new DnsTransactions(10);
     for (let i = 0; i < 100; i++) t.onMessage({ id: i, isResponse: false }, i, i, 'A');
@@ -225,7 +246,8 @@ const FIELDS = [
   'dns.qry.class', 'dns.resp.name', 'dns.resp.type', 'dns.resp.class', 'dns.resp.ttl', 'dns.resp.len', 'dns.a', 'dns.aaaa', 'dns.cname',
   'dns.ns', 'dns.ptr.domain_name', 'dns.mx.mail_exchange', 'dns.txt', 'dns.soa.mname', 'dns.soa.serial_number', 'dns.srv.target',
   'dns.rr.udp_payload_size', 'dns.resp.ext_rcode', 'dns.resp.edns0_version', 'dns.resp.z', 'dns.resp.z.do', 'dns.opt.code', 'dns.opt.len',
-  'dns.opt.data', 'dns.length', 'dns.time', 'dns.response_to', 'dns.response_in',
+  'dns.opt.data', 'dns.length', 'dns.time', 'dns.response_to', 'dns.response_in', 'dns.retransmission', 'dns.retransmit_request_in',
+  'dns.retransmit_response_in',
 ];
 const str = (v: unknown) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
 
