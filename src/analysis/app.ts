@@ -724,6 +724,9 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       m['latency'] = tx.time ?? null;
       m['query_frame'] = tx.responseTo ?? null;
     }
+    // A repeated copy (dns.retransmit_request_in / _response_in): part of the first copy's transaction.
+    const first = tx.retransmitOf ?? tx.responseRetransmitOf;
+    if (first !== undefined) m['retransmission_of'] = first;
     if (layer.problem) m['error'] = layer.problem.code;
     this.emit('dns', stream, transport, dir, m, this.curFrame, this.curTime);
   }

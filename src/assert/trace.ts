@@ -189,6 +189,8 @@ export interface DnsTransaction {
   latency?: number;
   queryFrame?: number;
   responseFrame?: number;
+  /** Repeated copies of the query and of the response (tshark's dns.retransmission), not counted as transactions of their own. */
+  retransmissions: number;
   transport: 'tcp' | 'udp';
   stream: number;
 }
@@ -657,8 +659,14 @@ export class Trace {
   private buildDns(): DnsTransaction[] {
     const out: DnsTransaction[] = [];
     const answered = new Set<number>();
+    // Copies sent again, counted on the first copy's transaction (by the first copy's frame).
+    const repeats = new Map<number, number>();
     for (const m of this.messages) {
-      if (m.proto !== 'dns' || m.kind !== 'response') continue;
+      const first = m['retransmission_of'];
+      if (m.proto === 'dns' && typeof first === 'number') repeats.set(first, (repeats.get(first) ?? 0) + 1);
+    }
+    for (const m of this.messages) {
+      if (m.proto !== 'dns' || m.kind !== 'response' || m['retransmission_of'] !== undefined) continue;
       const t: DnsTransaction = {
         id: m['id'] as number,
         name: m['name'] as string | null,
@@ -668,18 +676,21 @@ export class Trace {
         responseFrame: m.frame,
         transport: m.transport,
         stream: m.stream,
+        retransmissions: repeats.get(m.frame) ?? 0,
       };
       if (typeof m['latency'] === 'number') t.latency = round9(m['latency']);
       if (typeof m['query_frame'] === 'number') {
         t.queryFrame = m['query_frame'];
+        t.retransmissions += repeats.get(m['query_frame']) ?? 0;
         answered.add(m['query_frame']);
       }
       out.push(t);
     }
     // Queries nobody answered are transactions too: an assertion on them is often the point.
     for (const m of this.messages) {
-      if (m.proto !== 'dns' || m.kind !== 'query' || answered.has(m.frame)) continue;
-      out.push({ id: m['id'] as number, name: m['name'] as string | null, type: m['type'] as string | null, answers: [], queryFrame: m.frame, transport: m.transport, stream: m.stream });
+      if (m.proto !== 'dns' || m.kind !== 'query' || answered.has(m.frame) || m['retransmission_of'] !== undefined) continue;
+      const retransmissions = repeats.get(m.frame) ?? 0;
+      out.push({ id: m['id'] as number, name: m['name'] as string | null, type: m['type'] as string | null, answers: [], queryFrame: m.frame, transport: m.transport, stream: m.stream, retransmissions });
     }
     return out.sort((a, b) => (a.queryFrame ?? a.responseFrame ?? 0) - (b.queryFrame ?? b.responseFrame ?? 0));
   }

@@ -87,6 +87,7 @@ export function formatMessage(m: AppMessage): string {
   const head = `${String(m.frame).padStart(6)} ${m.time.toFixed(6).padStart(11)} ${m.transport}/${m.stream} ${m.dir} ${m.proto} ${m.kind}`;
   const g = (k: string) => m[k];
   const ms = (v: unknown) => (typeof v === 'number' ? ` (${(v * 1000).toFixed(3)} ms)` : '');
+  const repeat = (first: unknown) => (typeof first === 'number' ? ` (retransmission of frame ${first})` : '');
   let text = '';
   switch (`${m.proto}.${m.kind}`) {
     case 'http.request':
@@ -112,10 +113,10 @@ export function formatMessage(m: AppMessage): string {
       text = `${g('event')}${g('id') ? ` id=${g('id')}` : ''} ${preview(g('data') as string)}${g('retry') !== undefined ? ` retry=${g('retry')}` : ''}`;
       break;
     case 'dns.query':
-      text = `0x${(g('id') as number).toString(16).padStart(4, '0')} ${g('type') ?? '?'} ${g('name') ?? ''}`;
+      text = `0x${(g('id') as number).toString(16).padStart(4, '0')} ${g('type') ?? '?'} ${g('name') ?? ''}${repeat(g('retransmission_of'))}`;
       break;
     case 'dns.response':
-      text = `0x${(g('id') as number).toString(16).padStart(4, '0')} ${g('type') ?? '?'} ${g('name') ?? ''} rcode ${g('rcode')} ${(g('answers') as string[]).join(' ')}${ms(g('latency'))}`;
+      text = `0x${(g('id') as number).toString(16).padStart(4, '0')} ${g('type') ?? '?'} ${g('name') ?? ''} rcode ${g('rcode')} ${(g('answers') as string[]).join(' ')}${ms(g('latency'))}${repeat(g('retransmission_of'))}`;
       break;
     case 'tls.client_hello':
     case 'tls.server_hello':

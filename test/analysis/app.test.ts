@@ -16,6 +16,8 @@ import type { Packet } from '../../src/decode/layer.js';
 import { emitEthernet } from '../../src/wire/ethernet.js';
 import { emitIpv4 } from '../../src/wire/ipv4.js';
 import { emitTcp, TcpFlag } from '../../src/wire/tcp.js';
+import { emitUdp } from '../../src/wire/udp.js';
+import { openTrace } from '../../src/assert/trace.js';
 import { Analyzer } from '../../src/analysis/analyzer.js';
 import { AppStage, appAnalyzerOptions, type AppMessage } from '../../src/analysis/app.js';
 import { packetToJson } from '../../src/output/json.js';
@@ -136,6 +138,37 @@ describe('AppStage on built conversations', () => {
     const bad = run(conversation([{ from: 'c', bytes: enc('GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n') }]));
     expect(bad.json[3]!['_ws.malformed']).toBe(true);
     expect(bad.json[3]!['wl.error.code']).toBe('WL_HTTP_BAD_CONTENT_LENGTH');
+  });
+
+  it('lists DNS retransmissions as such, and the Trace API counts them on their transaction', async () => {
+    const query = Uint8Array.of(0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, ...enc('example'), 3, ...enc('com'), 0, 0, 1, 0, 1);
+    const answer = Uint8Array.of(0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 7, ...enc('example'), 3, ...enc('com'), 0, 0, 1, 0, 1, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1, 2, 3, 4);
+    // The query at 0 s, again at 1 s (a retransmission), the answer twice, then the query alone
+    // at 20 s and 25.5 s: more than tshark's 5 s apart, so two transactions, the first unanswered.
+    const sends: ['c' | 's', number][] = [['c', 0], ['c', 1], ['s', 1.5], ['s', 1.6], ['c', 20], ['c', 25.5]];
+    const frames: Frame[] = sends.map(([from, at], i) => {
+      const fromC = from === 'c';
+      const udp = emitUdp({ srcPort: fromC ? 40000 : 53, dstPort: fromC ? 53 : 40000, payload: fromC ? query : answer }, { version: 4, src: fromC ? C : S, dst: fromC ? S : C });
+      const ip = emitIpv4({ dscp: 0, ecn: 0, ident: i, dontFragment: false, moreFragments: false, fragmentOffset: 0, ttl: 64, protocol: 17, src: fromC ? C : S, dst: fromC ? S : C }, udp);
+      const data = emitEthernet({ dst: Uint8Array.of(2, 0, 0, 0, 0, 2), src: Uint8Array.of(2, 0, 0, 0, 0, 1), etherType: 0x0800 }, ip);
+      return { number: i + 1, tsSec: 1_700_000_000 + Math.floor(at), tsNsec: Math.round((at % 1) * 1e9), origLen: data.length, data, linkType: 1, interfaceId: 0, fileOffset: 0 };
+    });
+    const { messages, json } = run(frames);
+    expect(messages.map((m) => [m.frame, m.kind, m['retransmission_of'] ?? null])).toEqual([
+      [1, 'query', null],
+      [2, 'query', 1],
+      [3, 'response', null],
+      [4, 'response', 3],
+      [5, 'query', null],
+      [6, 'query', null],
+    ]);
+    expect(json[3]).toMatchObject({ 'dns.retransmission': true, 'dns.retransmit_response_in': 3 });
+    const trace = await openTrace(frames);
+    expect(trace.dns.transactions().map((t) => [t.queryFrame, t.responseFrame, t.retransmissions])).toEqual([
+      [1, 3, 2],
+      [5, undefined, 0],
+      [6, undefined, 0],
+    ]);
   });
 
   // Both found by test/fuzz/analysis.test.ts: messages named frame -1 and frame 0.
