@@ -41,7 +41,7 @@ import { emitIpv4, IpProtocol } from '../../src/wire/ipv4.js';
 import { emitTcp, TcpFlag } from '../../src/wire/tcp.js';
 import { checkPacket, hexDump, saveFailure } from './check.js';
 import { mutate } from './mutators.js';
-import { caseSeed, Rng } from './prng.js';
+import { caseSeed, Rng, suiteSalt } from './prng.js';
 import { analyse, REAL_DIR, type Seed } from './seeds.js';
 
 const RUN_SEED = Number(process.env.WIRELENS_FUZZ_SEED ?? 0x5eed) >>> 0;
@@ -348,12 +348,6 @@ async function viewsCase(bytes: Uint8Array): Promise<Outcome> {
     problems.push(`flows or follow threw ${e instanceof Error ? e.stack : String(e)}`);
   }
   return { problems, frames: frames.length, messages };
-}
-
-function suiteSalt(suite: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < suite.length; i++) h = Math.imul(h ^ suite.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }
 
 async function fuzzAnalysis(suite: string, seeds: Seed[], count: number, check: (bytes: Uint8Array) => Promise<Outcome> = analyseCase): Promise<void> {

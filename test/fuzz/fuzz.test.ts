@@ -20,7 +20,7 @@ import { decodePacket } from '../../src/decode/bindings.js';
 import type { Layer, Packet } from '../../src/decode/layer.js';
 import { checkPacket, hexDump, runCase, saveFailure } from './check.js';
 import { mutate } from './mutators.js';
-import { caseSeed, Rng } from './prng.js';
+import { caseSeed, Rng, suiteSalt } from './prng.js';
 import { corpusSeeds, REAL_DIR, syntheticSeeds, type Seed } from './seeds.js';
 import { Watchdog } from './watchdog.js';
 
@@ -58,12 +58,6 @@ afterAll(async () => {
 
 async function* chunks(...parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
   yield* parts;
-}
-
-function suiteSalt(suite: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < suite.length; i++) h = Math.imul(h ^ suite.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }
 
 interface SuiteResult {

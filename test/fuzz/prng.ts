@@ -46,3 +46,10 @@ export function caseSeed(runSeed: number, index: number): number {
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
   return (z ^ (z >>> 16)) >>> 0;
 }
+
+/** A suite's own salt (FNV-1a of its name), so suites of one run seed draw different cases. */
+export function suiteSalt(suite: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < suite.length; i++) h = Math.imul(h ^ suite.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
