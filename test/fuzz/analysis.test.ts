@@ -41,7 +41,7 @@ import { emitIpv4, IpProtocol } from '../../src/wire/ipv4.js';
 import { emitTcp, TcpFlag } from '../../src/wire/tcp.js';
 import { checkPacket, hexDump, saveFailure } from './check.js';
 import { mutate } from './mutators.js';
-import { caseSeed, Rng, suiteSalt } from './prng.js';
+import { caseSeed, Rng, suiteSalt, suiteTimeout } from './prng.js';
 import { analyse, REAL_DIR, type Seed } from './seeds.js';
 
 const RUN_SEED = Number(process.env.WIRELENS_FUZZ_SEED ?? 0x5eed) >>> 0;
@@ -411,15 +411,15 @@ describe('fuzzing the analysis path (Analyzer with the application stage)', () =
 
   it('mutated synthetic conversations never throw, and every packet and message prints', async () => {
     await fuzzAnalysis('synthetic', syntheticAppSeeds(), 600);
-  });
+  }, suiteTimeout(SCALE));
 
   describe.skipIf(corpus.length === 0)('real corpus seeds', () => {
     it('mutated corpus captures with application traffic never throw, and every packet and message prints', async () => {
       await fuzzAnalysis('corpus', corpus, 600);
-    });
+    }, suiteTimeout(SCALE));
   });
 
   it('every view of a mutated capture (Trace API, explanations, ladders, flows, follow) stays whole and escaped', async () => {
     await fuzzAnalysis('views', [...syntheticAppSeeds(), ...corpus], 300, viewsCase);
-  });
+  }, suiteTimeout(SCALE));
 });

@@ -20,7 +20,7 @@ import { decodePacket } from '../../src/decode/bindings.js';
 import type { Layer, Packet } from '../../src/decode/layer.js';
 import { checkPacket, hexDump, runCase, saveFailure } from './check.js';
 import { mutate } from './mutators.js';
-import { caseSeed, Rng, suiteSalt } from './prng.js';
+import { caseSeed, Rng, suiteSalt, suiteTimeout } from './prng.js';
 import { corpusSeeds, REAL_DIR, syntheticSeeds, type Seed } from './seeds.js';
 import { Watchdog } from './watchdog.js';
 
@@ -173,7 +173,7 @@ describe('fuzzing the read path', () => {
 
   it('synthetic seeds: mutated captures never throw, hang or blow up memory', async () => {
     expectClean('synthetic', await fuzzSuite('synthetic', synthetic, haveCorpus ? 3000 : 6000));
-  });
+  }, suiteTimeout(SCALE));
 
   it('absurd length fields (records, blocks, options, IP/TCP/UDP, VLAN and IP nesting) allocate nothing absurd', async () => {
     const seeds = [...synthetic, ...corpus.filter((s) => s.records.length > 0)];
@@ -183,12 +183,12 @@ describe('fuzzing the read path', () => {
       res.push(await fuzzSuite(`absurd-${m}`, fit, 400, m));
     }
     for (const r of res) expectClean(r.suite, r);
-  });
+  }, suiteTimeout(SCALE));
 
   describe.skipIf(!haveCorpus)('real corpus seeds', () => {
     it('mutated corpus captures never throw, hang or blow up memory', async () => {
       expectClean('corpus', await fuzzSuite('corpus', corpus, 8000));
-    });
+    }, suiteTimeout(SCALE));
   });
 
   // Found by the fuzzer: a frame shorter than the Ethernet header was malformed without a code.

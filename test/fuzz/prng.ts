@@ -47,6 +47,11 @@ export function caseSeed(runSeed: number, index: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/** vitest's per-test limit for a fuzz suite: the configured 60 s, times WIRELENS_FUZZ_SCALE. */
+export function suiteTimeout(scale: number): number {
+  return 60_000 * Math.max(1, scale);
+}
+
 /** A suite's own salt (FNV-1a of its name), so suites of one run seed draw different cases. */
 export function suiteSalt(suite: string): number {
   let h = 0x811c9dc5;
