@@ -38,7 +38,7 @@ import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSin
 import type { Direction, ProtocolProblem } from '../protocols/stream.js';
 import { WsOpcode, type WsClose, type WsFrame, type WsMessage, type WsPing, type WsPong } from '../protocols/websocket.js';
 import type { SseEvent } from '../protocols/sse.js';
-import { looksLikeTlsRecord, tlsInfo, tlsRecordFields, TlsConnection, HandshakeType, type TlsRecordEvent } from '../protocols/tls.js';
+import { looksLikeTlsRecord, tlsInfo, tlsRecordFields, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
 import { DnsLayer, DnsTcpFramer, DnsTransactions, DNS_PORT, dissectDnsMessage, dnsTypeName, type DnsTransactionInfo } from '../protocols/dns.js';
 import { QuicFlows, QuicLayer } from '../protocols/quic.js';
 import { bodyProtocol } from '../protocols/media-type.js';
@@ -60,9 +60,34 @@ export interface AppMessage {
   [key: string]: unknown;
 }
 
+/**
+ * One application message as its parser reported it: the records behind AppMessage, for the views
+ * that explain and draw messages (timeline/, the Trace API). DNS over UDP has none: its packet's
+ * layer tells all.
+ */
+export type AppRecord =
+  | { kind: 'http'; msg: HttpMessage }
+  | { kind: 'http-upgrade'; upgrade: HttpUpgrade }
+  /** `masked`: the message's last frame was masked (RFC 6455 §5.3: client to server). */
+  | { kind: 'ws-message'; msg: WsMessage; masked: boolean }
+  | { kind: 'ws-ping'; ping: WsPing }
+  | { kind: 'ws-pong'; pong: WsPong }
+  | { kind: 'ws-close'; close: WsClose; masked: boolean }
+  | { kind: 'sse'; event: SseEvent }
+  /** A ClientHello or ServerHello (its `summary` has SNI, ALPN and versions). */
+  | { kind: 'tls-hello'; hello: TlsHandshakeMessage; dir: Direction }
+  /** A DNS message over TCP (RFC 1035 §4.2.2), with its transaction as the stage paired it. */
+  | { kind: 'dns'; layer: DnsLayer; tx: DnsTransactionInfo };
+
 export interface AppStageOptions {
   /** Every message, in the order they complete. */
   onMessage?: (m: AppMessage) => void;
+  /**
+   * Every message as its parser's record, in the order they complete, with the frame it belongs to:
+   * the packet being analysed, or, for a message only the capture's end completed (during
+   * finish()), the one `messages` names: its last bytes' packet, else the connection's last one.
+   */
+  onRecord?: (r: AppRecord, frame: number) => void;
   /** Which TCP streams to decode (default all). */
   tcpStreams?: (stream: number) => boolean;
   /** Most bytes kept per WebSocket message (default: the parser's 16 MiB). */
@@ -107,6 +132,8 @@ class ConnState {
   gaps = 0;
   /** Directions the reassembler has ended (bit per Dir): at 3 nothing more can come. */
   ended = 0;
+  /** Whether the last WebSocket frame was masked, by direction (c2s, s2c): its message's record says so. */
+  wsMasked: [boolean, boolean] = [false, false];
   constructor(readonly conn: TcpConnection) {}
   dirName(d: Dir): Direction {
     return d === this.clientDir ? 'c2s' : 's2c';
@@ -321,6 +348,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   private readonly dnsTx = new DnsTransactions();
   private readonly quic = new QuicFlows();
   private readonly onMessage?: (m: AppMessage) => void;
+  private readonly onRecord?: (r: AppRecord, frame: number) => void;
   private readonly tcpStreams?: (stream: number) => boolean;
   /** What every HttpConnection is made with (one object for all of them). */
   private readonly httpOptions: HttpOptions;
@@ -359,6 +387,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   constructor(options: AppStageOptions = {}) {
     this.reassembler = new TcpReassembler(this);
     if (options.onMessage) this.onMessage = options.onMessage;
+    if (options.onRecord) this.onRecord = options.onRecord;
     if (options.tcpStreams) this.tcpStreams = options.tcpStreams;
     this.httpOptions = { allHeaders: options.allHeaders ?? options.onMessage !== undefined };
     if (options.maxWebSocketMessage !== undefined) this.httpOptions.maxWebSocketMessage = options.maxWebSocketMessage;
@@ -674,18 +703,20 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       (this.tlsEvents ??= []).push(...events);
       this.tls13Now = st.tls!.tls13;
     }
-    if (!this.onMessage) return;
+    if (!this.onMessage && !this.onRecord) return;
     for (const ev of events) {
       for (const h of ev.handshakes) {
         if (h.type !== HandshakeType.ClientHello && h.type !== HandshakeType.ServerHello) continue;
+        this.record({ kind: 'tls-hello', hello: h, dir: ev.dir }, this.curFrame);
+        if (!this.onMessage) continue;
         const s = h.summary;
         const m: Partial<AppMessage> = {
           kind: h.type === HandshakeType.ClientHello ? 'client_hello' : 'server_hello',
           sni: s?.sni ?? null,
           alpn: s?.alpn ?? [],
-          versions: (s?.versions ?? []).map(versionText),
+          versions: (s?.versions ?? []).map(tlsVersionText),
         };
-        if (h.server) m['cipher'] = `0x${h.server.cipherSuite.toString(16).padStart(4, '0')}`;
+        if (h.server) m['cipher'] = cipherSuiteText(h.server.cipherSuite);
         else if (h.client) m['ciphers'] = h.client.cipherSuites.length;
         if (h.problem) m['error'] = h.problem.code;
         this.emit('tls', st.conn.stream, 'tcp', ev.dir, m, this.curFrame, this.curTime);
@@ -703,7 +734,13 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.onMessage!(m);
   }
 
+  /** Hands a parser's record to onRecord, with its frame (emit's rule for a frame the parser never saw). */
+  private record(r: AppRecord, frame: number): void {
+    this.onRecord?.(r, frame > 0 ? frame : this.curFrame);
+  }
+
   private dnsMessage(layer: DnsLayer, tx: DnsTransactionInfo, stream: number, transport: 'tcp' | 'udp', dir: Direction): void {
+    if (transport === 'tcp') this.record({ kind: 'dns', layer, tx }, this.curFrame);
     if (!this.onMessage) return;
     const resp = layer.isResponse;
     const m: Partial<AppMessage> = { kind: resp ? 'response' : 'query', id: layer.id };
@@ -757,6 +794,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   /** @internal HttpEvents */
   httpRequest(st: ConnState, q: HttpRequest): void {
     this.httpLayer(q);
+    this.record({ kind: 'http', msg: q }, q.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'request', method: q.method, uri: q.uri, version: q.version, headers: q.headers.map((h) => [h.name, h.value]), body_len: q.bodyLen };
     if (q.lastEventId !== undefined) {
@@ -773,6 +811,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   httpResponse(st: ConnState, r: HttpResponse): void {
     // An event stream's headers were shown when they came (httpHeaders); its end adds nothing.
     if (!(r.status >= 200 && r.status < 300 && isSse(r))) this.httpLayer(r);
+    this.record({ kind: 'http', msg: r }, r.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = {
       kind: 'response',
@@ -802,6 +841,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   httpUpgrade(st: ConnState, u: HttpUpgrade): void {
+    this.record({ kind: 'http-upgrade', upgrade: u }, u.frame);
     if (this.onMessage && u.websocket) {
       const ws = u.websocket;
       this.emit('websocket', st.conn.stream, 'tcp', 's2c', { kind: 'handshake', accept_valid: ws.acceptValid, deflate: !!ws.deflate, subprotocol: ws.subprotocol ?? null }, u.frame, u.time);
@@ -810,6 +850,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsFrame(st: ConnState, f: WsFrame): void {
+    st.wsMasked[f.dir === 'c2s' ? 0 : 1] = f.masked;
     if (f.frame === this.curFrame && this.inSegment) {
       // tshark runs WebSocket under HTTP: each call is `http:websocket` and its payloads.
       const call = this.httpCall(f.firstFrame);
@@ -830,6 +871,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   wsMessage(st: ConnState, w: WsMessage): void {
     // A data message's payload, text as lines and binary as data (tshark 4.0's websocket).
     if (w.frame === this.curFrame && w.wireBytes > 0) this.addPayload(w.opcode === WsOpcode.TEXT ? 'data-text-lines' : 'data', w.wireBytes);
+    this.record({ kind: 'ws-message', msg: w, masked: st.wsMasked[w.dir === 'c2s' ? 0 : 1] }, w.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };
     if (w.text !== undefined) m['text'] = w.text;
@@ -840,6 +882,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsClose(st: ConnState, c: WsClose): void {
+    this.record({ kind: 'ws-close', close: c, masked: st.wsMasked[c.dir === 'c2s' ? 0 : 1] }, c.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'close', payload_len: c.payloadLength, close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
     if (c.problem) m['error'] = c.problem.code;
@@ -848,11 +891,13 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsPing(st: ConnState, p: WsPing): void {
+    this.record({ kind: 'ws-ping', ping: p }, p.frame);
     if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', p.dir, { kind: 'ping', payload_len: p.payload.length }, p.frame, p.time);
   }
 
   /** @internal HttpEvents */
   wsPong(st: ConnState, p: WsPong): void {
+    this.record({ kind: 'ws-pong', pong: p }, p.frame);
     if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', p.dir, { kind: 'pong', payload_len: p.payload.length, ping_frame: p.pingFrame ?? null, latency: p.pingTime !== undefined ? round9(p.time - p.pingTime) : null }, p.frame, p.time);
   }
 
@@ -863,6 +908,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   sseEvent(st: ConnState, e: SseEvent): void {
+    this.record({ kind: 'sse', event: e }, e.frame);
     // Only `messages` reads these (resumes_frame): without a listener they would grow for nothing.
     if (!this.onMessage) return;
     if (e.id !== '') this.sseIds.set(`${serverKey(st)}|${e.id}`, e.frame);
@@ -947,9 +993,54 @@ function couldBeHttp(b: Uint8Array): boolean {
   return true;
 }
 
-function versionText(v: number): string {
+const NO_RECORDS: readonly AppRecord[] = [];
+
+/**
+ * Collects the stage's records for views that go packet by packet: `onRecord` goes to the stage,
+ * take() after each analyze() gives what that packet completed, and after the analyzer's finish()
+ * takeLate() gives what only the capture's end completed, by the frame each belongs to.
+ */
+export class AppRecordTap {
+  private pending: AppRecord[] = [];
+  private frames: number[] = [];
+  readonly onRecord = (r: AppRecord, frame: number): void => {
+    this.pending.push(r);
+    this.frames.push(frame);
+  };
+
+  /** The records since the last take (those the packet just analysed completed). */
+  take(): readonly AppRecord[] {
+    if (this.pending.length === 0) return NO_RECORDS;
+    const out = this.pending;
+    this.pending = [];
+    this.frames = [];
+    return out;
+  }
+
+  /** The records since the last take, by frame in frame order. */
+  takeLate(): [number, AppRecord[]][] {
+    const byFrame = new Map<number, AppRecord[]>();
+    for (let i = 0; i < this.pending.length; i++) {
+      const f = this.frames[i]!;
+      const l = byFrame.get(f);
+      if (l) l.push(this.pending[i]!);
+      else byFrame.set(f, [this.pending[i]!]);
+    }
+    this.pending = [];
+    this.frames = [];
+    return [...byFrame].sort((a, b) => a[0] - b[0]);
+  }
+}
+
+/** A TLS version number as people write it ("TLS 1.3" for 0x0304, RFC 8446 §4.2.1). */
+export function tlsVersionText(v: number): string {
   const names: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' };
   return names[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
+}
+
+/** A cipher suite's number as the IANA registry writes it ("0x1301"). */
+export function cipherSuiteText(suite: number): string {
+  return `0x${suite.toString(16).padStart(4, '0')}`;
 }
 
 /** Analyzer options with the application stage installed (plus any other observers given). */

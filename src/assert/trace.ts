@@ -22,7 +22,7 @@ import type { ReadWarning } from '../errors.js';
 import { decodePacket } from '../decode/bindings.js';
 import type { FieldValue, Layer, Packet } from '../decode/layer.js';
 import { Analyzer, type PacketAnalysis } from '../analysis/analyzer.js';
-import { AppStage, appAnalyzerOptions, type AppMessage as StageMessage } from '../analysis/app.js';
+import { AppRecordTap, AppStage, appAnalyzerOptions, type AppMessage as StageMessage, type AppRecord } from '../analysis/app.js';
 import type { Dir } from '../analysis/connection.js';
 import { UdpConversations } from '../analysis/conversations.js';
 import { TcpLifecycle, type Side, type ZeekConnState } from '../analysis/tcp-lifecycle.js';
@@ -30,11 +30,10 @@ import { TcpAnalysisFlag } from '../analysis/tcp-tracker.js';
 import { compileFilter, type PacketFilter } from '../filter/index.js';
 import { packetToJson, type PacketJson } from '../output/json.js';
 import { summarize } from '../output/summary.js';
-import { AppTap, type AppMessage as TapMessage } from '../timeline/app.js';
 import { Explainer } from '../timeline/explainer.js';
 import type { PacketExplanation, Severity } from '../timeline/explanation.js';
 import { severityRank } from '../timeline/explanation.js';
-import { timelineEntry, type Timeline, type TimelineEntry } from '../timeline/pipeline.js';
+import { explainLate, findFrame, timelineEntry, type Timeline, type TimelineEntry } from '../timeline/pipeline.js';
 import { buildLadder } from '../timeline/ladder.js';
 import { renderText } from '../timeline/render-text.js';
 import type { HttpResponse } from '../protocols/http.js';
@@ -222,7 +221,7 @@ interface Kept {
   packet: Packet;
   analysis: PacketAnalysis;
   explanation: PacketExplanation;
-  app: TapMessage[];
+  app: AppRecord[];
 }
 
 const RETRANSMITTED = TcpAnalysisFlag.RETRANSMISSION | TcpAnalysisFlag.FAST_RETRANSMISSION | TcpAnalysisFlag.SPURIOUS_RETRANSMISSION;
@@ -244,10 +243,10 @@ function own<T extends object>(trace: Trace, items: T[]): T[] {
 export async function openTrace(source: string | Uint8Array | AsyncIterable<Frame> | Iterable<Frame>, options: OpenTraceOptions = {}): Promise<Trace> {
   const lifecycle = new TcpLifecycle();
   const udp = new UdpConversations();
-  const tap = new AppTap();
+  const records = new AppRecordTap();
   const messages: StageMessage[] = [];
-  const stage = new AppStage({ onMessage: (m) => messages.push(m) });
-  const analyzer = new Analyzer(appAnalyzerOptions(stage, { defragment: true, tcpObservers: [lifecycle, tap], udpObservers: [udp] }));
+  const stage = new AppStage({ onMessage: (m) => messages.push(m), onRecord: records.onRecord });
+  const analyzer = new Analyzer(appAnalyzerOptions(stage, { defragment: true, tcpObservers: [lifecycle], udpObservers: [udp] }));
   const explainer = new Explainer({ lifecycle });
   const kept: Kept[] = [];
   let warnings: ReadWarning[] = [];
@@ -256,9 +255,9 @@ export async function openTrace(source: string | Uint8Array | AsyncIterable<Fram
   const take = (frame: Frame) => {
     const packet = decodePacket(frame);
     const analysis = analyzer.analyze(packet);
-    const app = tap.take();
+    const app = records.take();
     const explanation = explainer.explain(packet, analysis, app);
-    kept.push({ packet, analysis, explanation, app: app.length ? app : [] });
+    kept.push({ packet, analysis, explanation, app: app.length ? [...app] : [] });
   };
   if (typeof source === 'string' || source instanceof Uint8Array) {
     // Bytes are offered to the reader as a one-chunk stream: the same sniffing and parsing as a file.
@@ -278,6 +277,13 @@ export async function openTrace(source: string | Uint8Array | AsyncIterable<Fram
     for (const f of source) take(f);
   }
   analyzer.finish();
+  // What only the capture's end completed belongs to its connection's last packet.
+  for (const [frame, app] of records.takeLate()) {
+    const k = findFrame(kept, frame, (x) => x.packet.frame.number);
+    if (!k) continue;
+    k.app.push(...app);
+    explainLate(k.explanation, app);
+  }
   return new Trace(name, format, warnings, kept, analyzer, lifecycle, udp, messages);
 }
 

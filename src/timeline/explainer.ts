@@ -16,8 +16,8 @@
  * - duplicate ACKs: the third one is the fast-retransmit signal (RFC 5681 §3.2);
  * - teardown 1/4..4/4: FIN, its ACK, the other FIN, its ACK (RFC 9293 §3.6, Figure 12); a FIN that
  *   also acknowledges the peer's FIN is steps 2 and 3 at once; RST aborts (§3.5.2) or refuses;
- * - ARP, ICMP, UDP and DNS from their layers; HTTP, WebSocket and SSE from application messages
- *   (app.ts) when the caller provides them;
+ * - ARP, ICMP, UDP and DNS from their layers; HTTP, WebSocket, SSE, TLS hellos and DNS over TCP
+ *   from the application stage's records (analysis/app.ts, AppRecord) when the caller provides them;
  * - packet comments (pcapng opt_comment, Wireshark's frame.comment) as notes.
  */
 import type { PacketAnalysis } from '../analysis/analyzer.js';
@@ -32,7 +32,8 @@ import type { Icmpv6Layer } from '../wire/icmpv6.js';
 import { TcpFlag, TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
 import { WsOpcode } from '../protocols/websocket.js';
-import type { AppMessage } from './app.js';
+import { cipherSuiteText, tlsVersionText, type AppRecord } from '../analysis/app.js';
+import { HandshakeType, type TlsHandshakeMessage } from '../protocols/tls.js';
 import {
   bytesText,
   durationText,
@@ -115,7 +116,7 @@ export class Explainer {
   }
 
   /** Explains one packet; call once per packet, in capture order, after the analyzer saw it. */
-  explain(packet: Packet, analysis: PacketAnalysis | undefined, app: readonly AppMessage[] = []): PacketExplanation {
+  explain(packet: Packet, analysis: PacketAnalysis | undefined, app: readonly AppRecord[] = []): PacketExplanation {
     const out: Explanation[] = [];
     const layers = packet.layers;
     let tcpAt = -1;
@@ -163,7 +164,7 @@ export class Explainer {
   // -------------------------------------------------------------------------------------------
   // TCP
 
-  private explainTcp(packet: Packet, net: Layer, t: TcpLayer, info: TcpSegmentInfo, app: readonly AppMessage[], out: Explanation[]): Phase {
+  private explainTcp(packet: Packet, net: Layer, t: TcpLayer, info: TcpSegmentInfo, app: readonly AppRecord[], out: Explanation[]): Phase {
     const src = `${net.endpoints?.()?.src ?? ''}|${t.srcPort}`;
     let st = this.tcp[info.stream];
     if (!st) {
@@ -504,6 +505,40 @@ function sackText(t: TcpLayer, info: TcpSegmentInfo): string {
   return ` (it already holds ${parts.join(', ')} via SACK)`;
 }
 
+/**
+ * A ClientHello offers (versions, ALPN protocols, and in SNI the name it wants a certificate for,
+ * RFC 6066 §3); the ServerHello picks one of each (RFC 8446 §4.1.3, RFC 7301 §3.2). Everything after
+ * is encrypted: wirelens counts records, never decodes them.
+ */
+function explainTlsHello(h: TlsHandshakeMessage): Explanation {
+  const s = h.summary;
+  const sev: Severity = h.problem ? 'warn' : 'chat';
+  const versions = (s?.versions ?? []).map(tlsVersionText);
+  const alpn = s?.alpn ?? [];
+  if (h.type === HandshakeType.ClientHello) {
+    const parts = [s?.sni !== undefined ? `for ${s.sni}` : 'without a server name (no SNI)'];
+    if (versions.length) parts.push(`offers ${versions.join(', ')}`);
+    if (alpn.length) parts.push(`ALPN ${alpn.join(', ')}`);
+    if (h.client) parts.push(`${h.client.cipherSuites.length} cipher suites`);
+    return ex('WL_EXPLAIN_TLS_CLIENT_HELLO', sev, 'tls', `TLS ClientHello ${parts.join('; ')}`, { sni: s?.sni ?? '', versions: versions.join(','), alpn: alpn.join(',') });
+  }
+  const parts = versions.length ? [`chooses ${versions[0]}`] : [];
+  if (h.server) parts.push(`cipher suite ${cipherSuiteText(h.server.cipherSuite)}`);
+  if (alpn.length) parts.push(`ALPN ${alpn[0]}`);
+  const params: Record<string, string | number> = { versions: versions.join(','), alpn: alpn.join(',') };
+  if (h.server) params.cipher = h.server.cipherSuite;
+  return ex('WL_EXPLAIN_TLS_SERVER_HELLO', sev, 'tls', `TLS ServerHello${parts.length ? ` ${parts.join('; ')}` : ''}: the rest of the handshake and the data are encrypted`, params);
+}
+
+/** A DNS explanation as a ladder label: the question, and for a response the first answer (the Info column lists every record). */
+export function dnsLabel(main: Explanation): string {
+  const q = `${dnsTypeName(Number(main.params.type))}? ${String(main.params.name)}`;
+  if (main.code === 'WL_EXPLAIN_DNS_QUERY') return `DNS ${q}`;
+  const answers = String(main.params.answers ?? '').split(',').filter(Boolean);
+  const rcode = Number(main.params.rcode ?? 0);
+  return `DNS ${q} → ${rcode !== 0 ? `rcode ${rcode}` : answers.length ? `${answers[0]}${answers.length > 1 ? ` +${answers.length - 1}` : ''}` : 'no address'}`;
+}
+
 function explainDns(dns: DnsLayer, tx: DnsTransactionInfo): Explanation {
   const { time, retransmitOf, responseRetransmitOf } = tx;
   const fields = dns.fields();
@@ -599,7 +634,7 @@ function quote(s: string, max = 40): string {
   return `'${cut}'`;
 }
 
-export function explainApp(m: AppMessage): Explanation | undefined {
+export function explainApp(m: AppRecord): Explanation | undefined {
   switch (m.kind) {
     case 'http': {
       const msg = m.msg;
@@ -665,6 +700,10 @@ export function explainApp(m: AppMessage): Explanation | undefined {
       const e = m.event;
       return ex('WL_EXPLAIN_SSE_EVENT', e.problem ? 'warn' : 'chat', 'sse', `SSE event ${quote(e.event)}${e.id ? ` id ${e.id}` : ''}${e.data ? `: ${quote(e.data)}` : ''}`, { event: e.event, id: e.id });
     }
+    case 'tls-hello':
+      return explainTlsHello(m.hello);
+    case 'dns':
+      return explainDns(m.layer, m.tx);
   }
   return undefined;
 }

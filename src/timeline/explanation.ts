@@ -45,6 +45,7 @@ export type Concept =
   | 'http'
   | 'websocket'
   | 'sse'
+  | 'tls'
   | 'malformed'
   | 'comment'
   | 'other';
@@ -108,6 +109,8 @@ export const ExplainCodes = [
   'WL_EXPLAIN_WS_PONG',
   'WL_EXPLAIN_WS_CLOSE',
   'WL_EXPLAIN_SSE_EVENT',
+  'WL_EXPLAIN_TLS_CLIENT_HELLO',
+  'WL_EXPLAIN_TLS_SERVER_HELLO',
   'WL_EXPLAIN_MALFORMED',
   'WL_EXPLAIN_TRUNCATED',
   'WL_EXPLAIN_COMMENT',

@@ -12,7 +12,7 @@
  */
 import { TcpAnalysisFlag } from '../analysis/tcp-tracker.js';
 import { TcpFlag } from '../wire/tcp.js';
-import { dnsTypeName } from '../protocols/dns.js';
+import { dnsLabel } from './explainer.js';
 import { bytesText, durationText, nsBetween, severityRank, type Explanation, type Phase, type Severity } from './explanation.js';
 import type { Timeline, TimelineEntry } from './pipeline.js';
 
@@ -156,14 +156,7 @@ function labelOf(e: TimelineEntry): string {
 function rawLabel(e: TimelineEntry): string {
   if (e.app.length > 0) return e.app.join('; ');
   const main = e.explained.explanations[0];
-  if (main?.code === 'WL_EXPLAIN_DNS_QUERY' || main?.code === 'WL_EXPLAIN_DNS_RESPONSE') {
-    // The question, and for a response the first answer: the Info column lists every record.
-    const q = `${dnsTypeName(Number(main.params.type))}? ${String(main.params.name)}`;
-    if (main.code === 'WL_EXPLAIN_DNS_QUERY') return `DNS ${q}`;
-    const answers = String(main.params.answers ?? '').split(',').filter(Boolean);
-    const rcode = Number(main.params.rcode ?? 0);
-    return `DNS ${q} → ${rcode !== 0 ? `rcode ${rcode}` : answers.length ? `${answers[0]}${answers.length > 1 ? ` +${answers.length - 1}` : ''}` : 'no address'}`;
-  }
+  if (main?.code === 'WL_EXPLAIN_DNS_QUERY' || main?.code === 'WL_EXPLAIN_DNS_RESPONSE') return dnsLabel(main);
   const t = e.tcp;
   if (t) return `${tcpFlagsText(t.flags)} seq=${t.seq}${t.flags & TcpFlag.ACK ? ` ack=${t.ack}` : ''}${t.len > 0 ? ` len=${t.len}` : ''}`;
   return e.info ? `${e.protocol}: ${e.info}` : e.protocol;

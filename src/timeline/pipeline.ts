@@ -16,11 +16,11 @@ import type { PacketFilter } from '../filter/index.js';
 import { summarize } from '../output/summary.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
-import { AppTap, type AppMessage } from './app.js';
-import { Explainer } from './explainer.js';
-import type { PacketExplanation } from './explanation.js';
+import { AppRecordTap, AppStage, appAnalyzerOptions, tlsVersionText, type AppRecord } from '../analysis/app.js';
+import { dnsLabel, Explainer, explainApp } from './explainer.js';
+import { bytesText, maxSeverity, type PacketExplanation } from './explanation.js';
 import { WsOpcode } from '../protocols/websocket.js';
-import { bytesText } from './explanation.js';
+import { HandshakeType } from '../protocols/tls.js';
 
 export interface TcpEntry {
   stream: number;
@@ -82,8 +82,9 @@ export interface Timeline {
  */
 export class TimelineBuilder {
   private readonly lifecycle = new TcpLifecycle();
-  private readonly tap = new AppTap();
-  private readonly analyzer = new Analyzer({ tcpObservers: [this.lifecycle, this.tap] });
+  private readonly records = new AppRecordTap();
+  private readonly stage: AppStage;
+  private readonly analyzer: Analyzer;
   protected readonly explainer = new Explainer({ lifecycle: this.lifecycle });
   private readonly entries: TimelineEntry[] = [];
   private readonly max: number;
@@ -93,6 +94,11 @@ export class TimelineBuilder {
 
   constructor(private readonly options: TimelineOptions = {}) {
     this.max = options.max ?? Number.POSITIVE_INFINITY;
+    // The application stage `read` runs, so Protocol, Info and -Y (http, tls, dns…) are the same
+    // here; with one stream selected, only that stream's bytes are parsed.
+    const only = options.stream;
+    this.stage = new AppStage({ onRecord: this.records.onRecord, ...(only !== undefined ? { tcpStreams: (s: number) => s === only } : {}) });
+    this.analyzer = new Analyzer(appAnalyzerOptions(this.stage, { tcpObservers: [this.lifecycle] }));
   }
 
   /** True once `max` packets were selected: the rest of the file need not be read. */
@@ -105,9 +111,12 @@ export class TimelineBuilder {
     if (Number.isNaN(this.startSec)) {
       this.startSec = frame.tsSec;
       this.startNsec = frame.tsNsec;
+      // Message times count from the capture's start whichever stream is parsed (latencies are
+      // differences of them: the same base gives the same digits).
+      this.stage.setTimeBase(frame.tsSec, frame.tsNsec);
     }
     const analysis = this.analyzer.analyze(packet);
-    const app = this.tap.take();
+    const app = this.records.take();
     const explained = this.explainer.explain(packet, analysis, app);
     if (this.full) return;
     if (this.options.stream !== undefined && analysis.tcp?.stream !== this.options.stream) return;
@@ -116,13 +125,23 @@ export class TimelineBuilder {
   }
 
   /** Keeps a selected packet, as a timeline entry (the terminal UI keeps less: tui/stream-record.ts). */
-  protected select(packet: Packet, analysis: PacketAnalysis, app: readonly AppMessage[], explained: PacketExplanation): void {
+  protected select(packet: Packet, analysis: PacketAnalysis, app: readonly AppRecord[], explained: PacketExplanation): void {
     this.entries.push(timelineEntry(packet, analysis, app, explained));
+  }
+
+  /**
+   * Messages only the capture's end completed (a body delimited by a close that was never
+   * captured, a message cut short), on the frame they belong to: its connection's last packet.
+   */
+  protected late(frame: number, app: AppRecord[]): void {
+    const e = findFrame(this.entries, frame, (x) => x.frame);
+    if (e) addLateRecords(e, app);
   }
 
   /** The selected entries; call once, after the last packet. */
   finish(warnings: ReadWarning[] = []): Timeline {
     this.analyzer.finish();
+    for (const [frame, app] of this.records.takeLate()) this.late(frame, app);
     const tcp = this.analyzer.tcp;
     return {
       entries: this.entries,
@@ -155,7 +174,7 @@ export async function buildTimeline(file: string, options: TimelineOptions = {})
 export function timelineEntry(
   packet: Packet,
   analysis: PacketAnalysis,
-  app: readonly AppMessage[],
+  app: readonly AppRecord[],
   explained: PacketExplanation,
 ): TimelineEntry {
   const f = packet.frame;
@@ -200,8 +219,33 @@ export function tcpLen(t: TcpLayer, frame: Frame): number {
   return t.payloadOffset <= frame.data.length || t.status === 'ok' ? t.payloadLength : 0;
 }
 
+/** The item of frame number `frame` among items in capture order (binary search), if there is one. */
+export function findFrame<T>(items: readonly T[], frame: number, frameOf: (item: T) => number): T | undefined {
+  let lo = 0;
+  for (let hi = items.length; lo < hi; ) {
+    const mid = (lo + hi) >> 1;
+    if (frameOf(items[mid]!) < frame) lo = mid + 1;
+    else hi = mid;
+  }
+  const found = items[lo];
+  return found !== undefined && frameOf(found) === frame ? found : undefined;
+}
+
+/** Adds the sentences of messages completed after a packet was explained, first (as explainTcp orders them). */
+export function explainLate(ex: PacketExplanation, app: readonly AppRecord[]): void {
+  const sentences = app.map(explainApp).filter((x) => x !== undefined);
+  ex.explanations.unshift(...sentences);
+  for (const s of sentences) ex.severity = maxSeverity(ex.severity, s.severity);
+}
+
+/** Adds messages completed after an entry was made: their sentences and their labels. */
+export function addLateRecords(e: TimelineEntry, app: readonly AppRecord[]): void {
+  explainLate(e.explained, app);
+  e.app.push(...app.map(appLabel));
+}
+
 /** A ladder label for an application message: what a sequence diagram would write on the arrow. */
-export function appLabel(m: AppMessage): string {
+export function appLabel(m: AppRecord): string {
   switch (m.kind) {
     case 'http':
       return m.msg.kind === 'request' ? `${m.msg.method} ${m.msg.uri}` : `${m.msg.status} ${m.msg.phrase}`.trim();
@@ -219,5 +263,12 @@ export function appLabel(m: AppMessage): string {
       return `WS close${m.close.closeCode !== undefined ? ` ${m.close.closeCode}` : ''}`;
     case 'sse':
       return `SSE ${m.event.event}${m.event.id ? ` #${m.event.id}` : ''}`;
+    case 'tls-hello': {
+      const s = m.hello.summary;
+      if (m.hello.type === HandshakeType.ClientHello) return `TLS ClientHello${s?.sni !== undefined ? ` ${s.sni}` : ''}`;
+      return `TLS ServerHello${s?.versions.length ? ` ${tlsVersionText(s.versions[0]!)}` : ''}`;
+    }
+    case 'dns':
+      return dnsLabel(explainApp(m)!);
   }
 }

@@ -4,7 +4,7 @@
  * entries only for the window of packets the ladder shows.
  *
  * A timeline entry costs about 2 kB (its sentences, their parameters, the Info text); a row here
- * costs 47 bytes, so a 600 000-packet bulk transfer takes about 45 MB (with the few segments kept
+ * costs 51 bytes, so a 600 000-packet bulk transfer takes about 47 MB (with the few segments kept
  * whole and the checkpoints) instead of over 1 GB.
  *
  * How a window is explained again without the packets before it: a segment's entry depends on its
@@ -17,15 +17,16 @@
  * checkpoint to the next are a segment; a window is made of whole segments.
  */
 import { PACKED_INFO, TcpSegmentInfo } from '../analysis/tcp-tracker.js';
+import { summarize, type SummaryColumns } from '../output/summary.js';
 import type { Frame } from '../capture/frame.js';
 import type { ReadWarning } from '../errors.js';
 import { decodePacket } from '../decode/bindings.js';
 import type { Packet } from '../decode/layer.js';
-import type { AppMessage } from '../timeline/app.js';
+import type { AppRecord } from '../analysis/app.js';
 import { Explainer, type StreamState } from '../timeline/explainer.js';
 import { nsBetween, type PacketExplanation } from '../timeline/explanation.js';
 import { endpointLabel } from '../timeline/ladder.js';
-import { tcpLen, TimelineBuilder, timelineEntry, type Timeline, type TimelineEntry } from '../timeline/pipeline.js';
+import { addLateRecords, tcpLen, TimelineBuilder, timelineEntry, type Timeline, type TimelineEntry } from '../timeline/pipeline.js';
 import type { PacketAnalysis } from '../analysis/analyzer.js';
 import { TcpLayer } from '../wire/tcp.js';
 import type { SampleColumns } from './graphs.js';
@@ -46,6 +47,7 @@ const WHOLE_PAGE = 4096;
 const KEPT_INFO_BYTES = PACKED_INFO * 8 + 40;
 const KEPT_APP_BYTES = 600;
 const KEPT_ENTRY_BYTES = 2500;
+const KEPT_COLUMNS_BYTES = 200;
 
 /** Reads frame `number` again (CaptureReader.readFrameAt, at the offset the packet index has). */
 export type FrameAt = (number: number) => Frame | undefined;
@@ -70,6 +72,12 @@ export class StreamRecord implements SampleColumns {
   window = new Uint32Array(0);
   inFlight = new Uint32Array(0);
   ackRtt = new Float64Array(0);
+  /**
+   * Rows whose Protocol and Info the application stage made (an http, tls or dns layer on the
+   * segment): their slot in `columns` (0: none). A frame decoded again has no such layers, so a
+   * replay takes these instead.
+   */
+  appColumns = new Uint32Array(0);
   /** Endpoint labels (host:port) of A (the first packet's sender) and B. */
   endpoints: [string, string] = ['', ''];
   /** Handshake RTT in seconds, NaN unknown. */
@@ -84,8 +92,11 @@ export class StreamRecord implements SampleColumns {
   private readonly whole = new Map<number, number>();
   private readonly wholePages: Float64Array[] = [];
   /** The application messages rows completed. */
-  private readonly apps = new Map<number, readonly AppMessage[]>();
+  private readonly apps = new Map<number, readonly AppRecord[]>();
   private readonly checkpoints: Checkpoint[] = [];
+  /** Protocol and Info pairs appColumns points at, each kept once (a TLS stream repeats a few). */
+  private readonly columns: [string, string][] = [['', '']];
+  private readonly columnSlots = new Map<string, number>();
   /**
    * Rows the stream can still have at most, once known (the frames up to its last one): the
    * columns then grow to it and no further, instead of doubling past it.
@@ -103,7 +114,7 @@ export class StreamRecord implements SampleColumns {
   ) {}
 
   /** Appends one segment of the stream; `state` gives the Explainer's state after it (asked at checkpoints only). */
-  add(packet: Packet, info: TcpSegmentInfo, app: readonly AppMessage[], explained: PacketExplanation, start: { sec: number; nsec: number }, state: () => StreamState | undefined): void {
+  add(packet: Packet, info: TcpSegmentInfo, app: readonly AppRecord[], explained: PacketExplanation, start: { sec: number; nsec: number }, state: () => StreamState | undefined): void {
     const layers = packet.layers;
     let at = layers.length - 1;
     while (at > 0 && !(layers[at] instanceof TcpLayer)) at--;
@@ -132,8 +143,17 @@ export class StreamRecord implements SampleColumns {
     this.ackRtt[r] = info.ackRtt;
     if (info.flags !== 0 || !sameAnalysis(this.restore(this.scratch, r), info)) this.keepWhole(r, info);
     if (app.length) this.apps.set(r, app);
+    this.appColumns[r] = at < layers.length - 1 && layers.slice(at + 1).some((l) => l.proto !== 'data') ? this.columnSlot(summarize(packet, info)) : 0;
     if (r % this.step === 0) this.checkpoints.push({ entry: timelineEntry(packet, info, app, explained), state: state() });
     this.length++;
+  }
+
+  /** Messages that only the capture's end completed, on frame `frame`'s row (StreamRecorder.late). */
+  addLate(frame: number, app: readonly AppRecord[]): void {
+    const r = this.rowAt(frame);
+    if (r >= this.length || this.frame[r] !== frame) return;
+    this.apps.set(r, [...(this.apps.get(r) ?? []), ...app]);
+    if (r % this.step === 0) addLateRecords(this.checkpoints[r / this.step]!.entry, app);
   }
 
   /** Drops the spare capacity once the stream is read (when worth the copy). */
@@ -147,8 +167,8 @@ export class StreamRecord implements SampleColumns {
 
   /** About how many bytes the record holds. */
   get bytes(): number {
-    // 47 bytes a row: the typed arrays above.
-    return this.frame.length * 47 + this.whole.size * KEPT_INFO_BYTES + this.apps.size * KEPT_APP_BYTES + this.checkpoints.length * KEPT_ENTRY_BYTES;
+    // 51 bytes a row: the typed arrays above.
+    return this.frame.length * 51 + this.columns.length * KEPT_COLUMNS_BYTES + this.whole.size * KEPT_INFO_BYTES + this.apps.size * KEPT_APP_BYTES + this.checkpoints.length * KEPT_ENTRY_BYTES;
   }
 
   /** The row of frame number `frame`, or of the first frame after it. */
@@ -185,7 +205,10 @@ export class StreamRecord implements SampleColumns {
       const slot = this.whole.get(r);
       const info = slot !== undefined ? this.wholeAt(slot) : this.restore(new TcpSegmentInfo(this.stream, 0), r);
       const app = this.apps.get(r) ?? [];
-      entries.push(timelineEntry(packet, info, app, explainer.explain(packet, info, app)));
+      const entry = timelineEntry(packet, info, app, explainer.explain(packet, info, app));
+      const cols = this.appColumns[r]!;
+      if (cols !== 0) [entry.protocol, entry.info] = this.columns[cols]!;
+      entries.push(entry);
     }
     return entries;
   }
@@ -219,6 +242,17 @@ export class StreamRecord implements SampleColumns {
     return info;
   }
 
+  private columnSlot(cols: SummaryColumns): number {
+    const key = `${cols.protocol}\u0000${cols.info}`;
+    let slot = this.columnSlots.get(key);
+    if (slot === undefined) {
+      slot = this.columns.length;
+      this.columns.push([cols.protocol, cols.info]);
+      this.columnSlots.set(key, slot);
+    }
+    return slot;
+  }
+
   private keepWhole(r: number, info: TcpSegmentInfo): void {
     const slot = this.whole.size;
     const page = Math.floor(slot / WHOLE_PAGE);
@@ -249,6 +283,7 @@ export class StreamRecord implements SampleColumns {
     this.window = to(this.window, (k) => new Uint32Array(k));
     this.inFlight = to(this.inFlight, (k) => new Uint32Array(k));
     this.ackRtt = to(this.ackRtt, (k) => new Float64Array(k));
+    this.appColumns = to(this.appColumns, (k) => new Uint32Array(k));
   }
 }
 
@@ -269,9 +304,13 @@ export class StreamRecorder extends TimelineBuilder {
     this.record = new StreamRecord(stream, step);
   }
 
-  protected override select(packet: Packet, analysis: PacketAnalysis, app: readonly AppMessage[], explained: PacketExplanation): void {
+  protected override select(packet: Packet, analysis: PacketAnalysis, app: readonly AppRecord[], explained: PacketExplanation): void {
     if (!analysis.tcp) return;
     this.record.add(packet, analysis.tcp, app, explained, { sec: this.startSec, nsec: this.startNsec }, () => this.explainer.streamState(this.stream));
+  }
+
+  protected override late(frame: number, app: AppRecord[]): void {
+    this.record.addLate(frame, app);
   }
 
   /** The record, once the stream's last packet was read. */

@@ -23,6 +23,8 @@ export interface SegSpec {
   flags: number;
   win?: number;
   len?: number;
+  /** The payload itself (default: `len` bytes of 'a'). */
+  payload?: Uint8Array;
   options?: TcpOption[];
   /** Seconds since the start. */
   t: number;
@@ -52,7 +54,7 @@ export function buildFrames(specs: SegSpec[]): Frame[] {
         window: s.win ?? 1000,
         urgentPointer: 0,
         options: s.options ?? [],
-        payload: new Uint8Array(s.len ?? 0).fill(0x61),
+        payload: s.payload ?? new Uint8Array(s.len ?? 0).fill(0x61),
       },
       { version: 4, src, dst },
     );

@@ -2,7 +2,8 @@
  * The compact record of a stream explains any window of it again exactly as a whole read of the
  * capture does: every checkpoint's replay equals the pipeline's entries from there on, on real
  * captures full of expert flags (retransmissions, duplicate ACKs with SACK, zero windows,
- * keep-alives, truncated headers), HTTP and WebSocket messages, and a long synthetic lossy transfer.
+ * keep-alives, truncated headers), HTTP, WebSocket, TLS and DNS messages, and a long synthetic
+ * lossy transfer.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,10 @@ const REAL_FILES = [
   'websocket_fragmented_ping_pong_close.pcap',
   'http_pipelined_scanner.pcap',
   'pcap_be_usec_eth_pptp_retrans_dupack.pcap',
+  // TLS records and DNS over TCP: Protocol and Info the application stage made, kept per row.
+  'tls13_curl_sni_dns_fin.pcap',
+  'dns_over_tcp.pcap',
+  'rawip_android_dns_http_tls.pcap',
 ];
 const haveReal = existsSync(REAL);
 if (!haveReal) console.warn(`test/tui/stream-record.test.ts: ${REAL} absent, the real-capture cases are skipped`);
