@@ -707,7 +707,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     for (const ev of events) {
       for (const h of ev.handshakes) {
         if (h.type !== HandshakeType.ClientHello && h.type !== HandshakeType.ServerHello) continue;
-        this.record({ kind: 'tls-hello', hello: h, dir: ev.dir }, this.curFrame);
+        if (this.onRecord) this.record({ kind: 'tls-hello', hello: h, dir: ev.dir }, this.curFrame);
         if (!this.onMessage) continue;
         const s = h.summary;
         const m: Partial<AppMessage> = {
@@ -734,13 +734,16 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.onMessage!(m);
   }
 
-  /** Hands a parser's record to onRecord, with its frame (emit's rule for a frame the parser never saw). */
+  /**
+   * Hands a parser's record to onRecord, with its frame (emit's rule for a frame the parser never
+   * saw). Callers check for onRecord first: stats has none, and makes no record objects.
+   */
   private record(r: AppRecord, frame: number): void {
-    this.onRecord?.(r, frame > 0 ? frame : this.curFrame);
+    this.onRecord!(r, frame > 0 ? frame : this.curFrame);
   }
 
   private dnsMessage(layer: DnsLayer, tx: DnsTransactionInfo, stream: number, transport: 'tcp' | 'udp', dir: Direction): void {
-    if (transport === 'tcp') this.record({ kind: 'dns', layer, tx }, this.curFrame);
+    if (transport === 'tcp' && this.onRecord) this.record({ kind: 'dns', layer, tx }, this.curFrame);
     if (!this.onMessage) return;
     const resp = layer.isResponse;
     const m: Partial<AppMessage> = { kind: resp ? 'response' : 'query', id: layer.id };
@@ -794,7 +797,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   /** @internal HttpEvents */
   httpRequest(st: ConnState, q: HttpRequest): void {
     this.httpLayer(q);
-    this.record({ kind: 'http', msg: q }, q.frame);
+    if (this.onRecord) this.record({ kind: 'http', msg: q }, q.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'request', method: q.method, uri: q.uri, version: q.version, headers: q.headers.map((h) => [h.name, h.value]), body_len: q.bodyLen };
     if (q.lastEventId !== undefined) {
@@ -811,7 +814,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   httpResponse(st: ConnState, r: HttpResponse): void {
     // An event stream's headers were shown when they came (httpHeaders); its end adds nothing.
     if (!(r.status >= 200 && r.status < 300 && isSse(r))) this.httpLayer(r);
-    this.record({ kind: 'http', msg: r }, r.frame);
+    if (this.onRecord) this.record({ kind: 'http', msg: r }, r.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = {
       kind: 'response',
@@ -841,7 +844,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   httpUpgrade(st: ConnState, u: HttpUpgrade): void {
-    this.record({ kind: 'http-upgrade', upgrade: u }, u.frame);
+    if (this.onRecord) this.record({ kind: 'http-upgrade', upgrade: u }, u.frame);
     if (this.onMessage && u.websocket) {
       const ws = u.websocket;
       this.emit('websocket', st.conn.stream, 'tcp', 's2c', { kind: 'handshake', accept_valid: ws.acceptValid, deflate: !!ws.deflate, subprotocol: ws.subprotocol ?? null }, u.frame, u.time);
@@ -871,7 +874,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   wsMessage(st: ConnState, w: WsMessage): void {
     // A data message's payload, text as lines and binary as data (tshark 4.0's websocket).
     if (w.frame === this.curFrame && w.wireBytes > 0) this.addPayload(w.opcode === WsOpcode.TEXT ? 'data-text-lines' : 'data', w.wireBytes);
-    this.record({ kind: 'ws-message', msg: w, masked: st.wsMasked[w.dir === 'c2s' ? 0 : 1] }, w.frame);
+    if (this.onRecord) this.record({ kind: 'ws-message', msg: w, masked: st.wsMasked[w.dir === 'c2s' ? 0 : 1] }, w.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };
     if (w.text !== undefined) m['text'] = w.text;
@@ -882,7 +885,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsClose(st: ConnState, c: WsClose): void {
-    this.record({ kind: 'ws-close', close: c, masked: st.wsMasked[c.dir === 'c2s' ? 0 : 1] }, c.frame);
+    if (this.onRecord) this.record({ kind: 'ws-close', close: c, masked: st.wsMasked[c.dir === 'c2s' ? 0 : 1] }, c.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'close', payload_len: c.payloadLength, close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
     if (c.problem) m['error'] = c.problem.code;
@@ -891,13 +894,13 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsPing(st: ConnState, p: WsPing): void {
-    this.record({ kind: 'ws-ping', ping: p }, p.frame);
+    if (this.onRecord) this.record({ kind: 'ws-ping', ping: p }, p.frame);
     if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', p.dir, { kind: 'ping', payload_len: p.payload.length }, p.frame, p.time);
   }
 
   /** @internal HttpEvents */
   wsPong(st: ConnState, p: WsPong): void {
-    this.record({ kind: 'ws-pong', pong: p }, p.frame);
+    if (this.onRecord) this.record({ kind: 'ws-pong', pong: p }, p.frame);
     if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', p.dir, { kind: 'pong', payload_len: p.payload.length, ping_frame: p.pingFrame ?? null, latency: p.pingTime !== undefined ? round9(p.time - p.pingTime) : null }, p.frame, p.time);
   }
 
@@ -908,7 +911,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   sseEvent(st: ConnState, e: SseEvent): void {
-    this.record({ kind: 'sse', event: e }, e.frame);
+    if (this.onRecord) this.record({ kind: 'sse', event: e }, e.frame);
     // Only `messages` reads these (resumes_frame): without a listener they would grow for nothing.
     if (!this.onMessage) return;
     if (e.id !== '') this.sseIds.set(`${serverKey(st)}|${e.id}`, e.frame);
