@@ -4,7 +4,7 @@
  * entries only for the window of packets the ladder shows.
  *
  * A timeline entry costs about 2 kB (its sentences, their parameters, the Info text); a row here
- * costs 51 bytes, so a 600 000-packet bulk transfer takes about 47 MB (with the few segments kept
+ * costs 47 bytes, so a 600 000-packet bulk transfer takes about 45 MB (with the few segments kept
  * whole and the checkpoints) instead of over 1 GB.
  *
  * How a window is explained again without the packets before it: a segment's entry depends on its
@@ -75,9 +75,9 @@ export class StreamRecord implements SampleColumns {
   /**
    * Rows whose Protocol and Info the application stage made (an http, tls or dns layer on the
    * segment): their slot in `columns` (0: none). A frame decoded again has no such layers, so a
-   * replay takes these instead.
+   * replay takes these instead. Made with the first such row: a plain bulk transfer has none.
    */
-  appColumns = new Uint32Array(0);
+  appColumns: Uint32Array | null = null;
   /** Endpoint labels (host:port) of A (the first packet's sender) and B. */
   endpoints: [string, string] = ['', ''];
   /** Handshake RTT in seconds, NaN unknown. */
@@ -143,7 +143,10 @@ export class StreamRecord implements SampleColumns {
     this.ackRtt[r] = info.ackRtt;
     if (info.flags !== 0 || !sameAnalysis(this.restore(this.scratch, r), info)) this.keepWhole(r, info);
     if (app.length) this.apps.set(r, app);
-    this.appColumns[r] = at < layers.length - 1 && layers.slice(at + 1).some((l) => l.proto !== 'data') ? this.columnSlot(summarize(packet, info)) : 0;
+    if (at < layers.length - 1 && layers.slice(at + 1).some((l) => l.proto !== 'data')) {
+      this.appColumns ??= new Uint32Array(this.frame.length);
+      this.appColumns[r] = this.columnSlot(summarize(packet, info));
+    }
     if (r % this.step === 0) this.checkpoints.push({ entry: timelineEntry(packet, info, app, explained), state: state() });
     this.length++;
   }
@@ -167,8 +170,8 @@ export class StreamRecord implements SampleColumns {
 
   /** About how many bytes the record holds. */
   get bytes(): number {
-    // 51 bytes a row: the typed arrays above.
-    return this.frame.length * 51 + this.columns.length * KEPT_COLUMNS_BYTES + this.whole.size * KEPT_INFO_BYTES + this.apps.size * KEPT_APP_BYTES + this.checkpoints.length * KEPT_ENTRY_BYTES;
+    // 47 bytes a row: the typed arrays above (51 with appColumns).
+    return this.frame.length * (this.appColumns ? 51 : 47) + this.columns.length * KEPT_COLUMNS_BYTES + this.whole.size * KEPT_INFO_BYTES + this.apps.size * KEPT_APP_BYTES + this.checkpoints.length * KEPT_ENTRY_BYTES;
   }
 
   /** The row of frame number `frame`, or of the first frame after it. */
@@ -206,7 +209,7 @@ export class StreamRecord implements SampleColumns {
       const info = slot !== undefined ? this.wholeAt(slot) : this.restore(new TcpSegmentInfo(this.stream, 0), r);
       const app = this.apps.get(r) ?? [];
       const entry = timelineEntry(packet, info, app, explainer.explain(packet, info, app));
-      const cols = this.appColumns[r]!;
+      const cols = this.appColumns?.[r] ?? 0;
       if (cols !== 0) [entry.protocol, entry.info] = this.columns[cols]!;
       entries.push(entry);
     }
@@ -283,7 +286,7 @@ export class StreamRecord implements SampleColumns {
     this.window = to(this.window, (k) => new Uint32Array(k));
     this.inFlight = to(this.inFlight, (k) => new Uint32Array(k));
     this.ackRtt = to(this.ackRtt, (k) => new Float64Array(k));
-    this.appColumns = to(this.appColumns, (k) => new Uint32Array(k));
+    if (this.appColumns) this.appColumns = to(this.appColumns, (k) => new Uint32Array(k));
   }
 }
 
