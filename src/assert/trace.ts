@@ -277,7 +277,7 @@ export async function openTrace(source: string | Uint8Array | AsyncIterable<Fram
     for (const f of source) take(f);
   }
   analyzer.finish();
-  // What only the capture's end completed belongs to its connection's last packet.
+  // What only the capture's end completed goes on the frame it names (AppStageOptions.onRecord).
   for (const [frame, app] of records.takeLate()) {
     const k = findFrame(kept, frame, (x) => x.packet.frame.number);
     if (!k) continue;

@@ -561,9 +561,15 @@ export function tlsRecordFields(ev: TlsRecordEvent): Field[] {
   const r = ev.record;
   const o = r.streamOffset;
   const add = (name: string, value: number | string | boolean, offset: number, length: number) => out.push({ name, value, offset, length });
+  // tshark's record and handshake subtrees (FT_NONE): present per record, per handshake message, so
+  // `-Y tls.handshake` finds the frames with one.
+  add('tls.record', true, o, TLS_RECORD_HEADER_LEN + r.length);
   add(ev.opaque ? 'tls.record.opaque_type' : 'tls.record.content_type', r.contentType, o, 1);
   add('tls.record.version', r.version, o + 1, 2);
   add('tls.record.length', r.length, o + 3, 2);
+  // Before TLS 1.3 an encrypted handshake record (Finished) is still a handshake subtree for
+  // tshark ("Encrypted Handshake Message"); TLS 1.3 hides it in an opaque record (RFC 8446 §5.2).
+  if (ev.encrypted && !ev.opaque && r.contentType === ContentType.Handshake) add('tls.handshake', true, o + TLS_RECORD_HEADER_LEN, r.length);
   // Handshake offsets are approximate when a message started in an earlier record.
   let p = o + TLS_RECORD_HEADER_LEN;
   for (const h of ev.handshakes) {
@@ -576,6 +582,7 @@ export function tlsRecordFields(ev: TlsRecordEvent): Field[] {
 type Adder = (name: string, value: number | string | boolean, offset: number, length: number) => void;
 
 function helloFields(h: TlsHandshakeMessage, o: number, add: Adder): void {
+  add('tls.handshake', true, o, h.message.length);
   add('tls.handshake.type', h.type, o, 1);
   add('tls.handshake.length', h.message.length - 4, o + 1, 3);
   const hello = h.client ?? h.server;

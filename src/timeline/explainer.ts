@@ -507,9 +507,13 @@ function sackText(t: TcpLayer, info: TcpSegmentInfo): string {
 
 /**
  * A ClientHello offers (versions, ALPN protocols, and in SNI the name it wants a certificate for,
- * RFC 6066 §3); the ServerHello picks one of each (RFC 8446 §4.1.3, RFC 7301 §3.2). Everything after
- * is encrypted: wirelens counts records, never decodes them.
+ * RFC 6066 §3); the ServerHello picks one of each (RFC 8446 §4.1.3, RFC 7301 §3.2). In TLS 1.3 all
+ * that follows is encrypted (RFC 8446 §2); before it the certificate and key exchange follow in the
+ * clear and data only after ChangeCipherSpec (RFC 5246 §7.3). wirelens never decrypts.
  */
+/** TLS 1.3's version number (RFC 8446 §4.2.1). */
+const TLS13 = 0x0304;
+
 function explainTlsHello(h: TlsHandshakeMessage): Explanation {
   const s = h.summary;
   const sev: Severity = h.problem ? 'warn' : 'chat';
@@ -527,7 +531,8 @@ function explainTlsHello(h: TlsHandshakeMessage): Explanation {
   if (alpn.length) parts.push(`ALPN ${alpn[0]}`);
   const params: Record<string, string | number> = { versions: versions.join(','), alpn: alpn.join(',') };
   if (h.server) params.cipher = h.server.cipherSuite;
-  return ex('WL_EXPLAIN_TLS_SERVER_HELLO', sev, 'tls', `TLS ServerHello${parts.length ? ` ${parts.join('; ')}` : ''}: the rest of the handshake and the data are encrypted`, params);
+  const after = s?.versions[0] === TLS13 ? 'from here on everything is encrypted' : 'certificate and key exchange follow in the clear, data after ChangeCipherSpec is encrypted';
+  return ex('WL_EXPLAIN_TLS_SERVER_HELLO', sev, 'tls', `TLS ServerHello${parts.length ? ` ${parts.join('; ')}` : ''}: ${after}`, params);
 }
 
 /** A DNS explanation as a ladder label: the question, and for a response the first answer (the Info column lists every record). */

@@ -54,6 +54,8 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['dns.aaaa', 'string'],
   ['dns.count.answers', 'uint'],
   ['dns.time', 'time'],
+  ['tls.record', 'bool'],
+  ['tls.handshake', 'bool'],
   ['tls.handshake.type', 'uint'],
   ['tls.handshake.extensions_server_name', 'string'],
   ['tls.handshake.extensions_alpn_str', 'string'],

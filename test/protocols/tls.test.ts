@@ -150,7 +150,10 @@ describe('TlsConnection', () => {
     const c = new TlsConnection();
     const evs = c.push('c2s', Uint8Array.from([...emitTlsRecord(22, 0x0303, emitHandshake(16, new Uint8Array(5))), ...emitTlsRecord(20, 0x0303, Uint8Array.of(1)), ...emitTlsRecord(22, 0x0303, new Uint8Array(40)), ...emitTlsRecord(21, 0x0303, new Uint8Array(26))]));
     expect(tlsInfo(evs)).toBe('Client Key Exchange, Change Cipher Spec, Encrypted Handshake Message, Encrypted Alert');
-    expect(tlsRecordFields(evs[0]!).map((f) => f.name)).toEqual(['tls.record.content_type', 'tls.record.version', 'tls.record.length', 'tls.handshake.type', 'tls.handshake.length']);
+    expect(tlsRecordFields(evs[0]!).map((f) => f.name)).toEqual(['tls.record', 'tls.record.content_type', 'tls.record.version', 'tls.record.length', 'tls.handshake', 'tls.handshake.type', 'tls.handshake.length']);
+    // The encrypted Finished is still a handshake subtree for tshark; the alert is not.
+    expect(tlsRecordFields(evs[2]!).map((f) => f.name)).toEqual(['tls.record', 'tls.record.content_type', 'tls.record.version', 'tls.record.length', 'tls.handshake']);
+    expect(tlsRecordFields(evs[3]!).map((f) => f.name)).toEqual(['tls.record', 'tls.record.content_type', 'tls.record.version', 'tls.record.length']);
   });
   it('a handshake length beyond the bound stops handshake parsing with a problem', () => {
     const c = new TlsConnection();
