@@ -19,8 +19,9 @@
  *     also one that moves the ladder's window, redrawn in under 50 ms (median); and the live UI
  *     on a UDP flood on loopback keeping up with it at most 20 draws a second (bench/live-tui.mjs,
  *     root only).
- * tshark (`-q -z io,phs`) is shown for information. Each command runs `reps` times, interleaved so
- * that a noisy neighbour hurts all of them alike; the best time is kept, and the highest peak RSS.
+ * tshark (`-q -z io,phs`) and `wirelens explain` (time and peak RSS) are shown for information.
+ * Each command runs `reps` times, interleaved so that a noisy neighbour hurts all of them alike; the
+ * best time is kept, and the highest peak RSS.
  * Then, for locating costs, Node's own start-up (`wirelens --version`) and a breakdown of a stats run
  * by phase (bench/phases.mjs: read, + decode, + hierarchy, + analyzer), each in a fresh process.
  */
@@ -125,6 +126,8 @@ async function main() {
     { id: 'wirelens-stats', label: 'wirelens stats FILE', cmd: process.execPath, args: [wirelens, 'stats', cap.file], stdout: 'capture' },
     { id: 'tshark', label: 'tshark -q -z io,phs -r FILE', cmd: tshark, args: ['-q', '-z', 'io,phs', '-r', cap.file], stdout: 'capture' },
     { id: 'wirelens-stats-filter', label: 'wirelens stats -Y "tcp.port == 80" FILE', cmd: process.execPath, args: [wirelens, 'stats', '-Y', 'tcp.port == 80', cap.file], stdout: 'capture' },
+    // Informative: explain prints as it reads, so its peak RSS should not grow with the capture.
+    { id: 'wirelens-explain', label: 'wirelens explain FILE > /dev/null', cmd: process.execPath, args: [wirelens, 'explain', cap.file], stdout: 'null' },
   ];
   const results = new Map(commands.map((c) => [c.id, { ...c, installed: c.cmd !== null, runs: [], rss: [], error: null }]));
 
@@ -212,6 +215,8 @@ async function main() {
     const ratio = wf.bestSeconds / ws.bestSeconds;
     verdict('stats -Y "tcp.port == 80" time / stats time ≤ 1.3', ratio <= FILTER_RATIO_TARGET, `${ratio.toFixed(2)} (${wf.bestSeconds.toFixed(2)} s vs ${ws.bestSeconds.toFixed(2)} s)`);
   } else verdict('stats -Y time / stats time ≤ 1.3', false, `failed: ${wf.error ?? ws.error}`);
+  const we = byId['wirelens-explain'];
+  if (we.bestSeconds) verdict('explain (informative)', null, `${we.bestSeconds.toFixed(2)} s, peak RSS ${fmtMiB(we.peakRssKiB)} MiB`, 'streams: a packet is printed as it is read, none kept');
   const app = await measureAppStage(cap.file, Math.max(9, 2 * opts.reps + 3));
   if (app.error) verdict('application stage adds ≤ 30% to stats time', false, `failed: ${app.error}`);
   else {

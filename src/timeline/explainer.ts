@@ -633,6 +633,11 @@ function explainIcmpv6(i: Icmpv6Layer): Explanation {
 
 const dirText = (d: 'c2s' | 's2c') => (d === 'c2s' ? 'client→server' : 'server→client');
 
+/** What was wrong with a message (a cut-short body, a bad header), after its sentence. */
+function problemText(p: { message: string } | undefined): string {
+  return p ? `: ${p.message}` : '';
+}
+
 /** Up to `max` characters of wire text, quoted; the renderer escapes. */
 function quote(s: string, max = 40): string {
   const cut = s.length > max ? `${s.slice(0, max)}…` : s;
@@ -644,7 +649,7 @@ export function explainApp(m: AppRecord): Explanation | undefined {
     case 'http': {
       const msg = m.msg;
       if (msg.kind === 'request') {
-        return ex('WL_EXPLAIN_HTTP_REQUEST', msg.problem ? 'warn' : 'chat', 'http', `HTTP request ${msg.method} ${msg.uri}${msg.host ? ` (host ${msg.host})` : ''}`, {
+        return ex('WL_EXPLAIN_HTTP_REQUEST', msg.problem ? 'warn' : 'chat', 'http', `HTTP request ${msg.method} ${msg.uri}${msg.host ? ` (host ${msg.host})` : ''}${problemText(msg.problem)}`, {
           method: msg.method,
           uri: msg.uri,
           host: msg.host ?? '',
@@ -663,7 +668,7 @@ export function explainApp(m: AppRecord): Explanation | undefined {
       }
       if (msg.latency !== undefined) params.ms = msg.latency * 1e3;
       const sev: Severity = msg.problem ? 'warn' : msg.status >= 500 ? 'warn' : 'chat';
-      return ex('WL_EXPLAIN_HTTP_RESPONSE', sev, 'http', `${what}${msg.status} ${msg.phrase}${inTime}${body.length ? ` (${body.join(', ')})` : ''}`.replace(/ +/g, ' '), params);
+      return ex('WL_EXPLAIN_HTTP_RESPONSE', sev, 'http', `${what}${msg.status} ${msg.phrase}${inTime}${body.length ? ` (${body.join(', ')})` : ''}`.replace(/ +/g, ' ') + problemText(msg.problem), params);
     }
     case 'http-upgrade': {
       const u = m.upgrade;

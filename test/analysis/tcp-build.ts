@@ -88,3 +88,22 @@ export function tsharkRows(path: string, fields: string[]): string[][] {
     .filter((l) => l !== '')
     .map((l) => l.split('\t'));
 }
+
+/**
+ * A GET and its response delimited by the connection's close (RFC 9112 §6.3 rule 8), in a capture
+ * that stops before any FIN: only the capture's end completes the response. Its bytes are frame 5
+ * ("HTTP/1.1 200 OK", body "hello"); frame 6, the client's ACK, is the connection's last packet.
+ */
+export function responseOnlyTheEndCompletes(): Frame[] {
+  const enc = (x: string) => new TextEncoder().encode(x);
+  const get = enc('GET /a HTTP/1.1\r\nHost: h\r\n\r\n');
+  const ok = enc('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello');
+  return buildFrames([
+    { from: 'c', seq: 100, flags: SYN, t: 0 },
+    { from: 's', seq: 500, ack: 101, flags: SYN | ACK, t: 0.001 },
+    { from: 'c', seq: 101, ack: 501, flags: ACK, t: 0.002 },
+    { from: 'c', seq: 101, ack: 501, flags: PSH | ACK, payload: get, t: 0.003 },
+    { from: 's', seq: 501, ack: 101 + get.length, flags: PSH | ACK, payload: ok, t: 0.004 },
+    { from: 'c', seq: 101 + get.length, ack: 501 + ok.length, flags: ACK, t: 0.005 },
+  ]);
+}

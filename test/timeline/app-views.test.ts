@@ -18,7 +18,7 @@ import { compileFilter } from '../../src/filter/index.js';
 import { summarize } from '../../src/output/summary.js';
 import { buildLadder } from '../../src/timeline/ladder.js';
 import { buildTimeline, TimelineBuilder, type Timeline } from '../../src/timeline/pipeline.js';
-import { ACK, buildFrames, FIN, PSH, SYN } from '../analysis/tcp-build.js';
+import { FIN, responseOnlyTheEndCompletes } from '../analysis/tcp-build.js';
 
 const REAL = resolve(import.meta.dirname, '../../../shared/traces/real');
 const haveCorpus = existsSync(REAL);
@@ -92,20 +92,9 @@ describe.skipIf(!haveCorpus || !haveTshark)('application messages explained, aga
 });
 
 describe('a message only the capture end completes', () => {
-  // A response delimited by the connection's close (RFC 9112 §6.3 rule 8), and the capture stops
-  // before any FIN: only the end of the capture completes it. It belongs to the packet that
+  // Only the capture's end completes the response (tcp-build.ts). It belongs to the packet that
   // carried its last bytes (as `messages` dates it), not to the client's ACK after it.
-  const enc = (s: string) => new TextEncoder().encode(s);
-  const get = enc('GET /a HTTP/1.1\r\nHost: h\r\n\r\n');
-  const ok = enc('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello');
-  const frames = buildFrames([
-    { from: 'c', seq: 100, flags: SYN, t: 0 },
-    { from: 's', seq: 500, ack: 101, flags: SYN | ACK, t: 0.001 },
-    { from: 'c', seq: 101, ack: 501, flags: ACK, t: 0.002 },
-    { from: 'c', seq: 101, ack: 501, flags: PSH | ACK, payload: get, t: 0.003 },
-    { from: 's', seq: 501, ack: 101 + get.length, flags: PSH | ACK, payload: ok, t: 0.004 },
-    { from: 'c', seq: 101 + get.length, ack: 501 + ok.length, flags: ACK, t: 0.005 },
-  ]);
+  const frames = responseOnlyTheEndCompletes();
   const last = 5;
 
   it('is explained and labelled on the packet of its last bytes (timeline and Trace)', async () => {

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { responseOnlyTheEndCompletes, writePcap } from '../analysis/tcp-build.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/wirelens');
@@ -26,6 +27,21 @@ describe.skipIf(!ready)('timeline commands', () => {
     const rows = j.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((x) => x.frame)).toEqual([12, 13]);
     expect(rows[0].explanations[0]).toMatchObject({ code: 'WL_EXPLAIN_TCP_FIN', severity: 'chat', params: { step: 1 } });
+  });
+
+  it('explain prints packets as it reads; what the capture end completes comes last, under its frame', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wl-explain-')), 'end.pcap');
+    writePcap(file, responseOnlyTheEndCompletes());
+    const lines = run(['explain', file]).stdout.trimEnd().split('\n');
+    const end = lines.findIndex((l) => l.includes("(at the capture's end)"));
+    expect(lines[end]).toBe("     5 (at the capture's end)");
+    expect(lines[end + 1]).toContain('GET /a → 200 OK');
+    expect(lines.slice(0, end).some((l) => /^ {5}6 /.test(l))).toBe(true);
+    const rows = run(['explain', file, '--json']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.frame)).toEqual([1, 2, 3, 4, 5, 6, 5]);
+    expect(rows[6]).toMatchObject({ frame: 5, capture_end: true, explanations: [{ code: 'WL_EXPLAIN_HTTP_RESPONSE', params: { status: 200, bodyLen: 5 } }] });
+    // -Y leaves out a late message whose frame it did not select.
+    expect(run(['explain', file, '--json', '-Y', 'frame.number != 5']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l).frame)).toEqual([1, 2, 3, 4, 6]);
   });
 
   it('ladder: formats, -o, no colour when piped, errors for a missing stream', () => {
