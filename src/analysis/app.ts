@@ -35,13 +35,14 @@ import { TcpReassembler, type EndReason, type StreamGap, type StreamHandler } fr
 import { TcpFlag } from '../wire/tcp.js';
 import { concatBytes } from '../wire/bytes.js';
 import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSink, type HttpMalformed, type HttpMessage, type HttpRequest, type HttpResponse, type HttpOptions, type HttpUpgrade } from '../protocols/http.js';
-import type { Direction, ProtocolProblem } from '../protocols/stream.js';
+import { round9, type Direction, type ProtocolProblem } from '../protocols/stream.js';
 import { WsOpcode, type WsClose, type WsFrame, type WsMessage, type WsPing, type WsPong } from '../protocols/websocket.js';
 import type { SseEvent } from '../protocols/sse.js';
 import { looksLikeTlsRecord, tlsInfo, tlsRecordFields, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
 import { DnsLayer, DnsTcpFramer, DnsTransactions, DNS_PORT, dissectDnsMessage, dnsTypeName, type DnsTransactionInfo } from '../protocols/dns.js';
 import { QuicFlows, QuicLayer } from '../protocols/quic.js';
 import { bodyProtocol } from '../protocols/media-type.js';
+import { httpMessageFields } from '../protocols/http-fields.js';
 
 export type AppProto = 'http' | 'websocket' | 'sse' | 'dns' | 'tls' | 'quic';
 
@@ -93,9 +94,10 @@ export interface AppStageOptions {
   /** Most bytes kept per WebSocket message (default: the parser's 16 MiB). */
   maxWebSocketMessage?: number;
   /**
-   * Keep every HTTP header field on the messages (HttpMessage.headers). Default: when there is an
-   * onMessage listener (requests list their headers); without one only the fields the stage reads
-   * are kept, and the others cost no strings.
+   * Keep every HTTP header field on the messages (HttpMessage.headers), for the http layers' fields
+   * (http.server, http.request.line…) and the messages' header lists. Default true. False keeps
+   * only the fields the stage reads, and the others cost no strings: for a consumer that reads no
+   * http.* field (stats without such a filter; see readsHttpFields).
    */
   allHeaders?: boolean;
 }
@@ -140,7 +142,6 @@ class ConnState {
   }
 }
 
-const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
 
 // ---------------------------------------------------------------------------------------------
 // Layers added to packets
@@ -212,27 +213,7 @@ export class HttpAppLayer extends AppLayer {
     return out;
   }
   private messageFields(out: Field[], m: HttpMessage): void {
-    const add = (n: string, v: number | string | boolean | undefined) => v !== undefined && this.field(out, n, v);
-    // tshark marks each message with the boolean http.request / http.response (filters use them).
-    add(m.kind === 'request' ? 'http.request' : 'http.response', true);
-    if (m.kind === 'request') {
-      add('http.request.method', m.method);
-      add('http.request.uri', m.uri);
-      add('http.request.version', m.version);
-      add('http.host', m.host);
-      add('http.user_agent', m.userAgent);
-    } else {
-      add('http.response.version', m.version);
-      add('http.response.code', m.status);
-      add('http.response.phrase', m.phrase);
-    }
-    add('http.content_type', m.contentType);
-    add('http.content_length', m.contentLength);
-    if (m.kind === 'request') add('http.response_in', m.responseFrame);
-    else {
-      if (m.latency !== undefined) add('http.time', round9(m.latency));
-      add('http.request_in', m.requestFrame);
-    }
+    httpMessageFields(m, (name, value) => this.field(out, name, value));
   }
 }
 
@@ -389,7 +370,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (options.onMessage) this.onMessage = options.onMessage;
     if (options.onRecord) this.onRecord = options.onRecord;
     if (options.tcpStreams) this.tcpStreams = options.tcpStreams;
-    this.httpOptions = { allHeaders: options.allHeaders ?? options.onMessage !== undefined };
+    this.httpOptions = { allHeaders: options.allHeaders ?? true };
     if (options.maxWebSocketMessage !== undefined) this.httpOptions.maxWebSocketMessage = options.maxWebSocketMessage;
   }
 
@@ -1044,6 +1025,11 @@ export function tlsVersionText(v: number): string {
 /** A cipher suite's number as the IANA registry writes it ("0x1301"). */
 export function cipherSuiteText(suite: number): string {
   return `0x${suite.toString(16).padStart(4, '0')}`;
+}
+
+/** Whether a display filter reads an http.* field (the stage must then keep every header: allHeaders). */
+export function readsHttpFields(filter: { readonly fields: readonly string[] } | undefined): boolean {
+  return filter !== undefined && filter.fields.some((f) => f.startsWith('http.'));
 }
 
 /** Analyzer options with the application stage installed (plus any other observers given). */

@@ -37,6 +37,7 @@ import { explainLate, findFrame, timelineEntry, type Timeline, type TimelineEntr
 import { buildLadder } from '../timeline/ladder.js';
 import { renderText } from '../timeline/render-text.js';
 import type { HttpResponse } from '../protocols/http.js';
+import { round9 } from '../protocols/stream.js';
 
 export type Direction = 'c2s' | 's2c';
 
@@ -291,7 +292,6 @@ async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
 
 export class Trace {
   /** TCP connections, by tcp.stream. */

@@ -26,7 +26,10 @@ export const WL_HTTP_INCOMPLETE = 'WL_HTTP_INCOMPLETE';
 
 export interface HttpHeader {
   name: string;
+  /** The value without the white space around it (RFC 9112 §5: OWS is not part of the value). */
   value: string;
+  /** The line as written, without its line ending (kept with HttpOptions.allHeaders: tshark's http.request.line shows it). */
+  line?: string;
 }
 
 interface HttpMessageBase extends MessageSpan {
@@ -823,7 +826,7 @@ class HttpReceiver implements HttpSink {
       this.skippedField = true;
       return;
     }
-    this.keep(list, { name, value: text.slice(colon + 1).trim() }, known);
+    this.keep(list, this.conn.allHeaders ? { name, value: text.slice(colon + 1).trim(), line: text } : { name, value: text.slice(colon + 1).trim() }, known);
   }
 
   /** Adds a field line to the section being read. */
@@ -857,7 +860,9 @@ class HttpReceiver implements HttpSink {
     let ve = end;
     while (vs < ve && trimmed(src[vs]!)) vs++;
     while (ve > vs && trimmed(src[ve - 1]!)) ve--;
-    this.keep(list, { name: fieldName(src, start, colon, known), value: latin1Text(src, vs, ve) }, known);
+    const name = fieldName(src, start, colon, known);
+    const value = latin1Text(src, vs, ve);
+    this.keep(list, this.conn.allHeaders ? { name, value, line: latin1Text(src, start, end) } : { name, value }, known);
     return true;
   }
 

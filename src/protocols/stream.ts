@@ -22,6 +22,11 @@ export interface StreamSink {
   end(): void;
 }
 
+/** Seconds rounded to whole nanoseconds (what a 9-digit time prints): sums of doubles lose their noise. */
+export function round9(seconds: number): number {
+  return Math.round(seconds * 1e9) / 1e9;
+}
+
 /** A problem found in a message: a stable code (WL_HTTP_*, WL_WS_*, WL_SSE_*) and what was wrong. */
 export interface ProtocolProblem {
   code: string;

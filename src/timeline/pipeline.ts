@@ -16,7 +16,7 @@ import type { PacketFilter } from '../filter/index.js';
 import { summarize } from '../output/summary.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
-import { AppRecordTap, AppStage, appAnalyzerOptions, tlsVersionText, type AppRecord } from '../analysis/app.js';
+import { AppRecordTap, AppStage, appAnalyzerOptions, readsHttpFields, tlsVersionText, type AppRecord } from '../analysis/app.js';
 import { dnsLabel, Explainer, explainApp } from './explainer.js';
 import { bytesText, maxSeverity, type PacketExplanation } from './explanation.js';
 import { WsOpcode } from '../protocols/websocket.js';
@@ -97,7 +97,8 @@ export class TimelineBuilder {
     // The application stage `read` runs, so Protocol, Info and -Y (http, tls, dns…) are the same
     // here; with one stream selected, only that stream's bytes are parsed.
     const only = options.stream;
-    this.stage = new AppStage({ onRecord: this.records.onRecord, ...(only !== undefined ? { tcpStreams: (s: number) => s === only } : {}) });
+    // Explanations read no header but Host, which is always kept: the others only for a filter.
+    this.stage = new AppStage({ onRecord: this.records.onRecord, allHeaders: readsHttpFields(options.filter), ...(only !== undefined ? { tcpStreams: (s: number) => s === only } : {}) });
     this.analyzer = new Analyzer(appAnalyzerOptions(this.stage, { tcpObservers: [this.lifecycle] }));
   }
 

@@ -82,6 +82,28 @@ const REQ = enc('POST /api/items?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent
 const RESP = enc('HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n3\r\n:1}\r\n0\r\n\r\n');
 
 describe('AppStage on built conversations', () => {
+  it('gives the headers tshark names their fields, every line, and the full URI; -Y reads them', () => {
+    const req = enc('GET /a/b?x=1&y HTTP/1.1\r\nHost: example.com\r\nCookie: a=1; b=2\r\nX-Custom:  v \r\n\r\n');
+    const resp = enc('HTTP/1.1 200 OK\r\nServer: nginx/1.25\r\nCache-Control: max-age=9   \r\nContent-Length: 0\r\n\r\n');
+    const { json, packets } = run(conversation([{ from: 'c', bytes: req }, { from: 's', bytes: resp }]));
+    expect(json[3]).toMatchObject({
+      'http.host': 'example.com',
+      'http.cookie': 'a=1; b=2',
+      'http.cookie_pair': ['a=1', 'b=2'],
+      'http.request.line': ['Host: example.com\r\n', 'Cookie: a=1; b=2\r\n', 'X-Custom:  v \r\n'],
+      'http.request.uri.path': '/a/b',
+      'http.request.uri.query': 'x=1&y',
+      'http.request.uri.query.parameter': ['x=1', 'y'],
+      'http.request.full_uri': 'http://example.com/a/b?x=1&y',
+      'http.chat': true,
+      'http.request': true,
+    });
+    // As tshark: the value after the colon's blanks, trailing blanks kept.
+    expect(json[4]).toMatchObject({ 'http.server': 'nginx/1.25', 'http.cache_control': 'max-age=9   ', 'http.content_length_header': '0', 'http.content_length': 0, 'http.response_for.uri': 'http://example.com/a/b?x=1&y' });
+    expect(compileFilter('http.server contains "nginx"').matches(packets[4]!)).toBe(true);
+    expect(compileFilter('http.request.line contains "X-Custom"').matches(packets[3]!)).toBe(true);
+  });
+
   it('puts each HTTP message on the frame that completes it, whatever the segmentation', () => {
     const whole = run(conversation([{ from: 'c', bytes: REQ }, { from: 's', bytes: RESP }]));
     expect(whole.messages.map((m) => [m.proto, m.kind, m.frame])).toEqual([['http', 'request', 4], ['http', 'response', 5]]);

@@ -139,6 +139,9 @@ describe.skipIf(!built)('wirelens stats', () => {
     const text = run(['stats', TRACE]).stdout;
     expect(text).toContain('Packets:     20');
     expect(text).toMatch(/^\s+tcp\s+frames:20 bytes:1970$/m);
+    // stats keeps no header strings unless -Y reads an http.* field: then it keeps them all.
+    const closing = JSON.parse(run(['stats', '--json', '-Y', 'http.connection == "close"', TRACE]).stdout.toString());
+    expect(closing.packets).toBe(2); // the last request and its response (tshark -Y agrees)
   });
 
   it('runs without the application stage for the bench, which measures what the stage costs', () => {

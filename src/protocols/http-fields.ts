@@ -1,0 +1,108 @@
+/**
+ * An HTTP message's fields as tshark 4.0 names them, in its order: the start line's parts, then per
+ * header line the header's own field (for the headers Wireshark's HTTP dissector knows, below) and
+ * http.request.line / http.response.line, then what it derives (full URI, the request/response
+ * mark, the pairing). A header's value is what follows the colon and the blanks after it, trailing
+ * white space kept, as tshark shows it (the parser's HttpHeader.value drops that too, RFC 9112 §5);
+ * a line is as written, with CR LF (the parser drops line endings; a bare LF is rare).
+ */
+import type { HttpHeader, HttpMessage } from './http.js';
+import { round9 } from './stream.js';
+
+type Add = (name: string, value: number | string | boolean) => void;
+
+/** The headers with a field of their own in tshark 4.0 (`tshark -G fields`), by lower-cased name. */
+const HEADER_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['accept', 'http.accept'],
+  ['accept-encoding', 'http.accept_encoding'],
+  ['accept-language', 'http.accept_language'],
+  ['authorization', 'http.authorization'],
+  ['cache-control', 'http.cache_control'],
+  ['connection', 'http.connection'],
+  ['content-encoding', 'http.content_encoding'],
+  ['content-length', 'http.content_length_header'],
+  ['content-type', 'http.content_type'],
+  ['cookie', 'http.cookie'],
+  ['date', 'http.date'],
+  ['host', 'http.host'],
+  ['http2-settings', 'http.http2_settings'],
+  ['last-modified', 'http.last_modified'],
+  ['location', 'http.location'],
+  ['proxy-authenticate', 'http.proxy_authenticate'],
+  ['proxy-authorization', 'http.proxy_authorization'],
+  ['referer', 'http.referer'],
+  ['sec-websocket-accept', 'http.sec_websocket_accept'],
+  ['sec-websocket-extensions', 'http.sec_websocket_extensions'],
+  ['sec-websocket-key', 'http.sec_websocket_key'],
+  ['sec-websocket-protocol', 'http.sec_websocket_protocol'],
+  ['sec-websocket-version', 'http.sec_websocket_version'],
+  ['server', 'http.server'],
+  ['set-cookie', 'http.set_cookie'],
+  ['transfer-encoding', 'http.transfer_encoding'],
+  ['upgrade', 'http.upgrade'],
+  ['user-agent', 'http.user_agent'],
+  ['www-authenticate', 'http.www_authenticate'],
+  ['x-forwarded-for', 'http.x_forwarded_for'],
+]);
+
+export function httpMessageFields(m: HttpMessage, add: Add): void {
+  // The start line, as tshark's expert "chat" item and its parts.
+  add('http.chat', true);
+  if (m.kind === 'request') {
+    add('http.request.method', m.method);
+    add('http.request.uri', m.uri);
+    uriParts(m.uri, add);
+    add('http.request.version', m.version);
+  } else {
+    add('http.response.version', m.version);
+    add('http.response.code', m.status);
+    add('http.response.phrase', m.phrase);
+  }
+  const line = m.kind === 'request' ? 'http.request.line' : 'http.response.line';
+  for (const h of m.headers) headerFields(h, m, add, line);
+  if (m.kind === 'request') {
+    const full = fullUri(m.uri, m.host);
+    if (full !== undefined) add('http.request.full_uri', full);
+    add('http.request', true);
+    if (m.responseFrame !== undefined) add('http.response_in', m.responseFrame);
+  } else {
+    add('http.response', true);
+    const req = m.request;
+    const full = req ? fullUri(req.uri, req.host) : undefined;
+    if (m.latency !== undefined) add('http.time', round9(m.latency));
+    if (m.requestFrame !== undefined) add('http.request_in', m.requestFrame);
+    if (full !== undefined) add('http.response_for.uri', full);
+  }
+}
+
+function headerFields(h: HttpHeader, m: HttpMessage, add: Add, line: string): void {
+  const lower = h.name.toLowerCase();
+  const own = HEADER_FIELDS.get(lower);
+  const written = h.line ?? `${h.name}: ${h.value}`;
+  // tshark's value starts after the colon and the blanks after it, and keeps trailing ones.
+  if (own !== undefined) add(own, h.line === undefined ? h.value : h.line.slice(h.line.indexOf(':') + 1).replace(/^[ \t]+/, ''));
+  // The value the parser validated, after the header as written (tshark: "Content length").
+  if (lower === 'content-length' && m.contentLength !== undefined) add('http.content_length', m.contentLength);
+  // RFC 6265 §4.2.1: cookie-pair *( ";" SP cookie-pair ).
+  if (lower === 'cookie') for (const pair of h.value.split(';')) if (pair.trim() !== '') add('http.cookie_pair', pair.trim());
+  add(line, `${written}\r\n`);
+}
+
+/** The path and query of an origin-form request target (RFC 9112 §3.2.1), and the query's parameters. */
+function uriParts(uri: string, add: Add): void {
+  const q = uri.indexOf('?');
+  if (q < 0) return;
+  add('http.request.uri.path', uri.slice(0, q));
+  const query = uri.slice(q + 1);
+  add('http.request.uri.query', query);
+  for (const p of query.split('&')) add('http.request.uri.query.parameter', p);
+}
+
+/**
+ * The request's absolute URI (RFC 9112 §3.3): the target when it is one, else http://, Host and the
+ * target as written (tshark joins them even when the target lacks its leading '/').
+ */
+function fullUri(uri: string, host: string | undefined): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return uri;
+  return host !== undefined ? `http://${host}${uri}` : undefined;
+}
