@@ -16,7 +16,7 @@
  * - duplicate ACKs: the third one is the fast-retransmit signal (RFC 5681 §3.2);
  * - teardown 1/4..4/4: FIN, its ACK, the other FIN, its ACK (RFC 9293 §3.6, Figure 12); a FIN that
  *   also acknowledges the peer's FIN is steps 2 and 3 at once; RST aborts (§3.5.2) or refuses;
- * - ARP, ICMP, UDP and DNS from their layers; HTTP, WebSocket, SSE, TLS hellos and DNS over TCP
+ * - ARP, ICMP, UDP, DNS and QUIC headers (RFC 9000 §17) from their layers; HTTP, WebSocket, SSE, TLS hellos and DNS over TCP
  *   from the application stage's records (analysis/app.ts, AppRecord) when the caller provides them;
  * - packet comments (pcapng opt_comment, Wireshark's frame.comment) as notes.
  */
@@ -26,6 +26,7 @@ import { TcpAnalysisFlag, type TcpSegmentInfo } from '../analysis/tcp-tracker.js
 import { isLikelyServerPort, type TcpLifecycle } from '../analysis/tcp-lifecycle.js';
 import type { Layer, Packet } from '../decode/layer.js';
 import { DnsLayer, dnsTypeName, DnsTransactions, type DnsTransactionInfo } from '../protocols/dns.js';
+import { QuicLayer, type QuicPacketType } from '../protocols/quic.js';
 import type { ArpLayer } from '../wire/arp.js';
 import type { IcmpLayer } from '../wire/icmp.js';
 import type { Icmpv6Layer } from '../wire/icmpv6.js';
@@ -450,6 +451,11 @@ export class Explainer {
       out.push(explainDns(dns, tx));
       return;
     }
+    const quic = packet.layers.find((l): l is QuicLayer => l instanceof QuicLayer);
+    if (quic && quic.packets.length > 0) {
+      out.push(explainQuic(quic));
+      return;
+    }
     out.push(ex('WL_EXPLAIN_UDP', 'chat', 'udp', `UDP datagram, ${bytesText(u.payloadLength)} from port ${u.srcPort} to ${u.dstPort}: no connection, no acknowledgment`, { srcPort: u.srcPort, dstPort: u.dstPort, len: u.payloadLength }));
   }
 
@@ -533,6 +539,39 @@ function explainTlsHello(h: TlsHandshakeMessage): Explanation {
   if (h.server) params.cipher = h.server.cipherSuite;
   const after = s?.versions[0] === TLS13 ? 'from here on everything is encrypted' : 'certificate and key exchange follow in the clear, data after ChangeCipherSpec is encrypted';
   return ex('WL_EXPLAIN_TLS_SERVER_HELLO', sev, 'tls', `TLS ServerHello${parts.length ? ` ${parts.join('; ')}` : ''}: ${after}`, params);
+}
+
+/** Each QUIC packet type: its name, and what it is for (RFC 9000 §17; RFC 9001 for the keys). */
+const QUIC_PACKETS: Record<QuicPacketType, [string, string]> = {
+  initial: ['Initial', 'the TLS hello that opens or answers the connection, under keys anyone can derive from the connection ID (RFC 9001 §5.2)'],
+  handshake: ['Handshake', 'the rest of the TLS handshake, under keys only the two ends have'],
+  '0rtt': ['0-RTT', 'application data sent before the handshake ends, under keys from an earlier session'],
+  retry: ['Retry', 'the server asks the client to prove its address by sending the token back (RFC 9000 §8.1)'],
+  version_negotiation: ['Version Negotiation', "the server does not speak the client's version and lists the ones it does (RFC 9000 §6)"],
+  short: ['1-RTT', 'encrypted application data on an established connection (short header)'],
+};
+
+/** QUIC's own names for its versions (RFC 9000, RFC 9369). */
+function quicVersionText(v: number): string {
+  return v === 1 ? 'v1' : v === 0x6b3343cf ? 'v2' : `version 0x${v.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * A QUIC datagram by its first packet: its type, version and connection IDs (an empty one is not
+ * named), and the other packets coalesced with it (RFC 9000 §12.2). Nothing is decrypted.
+ */
+function explainQuic(l: QuicLayer): Explanation {
+  const pk = l.packets[0]!;
+  const [name, purpose] = QUIC_PACKETS[pk.type];
+  const version = pk.version !== undefined && pk.type !== 'version_negotiation' ? ` ${quicVersionText(pk.version)}` : '';
+  const dcid = l.dcid(pk);
+  const scid = l.scid(pk);
+  const ids = [dcid ? `DCID ${dcid}` : '', scid ? `SCID ${scid}` : ''].filter((x) => x !== '');
+  const more = l.packets.length > 1 ? `; coalesced with ${l.packets.slice(1).map((p) => QUIC_PACKETS[p.type][0]).join(', ')}` : '';
+  const params: Record<string, string | number> = { type: pk.type, packets: l.packets.length };
+  if (pk.version !== undefined) params.version = pk.version;
+  if (dcid !== undefined) params.dcid = dcid;
+  return ex('WL_EXPLAIN_QUIC', l.status === 'ok' ? 'chat' : 'warn', 'quic', `QUIC${version} ${name}${ids.length ? ` (${ids.join(', ')})` : ''}: ${purpose}${more}`, params);
 }
 
 /** A DNS explanation as a ladder label: the question, and for a response the first answer (the Info column lists every record). */

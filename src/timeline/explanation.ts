@@ -46,6 +46,7 @@ export type Concept =
   | 'websocket'
   | 'sse'
   | 'tls'
+  | 'quic'
   | 'malformed'
   | 'comment'
   | 'other';
@@ -111,6 +112,7 @@ export const ExplainCodes = [
   'WL_EXPLAIN_SSE_EVENT',
   'WL_EXPLAIN_TLS_CLIENT_HELLO',
   'WL_EXPLAIN_TLS_SERVER_HELLO',
+  'WL_EXPLAIN_QUIC',
   'WL_EXPLAIN_MALFORMED',
   'WL_EXPLAIN_TRUNCATED',
   'WL_EXPLAIN_COMMENT',

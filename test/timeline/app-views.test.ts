@@ -2,8 +2,8 @@
  * explain, ladder, the terminal UI's stream pane and the Trace API see the application layer as
  * `read` does: the same application stage runs under them (src/analysis/app.ts), so the Protocol
  * and Info columns agree with read's, display filters on http, tls and dns select the same frames,
- * TLS hellos and DNS over TCP are explained (checked against tshark's fields), and a message that
- * only the capture's end completes is shown on its connection's last packet.
+ * TLS hellos, QUIC headers and DNS over TCP are explained (checked against tshark's fields), and a
+ * message that only the capture's end completes is shown on the packet of its last bytes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -76,6 +76,20 @@ describe.skipIf(!haveCorpus || !haveTshark)('application messages explained, aga
       // The ladder labels the arrow with the hello.
       const labels = buildLadder(t).groups.flatMap((g) => g.rows.map((r) => ('label' in r ? r.label : '')));
       expect(labels.some((l) => l.startsWith('TLS ClientHello'))).toBe(true);
+    }
+  });
+
+  it('explains each QUIC datagram by its first packet, the type tshark reads from the header', async () => {
+    const LONG = ['initial', '0rtt', 'handshake', 'retry'];
+    for (const name of ['quic_v1_chromium_initial_sni.pcap', 'null_lo0_ipv6_quic_handshake.pcap']) {
+      const file = join(REAL, name);
+      const t = await buildTimeline(file);
+      const want = tshark(file, 'quic', ['frame.number', 'quic.header_form', 'quic.long.packet_type']);
+      expect(want.length).toBeGreaterThan(0);
+      for (const [frame, form, type] of want) {
+        const quic = t.entries.find((e) => e.frame === Number(frame))?.explained.explanations.find((x) => x.code === 'WL_EXPLAIN_QUIC');
+        expect(quic?.params.type, `${name} frame ${frame}`).toBe(form === '0' ? 'short' : LONG[Number(type)]);
+      }
     }
   });
 
