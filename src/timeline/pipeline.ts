@@ -132,7 +132,8 @@ export class TimelineBuilder {
 
   /**
    * Messages only the capture's end completed (a body delimited by a close that was never
-   * captured, a message cut short), on the frame they belong to: its connection's last packet.
+   * captured, a message cut short), on the frame the stage names for them (the packet of their
+   * last bytes, AppStageOptions.onRecord).
    */
   protected late(frame: number, app: AppRecord[]): void {
     const e = findFrame(this.entries, frame, (x) => x.frame);
