@@ -291,11 +291,20 @@ async function main() {
     else verdict('stats on 100k concurrent connections peak RSS < 500 MiB', r.met, `${fmtMiB(r.peakRssKiB)} MiB`, `${r.packets.toLocaleString('en')} packets, ${(r.bestSeconds).toFixed(2)} s`);
   }
 
-  // The simulator: lossy-transfer with a large transfer, written as pcapng.
+  // The simulator: lossy-transfer with a large transfer, written as pcapng; best of `reps` fresh
+  // processes like the commands above (one 0.4 s run swings by a third with the kernel's writeback
+  // of the 250 MB it writes).
   if (opts.sim) {
-    const { benchSim } = await import('./sim.mjs');
-    const sim = await benchSim();
-    verdict('synth lossy-transfer ≥ 500 k simulated packets/s', sim.packetsPerSecond >= SIM_PPS_TARGET, fmtRate(sim.packetsPerSecond));
+    const runs = [];
+    for (let rep = 0; rep < opts.reps; rep++) {
+      const m = await measure(process.execPath, [path.join(here, 'sim.mjs'), '--json'], { stdout: 'capture' });
+      if (m.code === 0) runs.push(JSON.parse(m.stdout.trim().split('\n').pop()).packetsPerSecond);
+    }
+    if (runs.length === 0) verdict('synth lossy-transfer ≥ 500 k simulated packets/s', false, 'bench/sim.mjs failed');
+    else {
+      const best = Math.max(...runs);
+      verdict('synth lossy-transfer ≥ 500 k simulated packets/s', best >= SIM_PPS_TARGET, fmtRate(best), `best of ${runs.length}: ${runs.map(fmtRate).join(', ')}`);
+    }
   }
   // The terminal UI on its own, larger capture (bench/tui.mjs prints its header and uses our verdicts).
   let tui = null;
