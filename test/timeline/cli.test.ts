@@ -1,10 +1,11 @@
 /** explain, ladder and annotate as users run them (the built bin/wirelens in a child process). */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { responseOnlyTheEndCompletes, writePcap } from '../analysis/tcp-build.js';
+import { runScenario } from '../../src/sim/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/wirelens');
@@ -42,6 +43,18 @@ describe.skipIf(!ready)('timeline commands', () => {
     expect(rows[6]).toMatchObject({ frame: 5, capture_end: true, explanations: [{ code: 'WL_EXPLAIN_HTTP_RESPONSE', params: { status: 200, bodyLen: 5 } }] });
     // -Y leaves out a late message whose frame it did not select.
     expect(run(['explain', file, '--json', '-Y', 'frame.number != 5']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l).frame)).toEqual([1, 2, 3, 4, 6]);
+  });
+
+  it('explain stops quietly, exit 0 and nothing on stderr, when its reader goes away early', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-explain-pipe-'));
+    const file = join(dir, 'lossy.pcapng');
+    writeFileSync(file, runScenario('lossy-transfer', { params: { size: '4MB' } }).bytes!);
+    const err = join(dir, 'err');
+    // Far more output than a pipe holds: explain is still writing when head exits.
+    const r = spawnSync('bash', ['-c', `node ${BIN} explain ${file} 2>${err} | head -n 2; exit \${PIPESTATUS[0]}`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stdout.split('\n')[0]).toMatch(/^ {5}1 /);
+    expect(r.status).toBe(0);
+    expect(readFileSync(err, 'utf8')).toBe('');
   });
 
   it('ladder: formats, -o, no colour when piped, errors for a missing stream', () => {
