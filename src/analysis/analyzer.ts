@@ -21,6 +21,7 @@ import type { TcpConnection, TcpSegment, UdpConversation, UdpDatagram } from './
 import { TcpTracker, type TcpSegmentInfo } from './tcp-tracker.js';
 import { UdpTracker } from './udp-tracker.js';
 import { Defragmenter, reassemblyFields, type ReassembledPacket } from './defrag.js';
+import { DataLayer } from '../decode/data.js';
 
 /** Follows TCP connections segment by segment, after the tracker's sequence analysis. */
 export interface TcpObserver {
@@ -76,6 +77,15 @@ function fixedTcpHeader(packet: Packet, t: Layer): boolean {
   return t.offset + 20 <= packet.frame.data.length && (t as TcpLayer).segmentLength >= 20;
 }
 
+/** Replaces what was decoded above a fragment's IP layer with its data, as one `data` layer. */
+function asFragment(packet: Packet, frag: { network: Layer; dataStart: number; dataEnd: number }): void {
+  const layers = packet.layers;
+  const at = layers.lastIndexOf(frag.network);
+  if (at < 0) return;
+  layers.length = at + 1;
+  if (frag.dataEnd > frag.dataStart) layers.push(new DataLayer(frag.dataStart, frag.dataEnd - frag.dataStart));
+}
+
 /** The analysis of a reassembled datagram, with Wireshark's reassembly fields in front. */
 class ReassembledAnalysis implements PacketAnalysis {
   constructor(
@@ -129,8 +139,12 @@ export class Analyzer {
     if (!this.defrag) return this.analyzeWhole(packet);
     const whole = this.defrag.process(packet);
     if (whole) return new ReassembledAnalysis(whole, this.analyzeWhole(whole));
-    // A fragment waiting for the rest: Wireshark decodes no transport in it either.
-    return this.defrag.consumed ? NOTHING : this.analyzeWhole(packet);
+    if (!this.defrag.consumed) return this.analyzeWhole(packet);
+    // A fragment waiting for the rest: Wireshark with reassembly on decodes nothing above IP in it
+    // (`ip:data`, Info "Fragmented IP protocol …", even for the first fragment, whose transport
+    // header is there) and analyses no transport; the datagram is shown whole on its last fragment.
+    asFragment(packet, this.defrag.lastFragment!);
+    return NOTHING;
   }
 
   private analyzeWhole(packet: Packet): PacketAnalysis {

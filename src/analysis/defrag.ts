@@ -130,6 +130,8 @@ export class Defragmenter {
   private readonly maxPending: number;
   /** True when the last packet given to `process` was a fragment (whether or not it completed a datagram). */
   consumed = false;
+  /** The last fragment's IP layer and where its data lies in the frame (set with `consumed`). */
+  lastFragment: { network: Layer; dataStart: number; dataEnd: number } | undefined = undefined;
 
   constructor(options: DefragOptions = {}) {
     this.timeout = options.timeout ?? DEFAULT_FRAGMENT_TIMEOUT;
@@ -146,6 +148,7 @@ export class Defragmenter {
     const frag = fragmentOf(packet);
     if (!frag) return undefined;
     this.consumed = true;
+    this.lastFragment = frag;
     const frame = packet.frame;
     const now = frame.tsSec + frame.tsNsec / 1e9;
     this.expire(now);

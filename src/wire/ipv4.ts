@@ -229,7 +229,8 @@ export class Ipv4Layer implements Layer {
   }
   info(): string {
     if (this.problem?.code === 'WL_MALFORMED_IPV4_VERSION') return `Bogus IPv4 version (${this.version}, must be 4)`;
-    if (this.status !== 'ok' || this.fragmentOffset === 0) return '';
+    // A fragment's (shown when nothing above IP is: a later fragment, or any with reassembly on).
+    if (this.status !== 'ok' || (this.fragmentOffset === 0 && !this.moreFragments)) return '';
     const p = this.protocol;
     return `Fragmented IP protocol (proto=${ipProtocolName(p)} ${p}, off=${this.fragmentOffset}, ID=${this.ident.toString(16).padStart(4, '0')})`;
   }

@@ -219,7 +219,7 @@ export class Ipv6Layer implements Layer {
   }
   info(): string {
     const off = this.fragmentOffset;
-    if (this.status !== 'ok' || off === undefined || off === 0) return '';
+    if (this.status !== 'ok' || off === undefined || (off === 0 && !this.moreFragments)) return '';
     const f = this.fragmentHeader;
     return `IPv6 fragment (off=${off} more=${this.moreFragments ? 'y' : 'n'} ident=0x${this.fragmentIdent!.toString(16).padStart(8, '0')} nxt=${this.data[f]})`;
   }

@@ -14,6 +14,9 @@ import { decodePacket } from '../../src/decode/bindings.js';
 import { findLayer } from '../../src/decode/layer.js';
 import { Defragmenter, reassemblyFields, type ReassembledPacket } from '../../src/analysis/defrag.js';
 import { flowKeyOf } from '../../src/analysis/flows.js';
+import { Analyzer } from '../../src/analysis/analyzer.js';
+import { AppStage, appAnalyzerOptions } from '../../src/analysis/app.js';
+import { summarize } from '../../src/output/summary.js';
 import { emitEthernet } from '../../src/wire/ethernet.js';
 import { emitIpv4 } from '../../src/wire/ipv4.js';
 import { emitFragmentHeader, emitIpv6 } from '../../src/wire/ipv6.js';
@@ -243,5 +246,21 @@ describe.skipIf(!existsSync(REAL) || !tshark)('defragmentation against tshark -o
     }
     expect(got).toEqual(expected);
     if (name.startsWith('ipv4_ipv6')) expect(got).toHaveLength(7);
+  });
+
+  it('read shows every frame as tshark does with reassembly on: a waiting fragment is ip:data, "Fragmented IP protocol …", even the first', () => {
+    const file = join(REAL, 'ipv4_ipv6_fragmented_dnssec.pcap');
+    const want = execFileSync('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=\t', '-e', 'frame.number', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trimEnd()
+      .split('\n');
+    // read's pipeline: the application stage too (this capture has DNS over TCP).
+    const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true }));
+    const got = readCaptureFileSync(file).frames.map((f) => {
+      const p = decodePacket(f);
+      const c = summarize(p, analyzer.analyze(p));
+      return [f.number, c.protocol, c.info].join('\t');
+    });
+    expect(got).toEqual(want);
+    expect(got[1]).toBe('2\tIPv4\tFragmented IP protocol (proto=UDP 17, off=0, ID=d0fe)');
   });
 });
