@@ -109,7 +109,7 @@ interface Pending {
 }
 
 /** Where one fragment's bytes are. */
-interface FragmentView {
+export interface FragmentView {
   version: 4 | 6;
   network: Layer;
   key: string;
@@ -328,7 +328,7 @@ function keyBytes(d: Uint8Array, from: number, to: number): string {
 }
 
 /** The innermost IP header of the packet, when it is a fragment whose data was captured whole. */
-function fragmentOf(packet: Packet): FragmentView | undefined {
+export function fragmentOf(packet: Packet): FragmentView | undefined {
   const layers = packet.layers;
   for (let i = layers.length - 1; i >= 0; i--) {
     const l = layers[i]!;

@@ -16,11 +16,14 @@
  * - duplicate ACKs: the third one is the fast-retransmit signal (RFC 5681 §3.2);
  * - teardown 1/4..4/4: FIN, its ACK, the other FIN, its ACK (RFC 9293 §3.6, Figure 12); a FIN that
  *   also acknowledges the peer's FIN is steps 2 and 3 at once; RST aborts (§3.5.2) or refuses;
- * - ARP, ICMP, UDP, DNS and QUIC headers (RFC 9000 §17) from their layers; HTTP, WebSocket, SSE, TLS hellos and DNS over TCP
+ * - ARP, ICMP, UDP, DNS and QUIC headers (RFC 9000 §17) from their layers; IP fragments, and the
+ *   fragment that completes a datagram, which is explained whole (RFC 791 §3.2, RFC 8200 §4.5); HTTP, WebSocket, SSE, TLS hellos and DNS over TCP
  *   from the application stage's records (analysis/app.ts, AppRecord) when the caller provides them;
  * - packet comments (pcapng opt_comment, Wireshark's frame.comment) as notes.
  */
 import type { PacketAnalysis } from '../analysis/analyzer.js';
+import { fragmentOf, type DatagramInfo, type FragmentView } from '../analysis/defrag.js';
+import { ipProtocolName } from '../wire/ipv4.js';
 import type { Dir } from '../analysis/connection.js';
 import { TcpAnalysisFlag, type TcpSegmentInfo } from '../analysis/tcp-tracker.js';
 import { isLikelyServerPort, type TcpLifecycle } from '../analysis/tcp-lifecycle.js';
@@ -154,6 +157,8 @@ export class Explainer {
         break;
       }
     }
+    const whole = analysis?.reassembled;
+    if (whole) out.push(explainReassembled(whole.datagram));
     if (out.length === 0) out.push(ex('WL_EXPLAIN_OTHER', 'chat', 'other', `${topProto(packet)} packet`, { proto: topProto(packet) }));
     for (const c of packet.frame.comments ?? []) out.push(ex('WL_EXPLAIN_COMMENT', 'note', 'comment', `Note: ${c}`, { comment: c }));
     let sev: Severity = 'chat';
@@ -460,6 +465,8 @@ export class Explainer {
   }
 
   private explainOther(packet: Packet, out: Explanation[]): void {
+    const frag = fragmentOf(packet);
+    if (frag) return void out.push(explainFragment(frag));
     for (let i = packet.layers.length - 1; i >= 0; i--) {
       const l = packet.layers[i]!;
       if (l.status !== 'ok') continue;
@@ -468,6 +475,26 @@ export class Explainer {
       if (l.proto === 'icmpv6') return void out.push(explainIcmpv6(l as Icmpv6Layer));
     }
   }
+}
+
+/**
+ * A fragment waiting for the rest of its datagram (RFC 791 §2.3 and §3.2; RFC 8200 §4.5): which
+ * bytes of which datagram it carries. Only the receiver puts them back together.
+ */
+function explainFragment(f: FragmentView): Explanation {
+  const end = f.offset + f.dataEnd - f.dataStart;
+  const which = f.more ? (f.offset === 0 ? 'the first fragment' : 'a fragment') : 'the last fragment';
+  const id = `0x${f.id.toString(16).padStart(f.version === 4 ? 4 : 8, '0')}`;
+  const params = { version: f.version, id: f.id, offset: f.offset, length: end - f.offset, more: f.more, protocol: f.protocol };
+  return ex('WL_EXPLAIN_IP_FRAGMENT', 'chat', 'ip-fragmentation', `IPv${f.version} fragment: ${which} of datagram ${id} (${ipProtocolName(f.protocol)}), bytes ${f.offset}–${end - 1}; the receiver reassembles the datagram when all its fragments are in`, params);
+}
+
+/** The fragment that completed a datagram: the datagram is shown (and explained) whole on it. */
+function explainReassembled(d: DatagramInfo): Explanation {
+  const id = `0x${d.id.toString(16).padStart(d.version === 4 ? 4 : 8, '0')}`;
+  const params = { version: d.version, id: d.id, frames: d.frames.join(','), length: d.length };
+  const overlap = d.conflict ? '; fragments overlapped with different bytes (the first copy kept)' : d.overlap ? '; fragments overlapped' : '';
+  return ex('WL_EXPLAIN_IP_REASSEMBLED', d.conflict ? 'warn' : 'chat', 'ip-fragmentation', `Reassembled: this fragment completes IPv${d.version} datagram ${id} from frames ${d.frames.join(', ')} (${bytesText(d.length)}), shown whole here${overlap}`, params);
 }
 
 function topProto(packet: Packet): string {
@@ -580,7 +607,9 @@ export function dnsLabel(main: Explanation): string {
   if (main.code === 'WL_EXPLAIN_DNS_QUERY') return `DNS ${q}`;
   const answers = String(main.params.answers ?? '').split(',').filter(Boolean);
   const rcode = Number(main.params.rcode ?? 0);
-  return `DNS ${q} → ${rcode !== 0 ? `rcode ${rcode}` : answers.length ? `${answers[0]}${answers.length > 1 ? ` +${answers.length - 1}` : ''}` : 'no address'}`;
+  const records = Number(main.params.records ?? 0);
+  const other = records > 0 ? `${records} record${records > 1 ? 's' : ''}` : 'no address';
+  return `DNS ${q} → ${rcode !== 0 ? `rcode ${rcode}` : answers.length ? `${answers[0]}${answers.length > 1 ? ` +${answers.length - 1}` : ''}` : other}`;
 }
 
 function explainDns(dns: DnsLayer, tx: DnsTransactionInfo): Explanation {
@@ -597,9 +626,12 @@ function explainDns(dns: DnsLayer, tx: DnsTransactionInfo): Explanation {
   let ttl: number | undefined;
   let lastTtl: number | undefined;
   const cnames: string[] = [];
+  // Each record's type, answers first (RFC 1035 §4.1: answer, authority, additional sections).
+  const types: number[] = [];
   for (const f of fields) {
     if (f.name === 'dns.a' || f.name === 'dns.aaaa') answers.push(String(f.value));
     else if (f.name === 'dns.cname') cnames.push(String(f.value));
+    else if (f.name === 'dns.resp.type') types.push(Number(f.value));
     else if (f.name === 'dns.resp.ttl') lastTtl = Number(f.value);
     // The TTL worth telling is the address's own (a record's TTL field precedes its data).
     if ((f.name === 'dns.a' || f.name === 'dns.aaaa') && ttl === undefined) ttl = lastTtl;
@@ -610,7 +642,7 @@ function explainDns(dns: DnsLayer, tx: DnsTransactionInfo): Explanation {
     time !== undefined ? `, in ${durationText(time * 1e9)}`
     : responseRetransmitOf !== undefined ? ` (repeated: the answer came in frame ${responseRetransmitOf})`
     : tx.unsolicited ? ' (no query seen for it)' : '';
-  const params: Record<string, string | number> = { name: String(name ?? ''), type: Number(type ?? 0), id: dns.id, rcode, answers: answers.join(',') };
+  const params: Record<string, string | number> = { name: String(name ?? ''), type: Number(type ?? 0), id: dns.id, rcode, answers: answers.join(','), records: dns.answerCount };
   if (time !== undefined) params.ms = time * 1e3;
   if (rcode !== 0) {
     const why = rcode === 3 ? 'no such name (NXDOMAIN)' : rcode === 2 ? 'server failure (SERVFAIL)' : rcode === 5 ? 'refused' : `error code ${rcode}`;
@@ -619,6 +651,7 @@ function explainDns(dns: DnsLayer, tx: DnsTransactionInfo): Explanation {
   let what: string;
   if (answers.length > 0) what = answers.length > 3 ? `${answers.slice(0, 3).join(', ')} (+${answers.length - 3} more)` : answers.join(', ');
   else if (cnames.length > 0) what = `alias ${cnames[cnames.length - 1]}`;
+  else if (dns.answerCount > 0) what = `${dns.answerCount} record${dns.answerCount > 1 ? 's' : ''} (${types.slice(0, dns.answerCount).map(dnsTypeName).join(', ')})`;
   else what = 'no records';
   const via = answers.length > 0 && cnames.length > 0 ? ` via ${cnames.length} alias${cnames.length > 1 ? 'es' : ''}` : '';
   const ttlText = ttl !== undefined && (answers.length > 0 || cnames.length > 0) ? `, TTL ${ttl}` : '';

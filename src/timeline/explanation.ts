@@ -39,6 +39,7 @@ export type Concept =
   | 'tcp-capture-loss'
   | 'tcp-ports-reused'
   | 'udp'
+  | 'ip-fragmentation'
   | 'dns'
   | 'arp'
   | 'icmp'
@@ -91,6 +92,8 @@ export const ExplainCodes = [
   'WL_EXPLAIN_TCP_KEEP_ALIVE_ACK',
   'WL_EXPLAIN_TCP_REUSED_PORTS',
   'WL_EXPLAIN_UDP',
+  'WL_EXPLAIN_IP_FRAGMENT',
+  'WL_EXPLAIN_IP_REASSEMBLED',
   'WL_EXPLAIN_DNS_QUERY',
   'WL_EXPLAIN_DNS_RESPONSE',
   'WL_EXPLAIN_ARP_REQUEST',

@@ -99,7 +99,8 @@ export class TimelineBuilder {
     const only = options.stream;
     // Explanations read no header but Host, which is always kept: the others only for a filter.
     this.stage = new AppStage({ onRecord: this.records.onRecord, allHeaders: readsHttpFields(options.filter), ...(only !== undefined ? { tcpStreams: (s: number) => s === only } : {}) });
-    this.analyzer = new Analyzer(appAnalyzerOptions(this.stage, { tcpObservers: [this.lifecycle] }));
+    // IP reassembly as read does it (Wireshark's default): a datagram is explained whole on its last fragment.
+    this.analyzer = new Analyzer(appAnalyzerOptions(this.stage, { defragment: true, tcpObservers: [this.lifecycle] }));
   }
 
   /** True once `max` packets were selected: the rest of the file need not be read. */
@@ -117,12 +118,14 @@ export class TimelineBuilder {
       this.stage.setTimeBase(frame.tsSec, frame.tsNsec);
     }
     const analysis = this.analyzer.analyze(packet);
+    // A datagram this fragment completed is shown whole, as read shows it.
+    const shown = analysis.reassembled ?? packet;
     const app = this.records.take();
-    const explained = this.explainer.explain(packet, analysis, app);
+    const explained = this.explainer.explain(shown, analysis, app);
     if (this.full) return;
     if (this.options.stream !== undefined && analysis.tcp?.stream !== this.options.stream) return;
     if (this.options.filter && !this.options.filter.matches(packet, analysis)) return;
-    this.select(packet, analysis, app, explained);
+    this.select(shown, analysis, app, explained);
   }
 
   /** Keeps a selected packet, as a timeline entry (the terminal UI keeps less: tui/stream-record.ts). */

@@ -28,6 +28,7 @@ import { nsBetween, type PacketExplanation } from '../timeline/explanation.js';
 import { endpointLabel } from '../timeline/ladder.js';
 import { addLateRecords, tcpLen, TimelineBuilder, timelineEntry, type Timeline, type TimelineEntry } from '../timeline/pipeline.js';
 import type { PacketAnalysis } from '../analysis/analyzer.js';
+import type { ReassembledPacket } from '../analysis/defrag.js';
 import { TcpLayer } from '../wire/tcp.js';
 import type { SampleColumns } from './graphs.js';
 
@@ -91,6 +92,11 @@ export class StreamRecord implements SampleColumns {
    */
   private readonly whole = new Map<number, number>();
   private readonly wholePages: Float64Array[] = [];
+  /**
+   * Rows that completed a fragmented datagram: the datagram as reassembled (decoding the frame again
+   * gives its last fragment only). Fragmented TCP is rare (path MTU discovery avoids it).
+   */
+  private readonly reassembled = new Map<number, ReassembledPacket>();
   /** The application messages rows completed. */
   private readonly apps = new Map<number, readonly AppRecord[]>();
   private readonly checkpoints: Checkpoint[] = [];
@@ -143,6 +149,7 @@ export class StreamRecord implements SampleColumns {
     this.ackRtt[r] = info.ackRtt;
     if (info.flags !== 0 || !sameAnalysis(this.restore(this.scratch, r), info)) this.keepWhole(r, info);
     if (app.length) this.apps.set(r, app);
+    if ('fragment' in packet) this.reassembled.set(r, packet as ReassembledPacket);
     if (at < layers.length - 1 && layers.slice(at + 1).some((l) => l.proto !== 'data')) {
       this.appColumns ??= new Uint32Array(this.frame.length);
       this.appColumns[r] = this.columnSlot(summarize(packet, info));
@@ -204,11 +211,14 @@ export class StreamRecord implements SampleColumns {
     for (let r = k * this.step + 1; r < Math.min((k + 1) * this.step, this.length); r++) {
       const frame = frameAt(this.frame[r]!);
       if (!frame) break;
-      const packet = decodePacket(frame);
+      const whole = this.reassembled.get(r);
+      const packet = whole ?? decodePacket(frame);
       const slot = this.whole.get(r);
       const info = slot !== undefined ? this.wholeAt(slot) : this.restore(new TcpSegmentInfo(this.stream, 0), r);
+      // The analysis as the read had it: the segment's, and the datagram its frame completed.
+      const analysis: PacketAnalysis = whole ? { tcp: info, reassembled: whole, fields: () => info.fields() } : info;
       const app = this.apps.get(r) ?? [];
-      const entry = timelineEntry(packet, info, app, explainer.explain(packet, info, app));
+      const entry = timelineEntry(packet, analysis, app, explainer.explain(packet, analysis, app));
       const cols = this.appColumns?.[r] ?? 0;
       if (cols !== 0) [entry.protocol, entry.info] = this.columns[cols]!;
       entries.push(entry);

@@ -2,8 +2,9 @@
  * explain, ladder, the terminal UI's stream pane and the Trace API see the application layer as
  * `read` does: the same application stage runs under them (src/analysis/app.ts), so the Protocol
  * and Info columns agree with read's, display filters on http, tls and dns select the same frames,
- * TLS hellos, QUIC headers and DNS over TCP are explained (checked against tshark's fields), and a
- * message that only the capture's end completes is shown on the packet of its last bytes.
+ * TLS hellos, QUIC headers, DNS over TCP and IP fragments are explained (checked against tshark's
+ * fields), and a message that only the capture's end completes is shown on the packet of its last
+ * bytes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,12 +27,21 @@ if (!haveCorpus) console.warn(`SKIPPED: test/timeline/app-views.test.ts corpus c
 const haveTshark = spawnSync('tshark', ['-v']).status === 0;
 if (!haveTshark) console.warn('SKIPPED: test/timeline/app-views.test.ts tshark comparisons need tshark');
 
-/** Captures with HTTP, WebSocket, TLS and DNS over TCP, and no IP fragments (read reassembles those, the timeline does not). */
-const FILES = ['rawip_android_dns_http_tls.pcap', 'tls13_curl_sni_dns_fin.pcap', 'tls_clienthello_split_segments.pcap', 'dns_over_tcp.pcap', 'http_pipelined_scanner.pcap', 'websocket_fragmented_ping_pong_close.pcap'];
+/** Captures with HTTP, WebSocket, TLS, DNS over TCP, and IP fragments (both reassemble them). */
+const FILES = [
+  'rawip_android_dns_http_tls.pcap',
+  'tls13_curl_sni_dns_fin.pcap',
+  'tls_clienthello_split_segments.pcap',
+  'dns_over_tcp.pcap',
+  'http_pipelined_scanner.pcap',
+  'websocket_fragmented_ping_pong_close.pcap',
+  'ipv4_ipv6_fragmented_dnssec.pcap',
+  'ipv6_ext_hbh_rh_frag_dstopts_http.pcap',
+];
 
 /** read's pipeline on a file: per frame, its Protocol and Info columns and the packet and analysis for filters. */
 function readColumns(file: string) {
-  const analyzer = new Analyzer(appAnalyzerOptions(new AppStage()));
+  const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true }));
   return readCaptureFileSync(file).frames.map((f) => {
     const packet = decodePacket(f);
     const analysis = analyzer.analyze(packet);
@@ -39,8 +49,9 @@ function readColumns(file: string) {
   });
 }
 
-function tshark(file: string, filter: string, fields: string[]): string[][] {
-  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+/** tshark's values of `fields` for the frames `filter` selects: the first occurrence of each, or all of them joined by ','. */
+function tshark(file: string, filter: string, fields: string[], occurrence: 'f' | 'a' = 'f'): string[][] {
+  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-E', `occurrence=${occurrence}`, '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
   return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }
 
@@ -89,6 +100,23 @@ describe.skipIf(!haveCorpus || !haveTshark)('application messages explained, aga
       for (const [frame, form, type] of want) {
         const quic = t.entries.find((e) => e.frame === Number(frame))?.explained.explanations.find((x) => x.code === 'WL_EXPLAIN_QUIC');
         expect(quic?.params.type, `${name} frame ${frame}`).toBe(form === '0' ? 'short' : LONG[Number(type)]);
+      }
+    }
+  });
+
+  it('explains IP fragments, and each datagram whole on the fragment that completes it, as tshark reassembles them', async () => {
+    for (const name of ['ipv4_ipv6_fragmented_dnssec.pcap']) {
+      const file = join(REAL, name);
+      const t = await buildTimeline(file);
+      const codes = (frame: number) => t.entries.find((e) => e.frame === frame)?.explained.explanations ?? [];
+      // tshark lists a datagram's fragments on the frame that completes it.
+      const done = tshark(file, 'ip.fragment || ipv6.fragment', ['frame.number', 'ip.fragment', 'ipv6.fragment'], 'a').map(([f, a, b]) => [Number(f), (a || b)!.split(',').map(Number)] as const);
+      expect(done.length, name).toBeGreaterThan(0);
+      for (const [frame, fragments] of done) {
+        expect(codes(frame).find((x) => x.code === 'WL_EXPLAIN_IP_REASSEMBLED')?.params.frames, `${name} frame ${frame}`).toBe(fragments.join(','));
+        // What the datagram carries is explained first, as for an unfragmented packet.
+        expect(codes(frame)[0]!.concept).not.toBe('ip-fragmentation');
+        for (const f of fragments.filter((x) => x !== frame)) expect(codes(f)[0]?.code, `${name} frame ${f}`).toBe('WL_EXPLAIN_IP_FRAGMENT');
       }
     }
   });

@@ -13,6 +13,9 @@ import { runScenario } from '../../src/sim/index.js';
 import { buildTimeline, type TimelineEntry } from '../../src/timeline/pipeline.js';
 import { sampleAt } from '../../src/tui/graphs.js';
 import { readRecord } from './record.js';
+import { ACK, buildFrames, FIN, PSH, SYN, writePcap } from '../analysis/tcp-build.js';
+import { emitEthernet } from '../../src/wire/ethernet.js';
+import { emitIpv4 } from '../../src/wire/ipv4.js';
 
 const REAL = resolve(import.meta.dirname, '../../../shared/traces/real');
 const REAL_FILES = [
@@ -27,6 +30,8 @@ const REAL_FILES = [
   'tls13_curl_sni_dns_fin.pcap',
   'dns_over_tcp.pcap',
   'rawip_android_dns_http_tls.pcap',
+  // IPv6 extension headers, an atomic fragment among them.
+  'ipv6_ext_hbh_rh_frag_dstopts_http.pcap',
 ];
 const haveReal = existsSync(REAL);
 if (!haveReal) console.warn(`test/tui/stream-record.test.ts: ${REAL} absent, the real-capture cases are skipped`);
@@ -56,6 +61,37 @@ describe('the stream record', () => {
       }
     });
   }
+
+  it('replays a segment that came in IP fragments from the datagram its last fragment completed', async () => {
+    // A connection whose 3 000-byte segment (frame 4) crossed a link with a 1 500-byte MTU.
+    const frames = buildFrames([
+      { from: 'c', seq: 100, flags: SYN, t: 0 },
+      { from: 's', seq: 500, ack: 101, flags: SYN | ACK, t: 0.001 },
+      { from: 'c', seq: 101, ack: 501, flags: ACK, t: 0.002 },
+      { from: 'c', seq: 101, ack: 501, flags: PSH | ACK, len: 3000, t: 0.003 },
+      { from: 's', seq: 501, ack: 3101, flags: ACK, t: 0.004 },
+      { from: 'c', seq: 3101, ack: 501, flags: FIN | ACK, t: 0.005 },
+    ]);
+    const seg = frames[3]!;
+    const ipPayload = seg.data.subarray(14 + 20);
+    const pieces = [
+      { off: 0, bytes: ipPayload.subarray(0, 1480), more: true },
+      { off: 1480, bytes: ipPayload.subarray(1480), more: false },
+    ].map(({ off, bytes, more }, i) => {
+      const ip = emitIpv4({ dscp: 0, ecn: 0, ident: 7, dontFragment: false, moreFragments: more, fragmentOffset: off, ttl: 64, protocol: 6, src: Uint8Array.of(10, 0, 0, 1), dst: Uint8Array.of(10, 0, 0, 2) }, bytes);
+      const data = emitEthernet({ dst: seg.data.subarray(0, 6), src: seg.data.subarray(6, 12), etherType: 0x0800 }, ip);
+      return { ...seg, data, origLen: data.length, tsNsec: seg.tsNsec + i };
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'wl-record-frag-')), 'frag.pcap');
+    writePcap(file, [...frames.slice(0, 3), ...pieces, ...frames.slice(4)].map((f, i) => ({ ...f, number: i + 1 })));
+    const entries = (await streamsOf(file)).get(0)!;
+    // Frame 5, the second fragment, completes the segment; frame 4 waits (it is no TCP segment yet).
+    expect(entries.map((e) => e.frame)).toEqual([1, 2, 3, 5, 6, 7]);
+    expect(entries[3]!.explained.explanations.map((x) => x.code)).toContain('WL_EXPLAIN_IP_REASSEMBLED');
+    const { record, frameAt, close } = readRecord(file, 0, 2);
+    for (let k = 0; k < record.segments; k++) expect(record.segment(k, frameAt)).toEqual(entries.slice(k * 2, (k + 1) * 2));
+    close();
+  });
 
   it('keeps the numbers the graphs draw, and far fewer bytes than the entries, on a long lossy transfer', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wl-record-')), 'lossy.pcapng');
