@@ -66,7 +66,8 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
     for (const frame of batch) {
       // -Y: decode and analyse every packet, count only the matching ones (as tshark -z io,phs -Y).
       const filtered = filter ? decodePacket(frame) : undefined;
-      if (filtered && !filter!.matches(filtered, analyzer.analyze(filtered))) continue;
+      const filteredAnalysis = filtered ? analyzer.analyze(filtered) : undefined;
+      if (filtered && !filter!.matches(filtered, filteredAnalysis)) continue;
       packets++;
       bytes += frame.origLen;
       capturedBytes += frame.data.length;
@@ -81,8 +82,9 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
       if (ts > maxTs) maxTs = ts;
       const packet = filtered ?? decodePacket(frame);
       // Analysis first: the application stage adds the http/tls/dns layers the hierarchy counts.
-      if (!filtered) analyzer.analyze(packet);
-      hierarchy.add(packet);
+      const analysis = filteredAnalysis ?? analyzer.analyze(packet);
+      // A datagram completed by this fragment counts whole, as tshark -z io,phs counts it.
+      hierarchy.add(analysis.reassembled ?? packet);
     }
   }
   if (runLength > 0) linkTypes.set(runLinkType, (linkTypes.get(runLinkType) ?? 0) + runLength);

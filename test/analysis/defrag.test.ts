@@ -216,6 +216,7 @@ describe('overlapping fragments', () => {
 });
 
 const REAL = join(import.meta.dirname, '../../../shared/traces/real');
+const ROOT = join(import.meta.dirname, '../..');
 let tshark = false;
 try {
   execFileSync('tshark', ['-v'], { stdio: 'ignore' });
@@ -262,5 +263,23 @@ describe.skipIf(!existsSync(REAL) || !tshark)('defragmentation against tshark -o
     });
     expect(got).toEqual(want);
     expect(got[1]).toBe('2\tIPv4\tFragmented IP protocol (proto=UDP 17, off=0, ID=d0fe)');
+  });
+
+  it('stats counts a datagram whole on the fragment that completes it, and a waiting one as ip:data, as tshark -z io,phs', () => {
+    const file = join(REAL, 'ipv4_ipv6_fragmented_dnssec.pcap');
+    const phs = execFileSync('tshark', ['-q', '-z', 'io,phs', '-r', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const theirs: string[] = [];
+    for (const line of phs.split('\n')) {
+      const m = /^( *)(\S+)\s+frames:(\d+) bytes:(\d+)/.exec(line);
+      if (m) theirs.push(`${m[1]!.length / 2} ${m[2]} ${m[3]} ${m[4]}`);
+    }
+    const stats = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bin/wirelens'), 'stats', '--json', file], { encoding: 'utf8' }));
+    const ours: string[] = [];
+    const walk = (n: { proto: string; frames: number; bytes: number; children?: unknown[] }, depth: number) => {
+      if (depth >= 0) ours.push(`${depth} ${n.proto} ${n.frames} ${n.bytes}`);
+      for (const c of n.children ?? []) walk(c as typeof n, depth + 1);
+    };
+    walk(stats.protocols, -1); // tshark's tree has no `frame` root
+    expect(ours).toEqual(theirs);
   });
 });
