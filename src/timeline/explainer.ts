@@ -17,8 +17,9 @@
  * - teardown 1/4..4/4: FIN, its ACK, the other FIN, its ACK (RFC 9293 §3.6, Figure 12); a FIN that
  *   also acknowledges the peer's FIN is steps 2 and 3 at once; RST aborts (§3.5.2) or refuses;
  * - ARP, ICMP, UDP, DNS and QUIC headers (RFC 9000 §17) from their layers; IP fragments, and the
- *   fragment that completes a datagram, which is explained whole (RFC 791 §3.2, RFC 8200 §4.5); HTTP, WebSocket, SSE, TLS hellos and DNS over TCP
- *   from the application stage's records (analysis/app.ts, AppRecord) when the caller provides them;
+ *   fragment that completes a datagram, which is explained whole (RFC 791 §3.2, RFC 8200 §4.5);
+ * - HTTP, WebSocket, SSE, TLS hellos and DNS over TCP from the application stage's records
+ *   (analysis/app.ts, AppRecord) when the caller provides them;
  * - packet comments (pcapng opt_comment, Wireshark's frame.comment) as notes.
  */
 import type { PacketAnalysis } from '../analysis/analyzer.js';
@@ -538,15 +539,15 @@ function sackText(t: TcpLayer, info: TcpSegmentInfo): string {
   return ` (it already holds ${parts.join(', ')} via SACK)`;
 }
 
+/** TLS 1.3's version number (RFC 8446 §4.2.1). */
+const TLS13 = 0x0304;
+
 /**
  * A ClientHello offers (versions, ALPN protocols, and in SNI the name it wants a certificate for,
  * RFC 6066 §3); the ServerHello picks one of each (RFC 8446 §4.1.3, RFC 7301 §3.2). In TLS 1.3 all
  * that follows is encrypted (RFC 8446 §2); before it the certificate and key exchange follow in the
  * clear and data only after ChangeCipherSpec (RFC 5246 §7.3). wirelens never decrypts.
  */
-/** TLS 1.3's version number (RFC 8446 §4.2.1). */
-const TLS13 = 0x0304;
-
 function explainTlsHello(h: TlsHandshakeMessage): Explanation {
   const s = h.summary;
   const sev: Severity = h.problem ? 'warn' : 'chat';
