@@ -1,6 +1,7 @@
 /**
  * `wirelens fields [PREFIX] [--json]`: the names a display filter may use, like `tshark -G fields`
  * (one line per field: name, type, protocol, description), optionally only those starting with PREFIX.
+ * Wireshark's application-protocol names that wirelens never emits say so.
  */
 import { allFields, type FieldDef } from '../filter/index.js';
 
@@ -28,6 +29,7 @@ function fieldJson(d: FieldDef): Record<string, unknown> {
   const out: Record<string, unknown> = { name: d.name, type: d.type, protocol: d.proto, description: d.description };
   if (d.valueStrings) out.values = Object.fromEntries(d.valueStrings);
   if (d.source === 'analysis') out.analysis = true;
+  if (d.undecoded) out.decoded = false;
   return out;
 }
 
@@ -36,5 +38,5 @@ function formatTable(defs: FieldDef[]): string[] {
   const wn = w((d) => d.name);
   const wt = w((d) => d.type);
   const wp = w((d) => d.proto);
-  return defs.map((d) => `${d.name.padEnd(wn)}  ${d.type.padEnd(wt)}  ${d.proto.padEnd(wp)}  ${d.description}`);
+  return defs.map((d) => `${d.name.padEnd(wn)}  ${d.type.padEnd(wt)}  ${d.proto.padEnd(wp)}  ${d.description}${d.undecoded ? ' (not decoded by wirelens)' : ''}`);
 }

@@ -42,6 +42,8 @@ export interface PacketFilter {
   readonly needsAnalysis: boolean;
   /** Registered names the filter reads, in order of appearance. */
   readonly fields: readonly string[];
+  /** Of those, Wireshark's names wirelens never emits (FieldDef.undecoded): tests on them are never true. */
+  readonly undecoded: readonly string[];
   readonly matches: (packet: Packet, analysis?: PacketAnalysis) => boolean;
 }
 
@@ -91,7 +93,8 @@ class Compiler {
       ctx.reset(packet, analysis);
       return pred(ctx);
     };
-    return { text: this.text, needsAnalysis: this.needsAnalysis, fields: [...new Set(this.names)], matches };
+    const fields = [...new Set(this.names)];
+    return { text: this.text, needsAnalysis: this.needsAnalysis, fields, undecoded: fields.filter((f) => lookupField(f)?.undecoded === true), matches };
   }
 
   private fail(code: FilterErrorCode, reason: string, at: Place): never {

@@ -891,3 +891,64 @@ export const APP_FIELDS: readonly (readonly [string, FieldType, string, string])
   ['websocket.reassembled.length', 'uint', 'websocket', 'Reassembled websocket Payload length'],
   ['websocket.rsv', 'uint', 'websocket', 'Reserved'],
 ];
+
+/**
+ * The application fields wirelens produces (the others are Wireshark's names, known so that a
+ * filter written for Wireshark compiles, but never emitted: such a filter matches nothing, and
+ * `-Y` says so). test/filter/registry.test.ts checks this list against what the application
+ * stage emits on the corpus and against the names the protocol sources write.
+ */
+export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
+  // dns
+  'dns.a', 'dns.aaaa', 'dns.cname', 'dns.count.add_rr', 'dns.count.answers', 'dns.count.auth_rr',
+  'dns.count.labels', 'dns.count.prerequisites', 'dns.count.queries', 'dns.count.updates',
+  'dns.count.zones', 'dns.flags', 'dns.flags.authenticated', 'dns.flags.authoritative',
+  'dns.flags.checkdisable', 'dns.flags.opcode', 'dns.flags.rcode', 'dns.flags.recavail',
+  'dns.flags.recdesired', 'dns.flags.response', 'dns.flags.truncated', 'dns.flags.z', 'dns.id',
+  'dns.length', 'dns.mx.mail_exchange', 'dns.mx.preference', 'dns.ns', 'dns.opt.code',
+  'dns.opt.data', 'dns.opt.len', 'dns.ptr.domain_name', 'dns.qry.class', 'dns.qry.name',
+  'dns.qry.name.len', 'dns.qry.type', 'dns.resp.class', 'dns.resp.edns0_version',
+  'dns.resp.ext_rcode', 'dns.resp.len', 'dns.resp.name', 'dns.resp.ttl', 'dns.resp.type',
+  'dns.resp.z', 'dns.resp.z.do', 'dns.resp.z.reserved', 'dns.response_in', 'dns.response_to',
+  'dns.retransmission', 'dns.retransmit_request_in', 'dns.retransmit_response_in',
+  'dns.rr.udp_payload_size', 'dns.soa.expire_limit', 'dns.soa.minimum_ttl', 'dns.soa.mname',
+  'dns.soa.refresh_interval', 'dns.soa.retry_interval', 'dns.soa.rname', 'dns.soa.serial_number',
+  'dns.srv.name', 'dns.srv.port', 'dns.srv.priority', 'dns.srv.proto', 'dns.srv.service',
+  'dns.srv.target', 'dns.srv.weight', 'dns.time', 'dns.txt', 'dns.txt.length', 'dns.unsolicited',
+  // http
+  'http.accept', 'http.accept_encoding', 'http.accept_language', 'http.authorization',
+  'http.cache_control', 'http.chat', 'http.connection', 'http.content_encoding',
+  'http.content_length', 'http.content_length_header', 'http.content_type', 'http.cookie',
+  'http.cookie_pair', 'http.date', 'http.host', 'http.http2_settings', 'http.last_modified',
+  'http.location', 'http.proxy_authenticate', 'http.proxy_authorization', 'http.referer',
+  'http.request', 'http.request.full_uri', 'http.request.line', 'http.request.method',
+  'http.request.uri', 'http.request.uri.path', 'http.request.uri.query',
+  'http.request.uri.query.parameter', 'http.request.version', 'http.request_in', 'http.response',
+  'http.response.code', 'http.response.line', 'http.response.phrase', 'http.response.version',
+  'http.response_for.uri', 'http.response_in', 'http.sec_websocket_accept',
+  'http.sec_websocket_extensions', 'http.sec_websocket_key', 'http.sec_websocket_protocol',
+  'http.sec_websocket_version', 'http.server', 'http.set_cookie', 'http.time',
+  'http.transfer_encoding', 'http.upgrade', 'http.user_agent', 'http.www_authenticate',
+  'http.x_forwarded_for',
+  // quic
+  'quic.dcid', 'quic.dcil', 'quic.fixed_bit', 'quic.header_form', 'quic.length',
+  'quic.long.packet_type', 'quic.long.packet_type_v2', 'quic.packet_length', 'quic.scid',
+  'quic.scil', 'quic.spin_bit', 'quic.supported_version', 'quic.token', 'quic.token_length',
+  'quic.version',
+  // tls
+  'tls.handshake', 'tls.handshake.cipher_suites_length', 'tls.handshake.ciphersuite',
+  'tls.handshake.comp_method', 'tls.handshake.comp_methods_length', 'tls.handshake.extension.len',
+  'tls.handshake.extension.type', 'tls.handshake.extensions.supported_version',
+  'tls.handshake.extensions.supported_versions_len', 'tls.handshake.extensions_alpn_len',
+  'tls.handshake.extensions_alpn_str', 'tls.handshake.extensions_alpn_str_len',
+  'tls.handshake.extensions_length', 'tls.handshake.extensions_server_name',
+  'tls.handshake.extensions_server_name_len', 'tls.handshake.extensions_server_name_list_len',
+  'tls.handshake.extensions_server_name_type', 'tls.handshake.length', 'tls.handshake.random',
+  'tls.handshake.session_id', 'tls.handshake.session_id_length', 'tls.handshake.type',
+  'tls.handshake.version', 'tls.record', 'tls.record.content_type', 'tls.record.length',
+  'tls.record.opaque_type', 'tls.record.version',
+  // websocket
+  'websocket.fin', 'websocket.mask', 'websocket.masking_key', 'websocket.opcode',
+  'websocket.payload_length', 'websocket.payload_length_ext_16', 'websocket.payload_length_ext_64',
+  'websocket.rsv',
+]);

@@ -9,7 +9,7 @@
  * rendering of the whole packet.
  */
 
-import { APP_FIELDS, APP_PROTOCOLS } from './fields-app.js';
+import { APP_FIELDS, APP_FIELDS_DECODED, APP_PROTOCOLS } from './fields-app.js';
 
 /**
  * Value types (Wireshark's FT_* families). `none` is a presence-only item (FT_NONE, and protocol
@@ -35,6 +35,11 @@ export interface FieldDef {
   valueStrings?: ReadonlyMap<number, string>;
   /** The field is computed from others (ip.addr from ip.src and ip.dst); it is never emitted itself. */
   derived?: boolean;
+  /**
+   * A Wireshark name wirelens never emits (application protocols: APP_FIELDS_DECODED lists what
+   * it does emit). A filter on it compiles, as in Wireshark, and matches nothing.
+   */
+  undecoded?: boolean;
 }
 
 /** [name, type, protocol, description] for every field. Sorted by protocol, then name. */
@@ -365,6 +370,7 @@ function sourceOf(name: string): FieldSource {
   return name.slice(0, name.indexOf('.'));
 }
 
+const APP_PROTOCOL_NAMES = new Set(APP_PROTOCOLS.map(([name]) => name));
 const REGISTRY = new Map<string, FieldDef>();
 for (const [name, description] of [...PROTOCOLS, ...APP_PROTOCOLS]) REGISTRY.set(name, { name, type: 'protocol', proto: name, description, source: name });
 for (const [name, type, proto, description] of [...TABLE, ...APP_FIELDS]) {
@@ -372,6 +378,7 @@ for (const [name, type, proto, description] of [...TABLE, ...APP_FIELDS]) {
   if (name.endsWith('.checksum.status')) def.valueStrings = CHECKSUM_STATUS;
   if (name === 'ip.version') def.alsoFrom = ['ipv6'];
   if (name in EITHER_FIELDS || name in MARKER_FIELDS || name === 'tcp.analysis.flags') def.derived = true;
+  if (APP_PROTOCOL_NAMES.has(proto) && !APP_FIELDS_DECODED.has(name)) def.undecoded = true;
   REGISTRY.set(name, def);
 }
 

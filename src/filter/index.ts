@@ -20,8 +20,13 @@ export { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP } from './option.js';
 
 /**
  * The compiled `-Y` option, or undefined when it was not given. A bad filter throws a FilterError
- * (a WirelensError: the command line prints it and exits with code 2).
+ * (a WirelensError: the command line prints it and exits with code 2); a filter naming a field
+ * wirelens does not decode gets a note on standard error.
  */
 export function compileFilterOption(text: string | undefined): PacketFilter | undefined {
-  return text === undefined ? undefined : compileFilter(text);
+  if (text === undefined) return undefined;
+  const filter = compileFilter(text);
+  // Wireshark would match these; wirelens knows the names but never emits them: say so, once.
+  for (const name of filter.undecoded) process.stderr.write(`wirelens: note: -Y names ${name}, a Wireshark field wirelens does not decode: a test on it is never true\n`);
+  return filter;
 }

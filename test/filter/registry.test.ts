@@ -3,11 +3,19 @@
  * registered, under the source that emits it, with a type its values convert to. A new field in a
  * protocol file fails here until it is added to src/filter/fields.ts.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packetToJson } from '../../src/output/json.js';
 import { allFields, lookupField } from '../../src/filter/fields.js';
+import { APP_FIELDS_DECODED } from '../../src/filter/fields-app.js';
+import { Analyzer } from '../../src/analysis/analyzer.js';
+import { AppStage, appAnalyzerOptions } from '../../src/analysis/app.js';
+import { readCaptureFileSync } from '../../src/capture/reader.js';
+import { decodePacket } from '../../src/decode/bindings.js';
+import { compileFilter } from '../../src/filter/index.js';
 import { fromFieldValue } from '../../src/filter/values.js';
-import { HAVE_CORPUS, decodeCorpus, type Decoded } from './corpus.js';
+import { HAVE_CORPUS, PROJECT_ROOT, TRACE_DIR, decodeCorpus, type Decoded } from './corpus.js';
 
 describe('registry', () => {
   it('has a name, type, protocol and description for every entry, names unique', () => {
@@ -29,7 +37,42 @@ describe('registry', () => {
   });
 });
 
+describe('fields wirelens does not decode', () => {
+  it('are marked, and a filter names them back; decoded ones are not', () => {
+    expect(lookupField('http.file_data')?.undecoded).toBe(true);
+    expect(lookupField('http.server')?.undecoded).toBeUndefined();
+    expect(lookupField('tcp.port')?.undecoded).toBeUndefined();
+    expect(compileFilter('http.file_data contains "pw" || http.server').undecoded).toEqual(['http.file_data']);
+  });
+
+  it('APP_FIELDS_DECODED names only fields the application-layer sources write', () => {
+    // A name in the list that no source writes would silence the note for a field that never matches.
+    const dirs = [join(PROJECT_ROOT, 'src/protocols'), join(PROJECT_ROOT, 'src/analysis')];
+    const text = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(d, f), 'utf8'))).join('\n');
+    for (const name of APP_FIELDS_DECODED) expect(text.includes(`'${name}'`), name).toBe(true);
+  });
+});
+
 describe.skipIf(!HAVE_CORPUS)('registry against the corpus', () => {
+  it('marks as decoded every application field the application stage emits on the corpus', () => {
+    const undecoded = new Set<string>();
+    for (const file of readdirSync(TRACE_DIR).filter((f) => /\.pcap(ng)?$/.test(f))) {
+      let frames;
+      try {
+        frames = readCaptureFileSync(join(TRACE_DIR, file)).frames;
+      } catch {
+        continue; // files the reader refuses
+      }
+      const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true }));
+      for (const f of frames) {
+        const p = decodePacket(f);
+        for (const name of Object.keys(packetToJson(p, analyzer.analyze(p)))) if (lookupField(name)?.undecoded) undecoded.add(`${name} (${file})`);
+      }
+      analyzer.finish();
+    }
+    expect([...undecoded]).toEqual([]);
+  });
+
   let corpus: Decoded[];
   beforeAll(async () => {
     corpus = await decodeCorpus();
