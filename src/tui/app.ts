@@ -834,7 +834,7 @@ export class TuiApp {
         return `Note for frame ${(s.selectedFrame ?? 0) + 1}: ${s.input}▏`;
       default:
         if (s.view !== 'packets') return `${s.filterText ? `Filter: ${s.filterText}   ` : ''}↑↓ PgUp PgDn move  Esc back  ? help  q quit`;
-        return s.filterText ? `Filter: ${s.filterText}` : 'Filter: (none)   / filter  : go to  c conns  m msgs  l ladder  g graphs  f follow  ? help';
+        return s.filterText ? `Filter: ${s.filterText}${s.filterNote ? `   (${s.filterNote})` : ''}` : 'Filter: (none)   / filter  : go to  c conns  m msgs  l ladder  g graphs  f follow  ? help';
     }
   }
 

@@ -56,6 +56,8 @@ export class TuiState {
   filterText = '';
   /** The last rejected filter's message, caret lines included; '' when the last one compiled. */
   filterError = '';
+  /** For the filter in force: the Wireshark fields it names that wirelens does not decode ('' for none). */
+  filterNote = '';
   /** A one-line message for the status line (e.g. "no frame 99"). */
   message = '';
   /** Notes by frame number (1-based, as shown). */
@@ -210,6 +212,7 @@ export class TuiState {
       this.filter = undefined;
       this.filterText = '';
       this.filterError = '';
+      this.filterNote = '';
       this.matches = null;
       this.filterDone = true;
       this.selected = previous >= 0 ? previous : 0;
@@ -229,6 +232,8 @@ export class TuiState {
     this.filter = filter;
     this.filterText = trimmed;
     this.filterError = '';
+    // Such a test is never true: the bar says why the list may stay empty.
+    this.filterNote = filter.undecoded.length ? `${filter.undecoded.join(', ')}: not decoded by wirelens, never true` : '';
     this.matches = [];
     this.filterDone = false;
     this.anchor = previous;

@@ -84,6 +84,15 @@ describe('follow tail', () => {
     expect(s.follow).toBe(true);
   });
 
+  it('a filter naming a Wireshark field wirelens does not decode is applied, with a note saying it is never true', () => {
+    const s = new TuiState({});
+    s.framesIndexed(10, true);
+    expect(s.applyFilter('http.file_data contains "pw" || tcp').ok).toBe(true);
+    expect(s.filterNote).toBe('http.file_data: not decoded by wirelens, never true');
+    s.applyFilter('tcp');
+    expect(s.filterNote).toBe('');
+  });
+
   it('live and filtered: matches arriving at the tail are followed until the user moves up', () => {
     const s = new TuiState({ follow: true });
     s.setPageSize(3);
