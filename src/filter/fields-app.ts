@@ -922,6 +922,7 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'http.cookie_pair', 'http.date', 'http.host', 'http.http2_settings', 'http.last_modified',
   'http.location', 'http.proxy_authenticate', 'http.proxy_authorization', 'http.referer',
   'http.request', 'http.request.full_uri', 'http.request.line', 'http.request.method',
+  'http.request_number', 'http.response_number', 'http.prev_request_in', 'http.prev_response_in',
   'http.request.uri', 'http.request.uri.path', 'http.request.uri.query',
   'http.request.uri.query.parameter', 'http.request.version', 'http.request_in', 'http.response',
   'http.response.code', 'http.response.line', 'http.response.phrase', 'http.response.version',

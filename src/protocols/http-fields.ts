@@ -60,16 +60,23 @@ export function httpMessageFields(m: HttpMessage, add: Add): void {
   }
   const line = m.kind === 'request' ? 'http.request.line' : 'http.response.line';
   for (const h of m.headers) headerFields(h, m, add, line);
+  // Messages are numbered per connection and direction, from 1; "prev" is the one before in the
+  // same direction (a response also names the request before its own).
   if (m.kind === 'request') {
     const full = fullUri(m.uri, m.host);
     if (full !== undefined) add('http.request.full_uri', full);
     add('http.request', true);
+    add('http.request_number', m.index + 1);
+    if (m.previousFrame !== undefined) add('http.prev_request_in', m.previousFrame);
     if (m.responseFrame !== undefined) add('http.response_in', m.responseFrame);
   } else {
     add('http.response', true);
+    add('http.response_number', m.index + 1);
     const req = m.request;
     const full = req ? fullUri(req.uri, req.host) : undefined;
     if (m.latency !== undefined) add('http.time', round9(m.latency));
+    if (req?.previousFrame !== undefined) add('http.prev_request_in', req.previousFrame);
+    if (m.previousFrame !== undefined) add('http.prev_response_in', m.previousFrame);
     if (m.requestFrame !== undefined) add('http.request_in', m.requestFrame);
     if (full !== undefined) add('http.response_for.uri', full);
   }

@@ -59,6 +59,8 @@ interface HttpMessageBase extends MessageSpan {
   problem?: ProtocolProblem;
   /** Position in its direction, from 0. */
   index: number;
+  /** The frame that completed the message before it in its direction (http.prev_request_in / prev_response_in). */
+  previousFrame?: number;
 }
 
 export interface HttpRequest extends HttpMessageBase {
@@ -493,6 +495,8 @@ class HttpReceiver implements HttpSink {
   private skippedField = false;
   /** The current message's fields headersDone reads. */
   private readonly known = new KnownFields();
+  /** The frame that completed this direction's last message (none yet: undefined). */
+  private previousFrame: number | undefined = undefined;
 
   constructor(
     readonly dir: Direction,
@@ -738,6 +742,7 @@ class HttpReceiver implements HttpSink {
       headersTime: 0,
       complete: false,
       index: this.index++,
+      previousFrame: this.previousFrame,
       firstFrame: this.frame,
       firstTime: this.time,
       frame: this.frame,
@@ -769,6 +774,7 @@ class HttpReceiver implements HttpSink {
       headersTime: 0,
       complete: false,
       index: this.index++,
+      previousFrame: this.previousFrame,
       firstFrame: this.frame,
       firstTime: this.time,
       frame: this.frame,
@@ -1024,6 +1030,7 @@ class HttpReceiver implements HttpSink {
 
   private finish(msg: HttpMessage, aborted = false): void {
     this.msg = undefined;
+    this.previousFrame = msg.frame;
     this.state = State.Start;
     this.sse?.end();
     this.sse = undefined;

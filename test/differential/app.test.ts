@@ -69,6 +69,10 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['http.chat', 'bool'],
   ['http.request', 'bool'],
   ['http.response', 'bool'],
+  ['http.request_number', 'uint'],
+  ['http.response_number', 'uint'],
+  ['http.prev_request_in', 'uint'],
+  ['http.prev_response_in', 'uint'],
   ['http.response_in', 'uint'],
   ['http.time', 'time'],
   ['websocket.fin', 'bool'],
@@ -184,7 +188,7 @@ const DIFFERENCE_CLASSES: { name: string; why: string; covers: (m: Mismatch) => 
   {
     name: 'pipelined-pairing',
     why: 'tshark pairs an HTTP response with the first request of the segment that carried several pipelined requests; we pair every message in order (RFC 9112 §9.3)',
-    covers: (m) => m.file === 'http_pipelined_scanner.pcap' && ['http.time', 'http.request_in', 'http.response_for.uri'].includes(m.field),
+    covers: (m) => m.file === 'http_pipelined_scanner.pcap' && ['http.time', 'http.request_in', 'http.response_for.uri', 'http.request_number', 'http.response_number', 'http.prev_request_in', 'http.prev_response_in'].includes(m.field),
   },
   {
     name: 'retransmitted-pdu',
@@ -193,8 +197,14 @@ const DIFFERENCE_CLASSES: { name: string; why: string; covers: (m: Mismatch) => 
   },
   {
     name: 'out-of-order-pdu',
-    why: 'tshark 4.0 reassembles PDUs from in-order segments only (tcp.reassemble_out_of_order is FALSE by default) and loses a response whose segments came out of order; our reassembler holds them (with -o tcp.reassemble_out_of_order:TRUE tshark shows the same 206 on frame 953)',
-    covers: (m) => m.file === 'tcp_zero_window_ooo_retrans_http_range.pcap' && m.frame === 953 && m.tshark === '',
+    why: 'tshark 4.0 reassembles PDUs from in-order segments only (tcp.reassemble_out_of_order is FALSE by default) and loses a response whose segments came out of order; our reassembler holds them (with -o tcp.reassemble_out_of_order:TRUE tshark shows the same 206 on frame 953), and names it as the previous response of frame 1213',
+    covers: (m) =>
+      m.file === 'tcp_zero_window_ooo_retrans_http_range.pcap' && m.tshark === '' && (m.frame === 953 || (m.frame === 1213 && m.field === 'http.prev_response_in')),
+  },
+  {
+    name: 'renumbered-after-retransmitted-pdu',
+    why: 'tshark counts the response it dissected twice (retransmitted-pdu, frame 42) as one more message: the later request and response numbers are one higher there, and its prev links point at the copy',
+    covers: (m) => m.file === 'tcp_retrans_dupack_ooo_keepalive_http.pcap' && m.frame > 42 && /^http\.(request_number|response_number|prev_request_in|prev_response_in)$/.test(m.field),
   },
   {
     name: 'quic-initial-decryption',
