@@ -7,6 +7,7 @@
  * a line is as written, with CR LF (the parser drops line endings; a bare LF is rare).
  */
 import type { HttpHeader, HttpMessage } from './http.js';
+import { statusDescription } from './http-status.js';
 import { round9 } from './stream.js';
 
 type Add = (name: string, value: number | string | boolean) => void;
@@ -56,6 +57,7 @@ export function httpMessageFields(m: HttpMessage, add: Add): void {
   } else {
     add('http.response.version', m.version);
     add('http.response.code', m.status);
+    add('http.response.code.desc', statusDescription(m.status));
     add('http.response.phrase', m.phrase);
   }
   const line = m.kind === 'request' ? 'http.request.line' : 'http.response.line';

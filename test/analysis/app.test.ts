@@ -24,6 +24,7 @@ import { packetToJson } from '../../src/output/json.js';
 import { summarize } from '../../src/output/summary.js';
 import { compileFilter } from '../../src/filter/index.js';
 import { encodePcap } from '../../src/capture/pcap-writer.js';
+import { DESCRIBED_STATUS_CODES } from '../../src/protocols/http-status.js';
 
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/traces/real');
 const present = existsSync(DIR);
@@ -243,6 +244,28 @@ describe.skipIf(!tsharkOk)('frame.protocols of HTTP bodies, against tshark (WebS
       const theirs = r.stdout.trim().split('\n').map((l) => l.replace(':ethertype', ''));
       expect(ours).toEqual(theirs);
       expect(new Set(ours.map((p) => p.split(':').slice(3).join(':')))).toEqual(new Set(['', 'http', 'http:data', 'http:data-text-lines', 'http:media', 'http:json', 'http:xml', 'http:urlencoded-form', 'http:grpc', 'http:message-http']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!tsharkOk)('http.response.code.desc, against tshark', () => {
+  it('names every status code as tshark 4.0 does, the unlisted ones included', () => {
+    // Every code the table lists, and some it does not (tshark: "Unknown (N)").
+    const codes = [...DESCRIBED_STATUS_CODES, 220, 306, 420, 600, 999];
+    const frames = conversation(codes.flatMap((c) => [
+      { from: 'c' as const, bytes: enc(`GET /${c} HTTP/1.1\r\nHost: x\r\n\r\n`) },
+      { from: 's' as const, bytes: enc(`HTTP/1.1 ${c} X\r\nContent-Length: 0\r\n\r\n`) },
+    ]), 80);
+    const ours = run(frames).json.filter((j) => j['http.response.code'] !== undefined).map((j) => `${j['http.response.code']}\t${j['http.response.code.desc']}`);
+    const dir = mkdtempSync(join(tmpdir(), 'wl-codes-'));
+    try {
+      const path = join(dir, 'codes.pcap');
+      writeFileSync(path, encodePcap(frames, { linkType: 1 }));
+      const r = spawnSync('tshark', ['-n', '-r', path, '-Y', 'http.response', '-T', 'fields', '-e', 'http.response.code', '-e', 'http.response.code.desc'], { encoding: 'utf8' });
+      expect(ours).toEqual(r.stdout.trim().split('\n'));
+      expect(ours).toHaveLength(codes.length);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -69,6 +69,7 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['http.chat', 'bool'],
   ['http.request', 'bool'],
   ['http.response', 'bool'],
+  ['http.response.code.desc', 'string'],
   ['http.request_number', 'uint'],
   ['http.response_number', 'uint'],
   ['http.prev_request_in', 'uint'],
