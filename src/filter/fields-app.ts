@@ -915,6 +915,12 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'dns.soa.refresh_interval', 'dns.soa.retry_interval', 'dns.soa.rname', 'dns.soa.serial_number',
   'dns.srv.name', 'dns.srv.port', 'dns.srv.priority', 'dns.srv.proto', 'dns.srv.service',
   'dns.srv.target', 'dns.srv.weight', 'dns.time', 'dns.txt', 'dns.txt.length', 'dns.unsolicited',
+  'dns.dnskey.flags', 'dns.dnskey.flags.zone_key', 'dns.dnskey.flags.key_revoked',
+  'dns.dnskey.flags.secure_entry_point', 'dns.dnskey.flags.reserved', 'dns.dnskey.protocol',
+  'dns.dnskey.algorithm', 'dns.dnskey.key_id', 'dns.dnskey.public_key', 'dns.rrsig.type_covered',
+  'dns.rrsig.algorithm', 'dns.rrsig.labels', 'dns.rrsig.original_ttl', 'dns.rrsig.signature_expiration',
+  'dns.rrsig.signature_inception', 'dns.rrsig.key_tag', 'dns.rrsig.signers_name', 'dns.rrsig.signature',
+  'dns.ds.key_id', 'dns.ds.algorithm', 'dns.ds.digest_type', 'dns.ds.digest',
   // http
   'http.accept', 'http.accept_encoding', 'http.accept_language', 'http.authorization',
   'http.cache_control', 'http.chat', 'http.connection', 'http.content_encoding',

@@ -501,6 +501,46 @@ function recordFields(f: FieldList, d: Uint8Array, m: number, end: number, r: Dn
       typeBitmapFields(f, d, saltEnd + 1 + d[saltEnd]!, rdEnd);
       return;
     }
+    case DnsType.DNSKEY: {
+      // RFC 4034 §2.1: flags (bit 7 Zone Key, bit 15 Secure Entry Point; RFC 5011 bit 8 Revoke),
+      // protocol (3), algorithm, public key. The key tag is computed (Appendix B).
+      if (r.rdLength < 4) return;
+      const flags = u16(d, rd);
+      f.add('dns.dnskey.flags', flags, rd, 2)
+        .add('dns.dnskey.flags.zone_key', (flags & 0x0100) !== 0, rd, 2)
+        .add('dns.dnskey.flags.key_revoked', (flags & 0x0080) !== 0, rd, 2)
+        .add('dns.dnskey.flags.secure_entry_point', (flags & 0x0001) !== 0, rd, 2)
+        .add('dns.dnskey.flags.reserved', flags & 0xfe7e, rd, 2)
+        .add('dns.dnskey.protocol', d[rd + 2]!, rd + 2, 1)
+        .add('dns.dnskey.algorithm', d[rd + 3]!, rd + 3, 1)
+        .add('dns.dnskey.key_id', keyTag(d, rd, rdEnd), r.offset, 0);
+      if (rdEnd > rd + 4) f.add('dns.dnskey.public_key', hex(d, rd + 4, rdEnd), rd + 4, rdEnd - rd - 4);
+      return;
+    }
+    case DnsType.RRSIG: {
+      // RFC 4034 §3.1: type covered, algorithm, labels, original TTL, expiration and inception
+      // (seconds since 1970, §3.1.5), key tag, signer's name (never compressed), signature.
+      if (r.rdLength < 18) return;
+      const signer = name(rd + 18);
+      f.add('dns.rrsig.type_covered', u16(d, rd), rd, 2)
+        .add('dns.rrsig.algorithm', d[rd + 2]!, rd + 2, 1)
+        .add('dns.rrsig.labels', d[rd + 3]!, rd + 3, 1)
+        .add('dns.rrsig.original_ttl', u32(d, rd + 4), rd + 4, 4)
+        .add('dns.rrsig.signature_expiration', u32(d, rd + 8), rd + 8, 4)
+        .add('dns.rrsig.signature_inception', u32(d, rd + 12), rd + 12, 4)
+        .add('dns.rrsig.key_tag', u16(d, rd + 16), rd + 16, 2)
+        .add('dns.rrsig.signers_name', signer.text, rd + 18, signer.wireLength);
+      const sig = rd + 18 + signer.wireLength;
+      if (sig < rdEnd) f.add('dns.rrsig.signature', hex(d, sig, rdEnd), sig, rdEnd - sig);
+      return;
+    }
+    case DnsType.DS: {
+      // RFC 4034 §5.1: key tag, algorithm, digest type, digest.
+      if (r.rdLength < 4) return;
+      f.add('dns.ds.key_id', u16(d, rd), rd, 2).add('dns.ds.algorithm', d[rd + 2]!, rd + 2, 1).add('dns.ds.digest_type', d[rd + 3]!, rd + 3, 1);
+      if (rdEnd > rd + 4) f.add('dns.ds.digest', hex(d, rd + 4, rdEnd), rd + 4, rdEnd - rd - 4);
+      return;
+    }
     case DnsType.SRV: {
       if (r.rdLength < 7) return;
       // RFC 2782: the owner is _Service._Proto.Name.
@@ -511,6 +551,17 @@ function recordFields(f: FieldList, d: Uint8Array, m: number, end: number, r: Dn
       return;
     }
   }
+}
+
+/**
+ * A DNSKEY's key tag (RFC 4034 Appendix B): its RDATA summed as 16-bit words, the carry folded
+ * in once. (Algorithm 1, RSA/MD5, used other bits; it is deprecated, RFC 6725.)
+ */
+function keyTag(d: Uint8Array, from: number, to: number): number {
+  let ac = 0;
+  for (let i = from; i < to; i++) ac += (i - from) & 1 ? d[i]! : d[i]! << 8;
+  ac += (ac >>> 16) & 0xffff;
+  return ac & 0xffff;
 }
 
 /**

@@ -27,7 +27,7 @@ const tsharkOk = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).status
 if (!haveTraces) console.warn(`app differential skipped: ${TRACE_DIR} is absent`);
 if (!tsharkOk) console.warn('app differential skipped: tshark is not installed');
 
-type Kind = 'uint' | 'bool' | 'string' | 'time' | 'protocols';
+type Kind = 'uint' | 'bool' | 'string' | 'time' | 'protocols' | 'bytes' | 'epoch';
 export const APP_FIELDS: readonly [string, Kind][] = [
   ['http.request.method', 'string'],
   ['http.request.uri', 'string'],
@@ -89,6 +89,26 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['dns.aaaa', 'string'],
   ['dns.count.answers', 'uint'],
   ['dns.time', 'time'],
+  // DNSSEC records (RFC 4034): DNSKEY, RRSIG (DS has no example in the corpus: test/protocols/dns.test.ts).
+  ['dns.dnskey.flags', 'uint'],
+  ['dns.dnskey.flags.zone_key', 'bool'],
+  ['dns.dnskey.flags.key_revoked', 'bool'],
+  ['dns.dnskey.flags.secure_entry_point', 'bool'],
+  ['dns.dnskey.flags.reserved', 'uint'],
+  ['dns.dnskey.protocol', 'uint'],
+  ['dns.dnskey.algorithm', 'uint'],
+  ['dns.dnskey.key_id', 'uint'],
+  ['dns.dnskey.public_key', 'bytes'],
+  ['dns.rrsig.type_covered', 'uint'],
+  ['dns.rrsig.algorithm', 'uint'],
+  ['dns.rrsig.labels', 'uint'],
+  ['dns.rrsig.original_ttl', 'uint'],
+  ['dns.rrsig.signature_expiration', 'epoch'],
+  ['dns.rrsig.signature_inception', 'epoch'],
+  ['dns.rrsig.key_tag', 'uint'],
+  ['dns.rrsig.signers_name', 'string'],
+  ['dns.rrsig.signature', 'bytes'],
+
   ['tls.record', 'bool'],
   ['tls.handshake', 'bool'],
   ['tls.handshake.type', 'uint'],
@@ -123,6 +143,14 @@ function canonToken(kind: Kind, t: string): string {
   if (kind === 'bool') return t === 'True' ? '1' : t === 'False' ? '0' : t;
   if (kind === 'time') return t === '' ? t : Number(t).toFixed(9);
   if (kind === 'protocols') return appSuffix(t);
+  // tshark separates bytes with ':'; we write them as one hex string.
+  if (kind === 'bytes') return t.replace(/:/g, '');
+  // An absolute time tshark shows as "Jun 19, 2019 10:57:21.000000000 UTC"; we give seconds since 1970.
+  if (kind === 'epoch') {
+    const m = /^(\w{3}) +(\d+), (\d{4}) (\d\d):(\d\d):(\d\d)\.\d+ UTC$/.exec(t);
+    const month = m ? ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[1]!) : -1;
+    return m && month >= 0 ? String(Date.UTC(Number(m[3]), month, Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6])) / 1000) : t;
+  }
   // tshark -E escape=y
   return t;
 }

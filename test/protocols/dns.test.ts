@@ -56,6 +56,14 @@ describe('DNS message', () => {
     expect(values(f, 'dns.a')[0]).toBe('142.251.181.138');
     expect(f.find((x) => x.name === 'dns.a')).toMatchObject({ offset: 40, length: 4 });
   });
+  it('a DS record as RFC 4034 §5.4 shows one: key tag, algorithm, digest type, digest', () => {
+    const digest = hex('2BB183AF5F22588179A53B0A98631FAD1A292118');
+    const rdata = Uint8Array.from([0xec, 0x45, 5, 1, ...digest]); // 60485 = 0xec45
+    const msg = emitDns({ id: 1, flags: 0x8180, questions: [], answers: [{ name: 'dskey.example.com', type: 43, class: 1, ttl: 86400, data: { raw: rdata } }], authorities: [], additionals: [] });
+    const f = layerOf(msg).fields();
+    expect([values(f, 'dns.ds.key_id'), values(f, 'dns.ds.algorithm'), values(f, 'dns.ds.digest_type'), values(f, 'dns.ds.digest')]).toEqual([[60485], [5], [1], ['2bb183af5f22588179a53b0a98631fad1a292118']]);
+  });
+
   it('parse/emit round trip of every decoded type, with and without compression', () => {
     const repr: DnsRepr = {
       id: 0x1234,
