@@ -627,12 +627,9 @@ function explainDns(dns: DnsLayer, tx: DnsTransactionInfo): Explanation {
   let ttl: number | undefined;
   let lastTtl: number | undefined;
   const cnames: string[] = [];
-  // Each record's type, answers first (RFC 1035 §4.1: answer, authority, additional sections).
-  const types: number[] = [];
   for (const f of fields) {
     if (f.name === 'dns.a' || f.name === 'dns.aaaa') answers.push(String(f.value));
     else if (f.name === 'dns.cname') cnames.push(String(f.value));
-    else if (f.name === 'dns.resp.type') types.push(Number(f.value));
     else if (f.name === 'dns.resp.ttl') lastTtl = Number(f.value);
     // The TTL worth telling is the address's own (a record's TTL field precedes its data).
     if ((f.name === 'dns.a' || f.name === 'dns.aaaa') && ttl === undefined) ttl = lastTtl;
@@ -652,7 +649,10 @@ function explainDns(dns: DnsLayer, tx: DnsTransactionInfo): Explanation {
   let what: string;
   if (answers.length > 0) what = answers.length > 3 ? `${answers.slice(0, 3).join(', ')} (+${answers.length - 3} more)` : answers.join(', ');
   else if (cnames.length > 0) what = `alias ${cnames[cnames.length - 1]}`;
-  else if (dns.answerCount > 0) what = `${dns.answerCount} record${dns.answerCount > 1 ? 's' : ''} (${types.slice(0, dns.answerCount).map(dnsTypeName).join(', ')})`;
+  else if (dns.answerCount > 0) {
+    const types = dns.sections().records.filter((r) => r.section === 'answer').map((r) => dnsTypeName(r.type));
+    what = `${dns.answerCount} record${dns.answerCount > 1 ? 's' : ''} (${types.join(', ')})`;
+  }
   else what = 'no records';
   const via = answers.length > 0 && cnames.length > 0 ? ` via ${cnames.length} alias${cnames.length > 1 ? 'es' : ''}` : '';
   const ttlText = ttl !== undefined && (answers.length > 0 || cnames.length > 0) ? `, TTL ${ttl}` : '';

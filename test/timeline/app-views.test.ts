@@ -119,6 +119,10 @@ describe.skipIf(!haveCorpus || !haveTshark)('application messages explained, aga
         for (const f of fragments.filter((x) => x !== frame)) expect(codes(f)[0]?.code, `${name} frame ${f}`).toBe('WL_EXPLAIN_IP_FRAGMENT');
       }
     }
+    // The reassembled DNSSEC answer names its records' types (no address among them).
+    expect((await buildTimeline(join(REAL, 'ipv4_ipv6_fragmented_dnssec.pcap'))).entries[2]!.explained.explanations[0]!.text).toBe(
+      'DNS DNSKEY? weberlab.de → 4 records (DNSKEY, DNSKEY, RRSIG, RRSIG), in 0.59 ms',
+    );
   });
 
   it('explains DNS over TCP: each query and response on the frame tshark decodes it in', async () => {
