@@ -920,7 +920,9 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'dns.dnskey.algorithm', 'dns.dnskey.key_id', 'dns.dnskey.public_key', 'dns.rrsig.type_covered',
   'dns.rrsig.algorithm', 'dns.rrsig.labels', 'dns.rrsig.original_ttl', 'dns.rrsig.signature_expiration',
   'dns.rrsig.signature_inception', 'dns.rrsig.key_tag', 'dns.rrsig.signers_name', 'dns.rrsig.signature',
-  'dns.ds.key_id', 'dns.ds.algorithm', 'dns.ds.digest_type', 'dns.ds.digest',
+  'dns.ds.key_id', 'dns.ds.algorithm', 'dns.ds.digest_type', 'dns.ds.digest', 'dns.nsec3.algo',
+  'dns.nsec3.flags', 'dns.nsec3.flags.opt_out', 'dns.nsec3.iterations', 'dns.nsec3.salt_length',
+  'dns.nsec3.salt_value', 'dns.nsec3.hash_length', 'dns.nsec3.hash_value',
   // http
   'http.accept', 'http.accept_encoding', 'http.accept_language', 'http.authorization',
   'http.cache_control', 'http.chat', 'http.connection', 'http.content_encoding',

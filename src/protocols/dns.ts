@@ -494,11 +494,23 @@ function recordFields(f: FieldList, d: Uint8Array, m: number, end: number, r: Dn
       return;
     }
     case DnsType.NSEC3: {
-      // RFC 5155 §3.2: algorithm, flags, iterations, salt, next hashed owner, type bit maps.
+      // RFC 5155 §3.2: algorithm, flags (bit 7: Opt-Out), iterations, salt, next hashed owner
+      // (shown in Base 32 with the extended hex alphabet, §3.3), type bit maps.
       if (rd + 5 > rdEnd) return;
-      const saltEnd = rd + 5 + d[rd + 4]!;
+      const saltLen = d[rd + 4]!;
+      const saltEnd = rd + 5 + saltLen;
       if (saltEnd + 1 > rdEnd) return;
-      typeBitmapFields(f, d, saltEnd + 1 + d[saltEnd]!, rdEnd);
+      f.add('dns.nsec3.algo', d[rd]!, rd, 1)
+        .add('dns.nsec3.flags', d[rd + 1]!, rd + 1, 1)
+        .add('dns.nsec3.flags.opt_out', (d[rd + 1]! & 1) !== 0, rd + 1, 1)
+        .add('dns.nsec3.iterations', u16(d, rd + 2), rd + 2, 2)
+        .add('dns.nsec3.salt_length', saltLen, rd + 4, 1);
+      if (saltLen > 0) f.add('dns.nsec3.salt_value', hex(d, rd + 5, saltEnd), rd + 5, saltLen);
+      const hashLen = d[saltEnd]!;
+      const hashEnd = saltEnd + 1 + hashLen;
+      if (hashEnd > rdEnd) return;
+      f.add('dns.nsec3.hash_length', hashLen, saltEnd, 1).add('dns.nsec3.hash_value', base32hex(d, saltEnd + 1, hashEnd), saltEnd + 1, hashLen);
+      typeBitmapFields(f, d, hashEnd, rdEnd);
       return;
     }
     case DnsType.DNSKEY: {
@@ -551,6 +563,24 @@ function recordFields(f: FieldList, d: Uint8Array, m: number, end: number, r: Dn
       return;
     }
   }
+}
+
+/** RFC 4648 §7's Base 32 with the extended hex alphabet, lower case and unpadded, as tshark shows NSEC3 hashes. */
+function base32hex(d: Uint8Array, from: number, to: number): string {
+  const ALPHABET = '0123456789abcdefghijklmnopqrstuv';
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    value = ((value << 8) | d[i]!) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
 }
 
 /**

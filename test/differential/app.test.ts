@@ -89,7 +89,7 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['dns.aaaa', 'string'],
   ['dns.count.answers', 'uint'],
   ['dns.time', 'time'],
-  // DNSSEC records (RFC 4034): DNSKEY, RRSIG (DS has no example in the corpus: test/protocols/dns.test.ts).
+  // DNSSEC records (RFC 4034, RFC 5155): DNSKEY, RRSIG, NSEC3 (DS has no example in the corpus: test/protocols/dns.test.ts).
   ['dns.dnskey.flags', 'uint'],
   ['dns.dnskey.flags.zone_key', 'bool'],
   ['dns.dnskey.flags.key_revoked', 'bool'],
@@ -108,6 +108,14 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['dns.rrsig.key_tag', 'uint'],
   ['dns.rrsig.signers_name', 'string'],
   ['dns.rrsig.signature', 'bytes'],
+  ['dns.nsec3.algo', 'uint'],
+  ['dns.nsec3.flags', 'uint'],
+  ['dns.nsec3.flags.opt_out', 'bool'],
+  ['dns.nsec3.iterations', 'uint'],
+  ['dns.nsec3.salt_length', 'uint'],
+  ['dns.nsec3.salt_value', 'bytes'],
+  ['dns.nsec3.hash_length', 'uint'],
+  ['dns.nsec3.hash_value', 'string'],
 
   ['tls.record', 'bool'],
   ['tls.handshake', 'bool'],

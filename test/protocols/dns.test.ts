@@ -64,6 +64,19 @@ describe('DNS message', () => {
     expect([values(f, 'dns.ds.key_id'), values(f, 'dns.ds.algorithm'), values(f, 'dns.ds.digest_type'), values(f, 'dns.ds.digest')]).toEqual([[60485], [5], [1], ['2bb183af5f22588179a53b0a98631fad1a292118']]);
   });
 
+  it("an NSEC3 record's next hashed owner in Base 32 hex (RFC 4648 §10's vectors), and its parameters", () => {
+    const enc = (x: string) => Array.from(new TextEncoder().encode(x));
+    const nsec3 = (hash: number[]) => Uint8Array.from([1, 1, 0, 10, 2, 0xab, 0xcd, hash.length, ...hash]);
+    const field = (rdata: Uint8Array, name: string) => {
+      const msg = emitDns({ id: 1, flags: 0x8180, questions: [], answers: [{ name: 'x.example', type: 50, class: 1, ttl: 60, data: { raw: rdata } }], authorities: [], additionals: [] });
+      return values(layerOf(msg).fields(), name);
+    };
+    const vectors: [string, string][] = [['f', 'co'], ['fo', 'cpng'], ['foo', 'cpnmu'], ['foob', 'cpnmuog'], ['fooba', 'cpnmuoj1'], ['foobar', 'cpnmuoj1e8']];
+    for (const [text, b32] of vectors) expect(field(nsec3(enc(text)), 'dns.nsec3.hash_value')).toEqual([b32]);
+    const r = nsec3(enc('foobar'));
+    expect(['dns.nsec3.algo', 'dns.nsec3.flags.opt_out', 'dns.nsec3.iterations', 'dns.nsec3.salt_value'].map((n) => field(r, n)[0])).toEqual([1, true, 10, 'abcd']);
+  });
+
   it('parse/emit round trip of every decoded type, with and without compression', () => {
     const repr: DnsRepr = {
       id: 0x1234,
