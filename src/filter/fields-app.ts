@@ -955,7 +955,11 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'tls.handshake.extensions_server_name_len', 'tls.handshake.extensions_server_name_list_len',
   'tls.handshake.extensions_server_name_type', 'tls.handshake.length', 'tls.handshake.random',
   'tls.handshake.session_id', 'tls.handshake.session_id_length', 'tls.handshake.type',
-  'tls.handshake.version', 'tls.record', 'tls.record.content_type', 'tls.record.length',
+  'tls.handshake.version', 'tls.handshake.extensions_supported_groups_length',
+  'tls.handshake.extensions_supported_groups', 'tls.handshake.extensions_supported_group',
+  'tls.handshake.extensions_ec_point_formats_length', 'tls.handshake.extensions_ec_point_formats',
+  'tls.handshake.extensions_ec_point_format', 'tls.handshake.sig_hash_alg_len', 'tls.handshake.sig_hash_algs',
+  'tls.handshake.sig_hash_alg', 'tls.handshake.sig_hash_hash', 'tls.handshake.sig_hash_sig', 'tls.record', 'tls.record.content_type', 'tls.record.length',
   'tls.record.opaque_type', 'tls.record.version',
   // websocket
   'websocket.fin', 'websocket.mask', 'websocket.masking_key', 'websocket.opcode',

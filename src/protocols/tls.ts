@@ -36,7 +36,7 @@ export const HandshakeType = {
   Finished: 20,
   KeyUpdate: 24,
 } as const;
-export const ExtensionType = { ServerName: 0, Alpn: 16, SupportedVersions: 43 } as const;
+export const ExtensionType = { ServerName: 0, SupportedGroups: 10, EcPointFormats: 11, SignatureAlgorithms: 13, Alpn: 16, SupportedVersions: 43 } as const;
 export const TLS13 = 0x0304;
 
 const HANDSHAKE_NAMES: Record<number, string> = {
@@ -637,6 +637,25 @@ function extensionFields(e: TlsExtension, o: number, client: boolean, add: Adder
     for (let p = 2; p < end && p + 1 + d[p]! <= end; p += 1 + d[p]!) {
       add('tls.handshake.extensions_alpn_str_len', d[p]!, o + p, 1);
       add('tls.handshake.extensions_alpn_str', latin1(d.subarray(p + 1, p + 1 + d[p]!)), o + p + 1, d[p]!);
+    }
+  } else if (e.type === ExtensionType.SupportedGroups && d.length >= 2) {
+    // RFC 8446 §4.2.7 (RFC 8422 §5.1.1 before it): the key-exchange groups the client supports.
+    add('tls.handshake.extensions_supported_groups_length', u16(d, 0), o, 2);
+    add('tls.handshake.extensions_supported_groups', true, o + 2, u16(d, 0));
+    for (let p = 2; p + 2 <= Math.min(d.length, 2 + u16(d, 0)); p += 2) add('tls.handshake.extensions_supported_group', u16(d, p), o + p, 2);
+  } else if (e.type === ExtensionType.EcPointFormats && d.length >= 1) {
+    // RFC 8422 §5.1.2.
+    add('tls.handshake.extensions_ec_point_formats_length', d[0]!, o, 1);
+    add('tls.handshake.extensions_ec_point_formats', true, o + 1, d[0]!);
+    for (let p = 1; p < Math.min(d.length, 1 + d[0]!); p++) add('tls.handshake.extensions_ec_point_format', d[p]!, o + p, 1);
+  } else if (e.type === ExtensionType.SignatureAlgorithms && d.length >= 2) {
+    // RFC 8446 §4.2.3: each scheme a 16-bit code; its bytes were TLS 1.2's hash and signature (RFC 5246 §7.4.1.4.1).
+    add('tls.handshake.sig_hash_alg_len', u16(d, 0), o, 2);
+    add('tls.handshake.sig_hash_algs', true, o + 2, u16(d, 0));
+    for (let p = 2; p + 2 <= Math.min(d.length, 2 + u16(d, 0)); p += 2) {
+      add('tls.handshake.sig_hash_alg', u16(d, p), o + p, 2);
+      add('tls.handshake.sig_hash_hash', d[p]!, o + p, 1);
+      add('tls.handshake.sig_hash_sig', d[p + 1]!, o + p + 1, 1);
     }
   } else if (e.type === ExtensionType.SupportedVersions) {
     if (client && d.length >= 1) {

@@ -38,7 +38,7 @@ import { TcpFlag, TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
 import { WsOpcode } from '../protocols/websocket.js';
 import { cipherSuiteText, tlsVersionText, type AppRecord } from '../analysis/app.js';
-import { HandshakeType, type TlsHandshakeMessage } from '../protocols/tls.js';
+import { HandshakeType, TLS13, type TlsHandshakeMessage } from '../protocols/tls.js';
 import {
   bytesText,
   durationText,
@@ -538,9 +538,6 @@ function sackText(t: TcpLayer, info: TcpSegmentInfo): string {
   const parts = blocks.map((b) => `${(b.left - base) >>> 0}–${(((b.right - base) >>> 0) - 1) >>> 0}`);
   return ` (it already holds ${parts.join(', ')} via SACK)`;
 }
-
-/** TLS 1.3's version number (RFC 8446 §4.2.1). */
-const TLS13 = 0x0304;
 
 /**
  * A ClientHello offers (versions, ALPN protocols, and in SNI the name it wants a certificate for,
