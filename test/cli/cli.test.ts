@@ -128,6 +128,24 @@ describe.skipIf(!built)('bad input: one clear line, exit code 2, no stack trace'
   });
 });
 
+describe.skipIf(!built)('wirelens fields, and -Y on a field wirelens does not decode', () => {
+  it('lists names by prefix (exit 1 when none), marking the ones never decoded', () => {
+    const text = run(['fields', 'http.file_data']).stdout;
+    expect(text).toMatch(/^http\.file_data\s+string\s+http\s+File Data \(not decoded by wirelens\)$/m);
+    const json = run(['fields', 'http.serv', '--json']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(json).toEqual([{ name: 'http.server', type: 'string', protocol: 'http', description: 'Server' }]);
+    expect(JSON.parse(run(['fields', 'http.file_data', '--json']).stdout)).toMatchObject({ decoded: false });
+    expect(run(['fields', 'no.such.prefix']).code).toBe(1);
+  });
+
+  it('-Y naming one still runs (it never matches) and says why on stderr', () => {
+    const r = run(['read', '-Y', 'http.file_data contains "x" || frame.number == 1', TRACE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toBe('wirelens: note: -Y names http.file_data, a Wireshark field wirelens does not decode: a test on it is never true\n');
+  });
+});
+
 describe.skipIf(!built)('wirelens stats', () => {
   it('counts packets, bytes, link types and the protocol hierarchy', () => {
     const r = run(['stats', '--json', TRACE]);
