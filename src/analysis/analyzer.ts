@@ -20,7 +20,7 @@ import { Ipv6Layer } from '../wire/ipv6.js';
 import type { TcpConnection, TcpSegment, UdpConversation, UdpDatagram } from './connection.js';
 import { TcpTracker, type TcpSegmentInfo } from './tcp-tracker.js';
 import { UdpTracker } from './udp-tracker.js';
-import { Defragmenter, reassemblyFields, type ReassembledPacket } from './defrag.js';
+import { Defragmenter, reassemblyFields, type FragmentView, type ReassembledPacket } from './defrag.js';
 import { DataLayer } from '../decode/data.js';
 
 /** Follows TCP connections segment by segment, after the tracker's sequence analysis. */
@@ -78,7 +78,7 @@ function fixedTcpHeader(packet: Packet, t: Layer): boolean {
 }
 
 /** Replaces what was decoded above a fragment's IP layer with its data, as one `data` layer. */
-function asFragment(packet: Packet, frag: { network: Layer; dataStart: number; dataEnd: number }): void {
+function asFragment(packet: Packet, frag: FragmentView): void {
   const layers = packet.layers;
   const at = layers.lastIndexOf(frag.network);
   if (at < 0) return;
@@ -139,11 +139,12 @@ export class Analyzer {
     if (!this.defrag) return this.analyzeWhole(packet);
     const whole = this.defrag.process(packet);
     if (whole) return new ReassembledAnalysis(whole, this.analyzeWhole(whole));
-    if (!this.defrag.consumed) return this.analyzeWhole(packet);
+    const frag = this.defrag.lastFragment;
+    if (!frag) return this.analyzeWhole(packet);
     // A fragment waiting for the rest: Wireshark with reassembly on decodes nothing above IP in it
     // (`ip:data`, Info "Fragmented IP protocol …", even for the first fragment, whose transport
     // header is there) and analyses no transport; the datagram is shown whole on its last fragment.
-    asFragment(packet, this.defrag.lastFragment!);
+    asFragment(packet, frag);
     return NOTHING;
   }
 

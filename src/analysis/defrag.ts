@@ -128,14 +128,17 @@ export class Defragmenter {
   private readonly abandoned: IncompleteDatagram[] = [];
   private readonly timeout: number;
   private readonly maxPending: number;
-  /** True when the last packet given to `process` was a fragment (whether or not it completed a datagram). */
-  consumed = false;
-  /** The last fragment's IP layer and where its data lies in the frame (set with `consumed`). */
-  lastFragment: { network: Layer; dataStart: number; dataEnd: number } | undefined = undefined;
+  /** The last packet given to `process`, when it was a fragment: its IP layer and where its data lies. */
+  lastFragment: FragmentView | undefined = undefined;
 
   constructor(options: DefragOptions = {}) {
     this.timeout = options.timeout ?? DEFAULT_FRAGMENT_TIMEOUT;
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+  }
+
+  /** True when the last packet given to `process` was a fragment (whether or not it completed a datagram). */
+  get consumed(): boolean {
+    return this.lastFragment !== undefined;
   }
 
   /**
@@ -144,11 +147,9 @@ export class Defragmenter {
    * a packet that is no fragment at all (undefined, not consumed), which the caller handles itself.
    */
   process(packet: Packet): ReassembledPacket | undefined {
-    this.consumed = false;
     const frag = fragmentOf(packet);
-    if (!frag) return undefined;
-    this.consumed = true;
     this.lastFragment = frag;
+    if (!frag) return undefined;
     const frame = packet.frame;
     const now = frame.tsSec + frame.tsNsec / 1e9;
     this.expire(now);
