@@ -38,7 +38,7 @@ import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSin
 import { round9, type Direction, type ProtocolProblem } from '../protocols/stream.js';
 import { WsOpcode, type WsClose, type WsFrame, type WsMessage, type WsPing, type WsPong } from '../protocols/websocket.js';
 import type { SseEvent } from '../protocols/sse.js';
-import { looksLikeTlsRecord, tlsInfo, tlsRecordFields, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
+import { cipherSuiteText, looksLikeTlsRecord, tlsInfo, tlsRecordFields, tlsVersionText, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
 import { DnsLayer, DnsTcpFramer, DnsTransactions, DNS_PORT, dissectDnsMessage, dnsTypeName, type DnsTransactionInfo } from '../protocols/dns.js';
 import { QuicFlows, QuicLayer } from '../protocols/quic.js';
 import { bodyProtocol } from '../protocols/media-type.js';
@@ -1014,17 +1014,6 @@ export class AppRecordTap {
     this.frames = [];
     return [...byFrame].sort((a, b) => a[0] - b[0]);
   }
-}
-
-/** A TLS version number as people write it ("TLS 1.3" for 0x0304, RFC 8446 §4.2.1). */
-export function tlsVersionText(v: number): string {
-  const names: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' };
-  return names[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
-}
-
-/** A cipher suite's number as the IANA registry writes it ("0x1301"). */
-export function cipherSuiteText(suite: number): string {
-  return `0x${suite.toString(16).padStart(4, '0')}`;
 }
 
 /** Whether a display filter reads an http.* field (the stage must then keep every header: allHeaders). */

@@ -665,6 +665,17 @@ function extensionFields(e: TlsExtension, o: number, client: boolean, add: Adder
   }
 }
 
+/** A TLS version number as people write it ("TLS 1.3" for 0x0304, RFC 8446 §4.2.1). */
+export function tlsVersionText(v: number): string {
+  const names: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' };
+  return names[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
+}
+
+/** A cipher suite's number as the IANA registry writes it ("0x1301"). */
+export function cipherSuiteText(suite: number): string {
+  return `0x${suite.toString(16).padStart(4, '0')}`;
+}
+
 function hex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');

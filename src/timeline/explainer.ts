@@ -37,8 +37,8 @@ import type { Icmpv6Layer } from '../wire/icmpv6.js';
 import { TcpFlag, TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
 import { WsOpcode } from '../protocols/websocket.js';
-import { cipherSuiteText, tlsVersionText, type AppRecord } from '../analysis/app.js';
-import { HandshakeType, TLS13, type TlsHandshakeMessage } from '../protocols/tls.js';
+import type { AppRecord } from '../analysis/app.js';
+import { cipherSuiteText, HandshakeType, TLS13, tlsVersionText, type TlsHandshakeMessage } from '../protocols/tls.js';
 import {
   bytesText,
   durationText,

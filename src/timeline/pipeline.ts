@@ -16,11 +16,11 @@ import type { PacketFilter } from '../filter/index.js';
 import { summarize } from '../output/summary.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
-import { AppRecordTap, AppStage, appAnalyzerOptions, readsHttpFields, tlsVersionText, type AppRecord } from '../analysis/app.js';
+import { AppRecordTap, AppStage, appAnalyzerOptions, readsHttpFields, type AppRecord } from '../analysis/app.js';
 import { dnsLabel, Explainer, explainApp } from './explainer.js';
 import { bytesText, maxSeverity, type PacketExplanation } from './explanation.js';
 import { WsOpcode } from '../protocols/websocket.js';
-import { HandshakeType } from '../protocols/tls.js';
+import { HandshakeType, tlsVersionText } from '../protocols/tls.js';
 
 export interface TcpEntry {
   stream: number;
