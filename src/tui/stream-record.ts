@@ -21,7 +21,7 @@ import { summarize, type SummaryColumns } from '../output/summary.js';
 import type { Frame } from '../capture/frame.js';
 import type { ReadWarning } from '../errors.js';
 import { decodePacket } from '../decode/bindings.js';
-import type { Packet } from '../decode/layer.js';
+import type { Layer, Packet } from '../decode/layer.js';
 import type { AppRecord } from '../analysis/app.js';
 import { Explainer, type StreamState } from '../timeline/explainer.js';
 import { nsBetween, type PacketExplanation } from '../timeline/explanation.js';
@@ -150,7 +150,7 @@ export class StreamRecord implements SampleColumns {
     if (info.flags !== 0 || !sameAnalysis(this.restore(this.scratch, r), info)) this.keepWhole(r, info);
     if (app.length) this.apps.set(r, app);
     if ('fragment' in packet) this.reassembled.set(r, packet as ReassembledPacket);
-    if (at < layers.length - 1 && layers.slice(at + 1).some((l) => l.proto !== 'data')) {
+    if (hasAppLayer(layers, at)) {
       this.appColumns ??= new Uint32Array(this.frame.length);
       this.appColumns[r] = this.columnSlot(summarize(packet, info));
     }
@@ -298,6 +298,12 @@ export class StreamRecord implements SampleColumns {
     this.ackRtt = to(this.ackRtt, (k) => new Float64Array(k));
     if (this.appColumns) this.appColumns = to(this.appColumns, (k) => new Uint32Array(k));
   }
+}
+
+/** A layer above TCP (at `tcpAt`) that is not plain `data`: the application stage named the segment. No copy of the list: this runs per row. */
+function hasAppLayer(layers: readonly Layer[], tcpAt: number): boolean {
+  for (let i = tcpAt + 1; i < layers.length; i++) if (layers[i]!.proto !== 'data') return true;
+  return false;
 }
 
 /** The fields restore() sets are equal (the typed arrays hold them exactly). */
