@@ -122,8 +122,12 @@ export class Analyzer {
   private readonly reuse: boolean;
   private readonly udpScratch = new UdpPacketAnalysis(0, 0);
   private readonly loc: { network: Layer; transport: Layer } = { network: undefined!, transport: undefined! };
-  /** Per tcp.stream: 1 once observers were told of the connection. */
-  private readonly announced: number[] = [];
+  /**
+   * Streams whose first segments had a damaged header (observers are not told of those): the
+   * first sound one announces the connection. Usually empty: a set, rather than a per-stream array
+   * read on every segment, whose entry is seldom in the cache on a capture of many connections.
+   */
+  private readonly unannounced = new Set<number>();
   private readonly defrag?: Defragmenter;
 
   constructor(options: AnalyzerOptions = {}) {
@@ -169,12 +173,14 @@ export class Analyzer {
       // tshark numbers and analyses a TCP header damaged past its fixed part; observers get sound ones.
       const sound = t.status === 'ok';
       if (!sound && !fixedTcpHeader(packet, t)) return NOTHING;
-      const { conn, seg, info } = this.tcp.track(packet, loc);
-      if (!sound) return info;
+      const { conn, seg, info, isNew: opened } = this.tcp.track(packet, loc);
       const obs = this.tcpObservers;
       if (obs.length === 0) return info;
-      const isNew = this.announced[conn.stream] !== 1;
-      if (isNew) this.announced[conn.stream] = 1;
+      if (!sound) {
+        if (opened) this.unannounced.add(conn.stream);
+        return info;
+      }
+      const isNew = opened || (this.unannounced.size > 0 && this.unannounced.delete(conn.stream));
       for (let k = 0; k < obs.length; k++) {
         const o = obs[k]!;
         if (isNew) o.onConnection?.(conn, seg);

@@ -342,6 +342,27 @@ describe('connections and tcp.stream', () => {
     expect([c.a.address, c.a.port, c.b.address, c.b.port]).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80]);
   });
 
+  it('tells observers of a connection whose first segment has a damaged header on its first sound one', () => {
+    const events: string[] = [];
+    const a = new Analyzer({
+      tcpObservers: [
+        {
+          onConnection: (c, s) => events.push(`new ${c.stream} dir ${s.dir}`),
+          onSegment: (c, s) => events.push(`seg ${c.stream} dir ${s.dir}`),
+        },
+      ],
+    });
+    const frames = buildFrames(handshake({ cws: 7, sws: 8 }));
+    // The SYN's window scale option (after Ethernet, IPv4 and the fixed TCP header) gets length 1:
+    // the options are malformed, the fixed header is not, so tshark (and the tracker) still number it.
+    frames[0]!.data[14 + 20 + 20 + 1] = 1;
+    const packets = frames.map((f) => decodePacket(f));
+    expect(packets[0]!.layers.at(-1)!.status).not.toBe('ok');
+    for (const p of packets) a.analyze(p);
+    expect(a.connections()).toHaveLength(1);
+    expect(events).toEqual(['new 0 dir 1', 'seg 0 dir 1', 'seg 0 dir 0']);
+  });
+
   it('can be driven directly with flowKeyOf, and reuses one record in reuse mode', () => {
     const t = new TcpTracker();
     t.reuseInfo = true;
