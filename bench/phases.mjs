@@ -33,7 +33,9 @@ async function run(file, phase) {
   const level = PHASES.indexOf(phase);
   const hierarchy = new ProtocolHierarchy();
   const base = { reuseResults: true, defragment: true };
-  const analyzer = Analyzer ? new Analyzer(app ? app.appAnalyzerOptions(new app.AppStage(), base) : base) : undefined;
+  // The stage as `wirelens stats` makes it without -Y: no header strings nobody reads (allHeaders).
+  const stage = app ? new app.AppStage({ allHeaders: app.readsHttpFields(undefined) }) : undefined;
+  const analyzer = Analyzer ? new Analyzer(stage ? app.appAnalyzerOptions(stage, base) : base) : undefined;
   let packets = 0;
   for (let b = reader.nextBatchSync(); b; b = reader.nextBatchSync()) {
     packets += b.length;
