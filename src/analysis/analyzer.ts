@@ -133,7 +133,6 @@ export class Analyzer {
   constructor(options: AnalyzerOptions = {}) {
     this.tcpObservers = options.tcpObservers ?? [];
     this.udpObservers = options.udpObservers ?? [];
-    this.tcp.buildSegments = this.tcpObservers.length > 0;
     this.tcp.reuseInfo = options.reuseResults ?? false;
     this.reuse = options.reuseResults ?? false;
     if (options.defragment) this.defrag = new Defragmenter();
@@ -173,14 +172,18 @@ export class Analyzer {
       // tshark numbers and analyses a TCP header damaged past its fixed part; observers get sound ones.
       const sound = t.status === 'ok';
       if (!sound && !fixedTcpHeader(packet, t)) return NOTHING;
-      const { conn, seg, info, isNew: opened } = this.tcp.track(packet, loc);
+      const r = this.tcp.track(packet, loc);
+      const { conn, info } = r;
       const obs = this.tcpObservers;
       if (obs.length === 0) return info;
       if (!sound) {
-        if (opened) this.unannounced.add(conn.stream);
+        if (r.isNew) this.unannounced.add(conn.stream);
         return info;
       }
-      const isNew = opened || (this.unannounced.size > 0 && this.unannounced.delete(conn.stream));
+      const isNew = r.isNew || (this.unannounced.size > 0 && this.unannounced.delete(conn.stream));
+      // A new record per segment, kept in no long-lived object: storing the (young) packet in a
+      // reused one would cost two write barriers per segment, more than this short-lived allocation.
+      const seg: TcpSegment = { packet, tcp: t, dir: r.dir, time: r.time };
       for (let k = 0; k < obs.length; k++) {
         const o = obs[k]!;
         if (isNew) o.onConnection?.(conn, seg);

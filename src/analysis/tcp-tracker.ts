@@ -27,7 +27,7 @@ import type { TcpLayer } from '../wire/tcp.js';
 import { TcpFlag } from '../wire/tcp.js';
 import type { Ipv4Layer } from '../wire/ipv4.js';
 import type { Ipv6Layer } from '../wire/ipv6.js';
-import { type Dir, type TcpConnection, type TcpSegment } from './connection.js';
+import { type Dir, type TcpConnection } from './connection.js';
 import { endpointsOf, flowKeyOf, type FlowKey } from './flows.js';
 import { FlowTable, type FlowEntry } from './flow-table.js';
 import { seqGt, seqLe, seqLt } from './seq.js';
@@ -486,8 +486,11 @@ export class TcpSegmentInfo {
 /** The result of tracking one segment; one object reused by every call (copy what you keep). */
 export interface TcpTrackResult {
   conn: TcpConnection;
-  seg: TcpSegment;
   info: TcpSegmentInfo;
+  /** The segment's direction in its connection. */
+  dir: Dir;
+  /** Seconds since the epoch (TcpSegment.time). */
+  time: number;
   /** The segment started a new connection (a new tcp.stream). */
   isNew: boolean;
 }
@@ -496,21 +499,16 @@ export interface TcpTrackResult {
 export type TcpLocation = Pick<FlowKey, 'network' | 'transport'>;
 
 export class TcpTracker {
-  /** Build TcpTrackResult.seg (observers need it); off, `seg` is left from the previous call. */
-  buildSegments = true;
   /**
-   * Reuse one TcpSegmentInfo, and one TcpSegment, for every segment (valid until the next call)
-   * instead of new ones each time: for callers that only want the analysis done and its
-   * per-connection results.
+   * Reuse one TcpSegmentInfo for every segment (valid until the next call) instead of a new one
+   * each time: for callers that only want the analysis done and its per-connection results.
    */
   reuseInfo = false;
   private readonly scratch = new TcpSegmentInfo(0, 0);
-  /** With reuseInfo, the TcpSegment handed out is this one record too (valid until the next call). */
-  private readonly segScratch: { -readonly [K in keyof TcpSegment]: TcpSegment[K] } = { packet: undefined!, tcp: undefined!, dir: 0, time: 0 };
   private readonly table = new FlowTable<ConnState>();
   private readonly states: ConnState[] = [];
   private readonly conns: TcpConnection[] = [];
-  private readonly result: TcpTrackResult = { conn: undefined!, seg: undefined!, info: undefined!, isNew: false };
+  private readonly result: TcpTrackResult = { conn: undefined!, info: undefined!, dir: 0, time: 0, isNew: false };
 
   /** Connections in stream order. */
   connections(): readonly TcpConnection[] {
@@ -660,16 +658,8 @@ export class TcpTracker {
 
     const r = this.result;
     r.conn = conn;
-    if (this.buildSegments) {
-      if (this.reuseInfo) {
-        const g = this.segScratch;
-        g.packet = packet;
-        g.tcp = tcp;
-        g.dir = dir;
-        g.time = time;
-        r.seg = g;
-      } else r.seg = { packet, tcp, dir, time };
-    }
+    r.dir = dir;
+    r.time = time;
     r.info = info;
     r.isNew = isNew;
     return r;
