@@ -121,7 +121,6 @@ export class Analyzer {
   private finished = false;
   private readonly reuse: boolean;
   private readonly udpScratch = new UdpPacketAnalysis(0, 0);
-  private readonly loc: { network: Layer; transport: Layer } = { network: undefined!, transport: undefined! };
   /**
    * Streams whose first segments had a damaged header (observers are not told of those): the
    * first sound one announces the connection. Usually empty: a set, rather than a per-stream array
@@ -165,9 +164,9 @@ export class Analyzer {
     const t = layers[i]!;
     const n = layers[i - 1]!;
     if (!(n instanceof Ipv4Layer) && !(n instanceof Ipv6Layer)) return NOTHING;
-    const loc = this.loc;
-    loc.network = n;
-    loc.transport = t;
+    // A new (short-lived) pair per packet: young layers stored in a long-lived holder would cost
+    // two write barriers per packet, more than this allocation.
+    const loc = { network: n, transport: t };
     if (t instanceof TcpLayer) {
       // tshark numbers and analyses a TCP header damaged past its fixed part; observers get sound ones.
       const sound = t.status === 'ok';
@@ -181,8 +180,7 @@ export class Analyzer {
         return info;
       }
       const isNew = r.isNew || (this.unannounced.size > 0 && this.unannounced.delete(conn.stream));
-      // A new record per segment, kept in no long-lived object: storing the (young) packet in a
-      // reused one would cost two write barriers per segment, more than this short-lived allocation.
+      // A new record per segment too, for the same reason.
       const seg: TcpSegment = { packet, tcp: t, dir: r.dir, time: r.time };
       for (let k = 0; k < obs.length; k++) {
         const o = obs[k]!;
