@@ -100,7 +100,15 @@ export interface AppStageOptions {
    * http.* field (stats without such a filter; see readsHttpFields).
    */
   allHeaders?: boolean;
+  /**
+   * Keep HTTP bodies, up to MAX_HTTP_BODY_KEPT bytes each, for http.file_data (default false:
+   * bodies are counted, not read; see readsHttpBodies).
+   */
+  bodies?: boolean;
 }
+
+/** The most body bytes kept per HTTP message with `bodies` (beyond them http.file_data is cut short). */
+export const MAX_HTTP_BODY_KEPT = 16 * 1024 * 1024;
 
 /** What a stream was recognised as. */
 const enum Mode {
@@ -370,7 +378,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (options.onMessage) this.onMessage = options.onMessage;
     if (options.onRecord) this.onRecord = options.onRecord;
     if (options.tcpStreams) this.tcpStreams = options.tcpStreams;
-    this.httpOptions = { allHeaders: options.allHeaders ?? true };
+    this.httpOptions = { allHeaders: options.allHeaders ?? true, maxBodyKept: options.bodies ? MAX_HTTP_BODY_KEPT : 0 };
     if (options.maxWebSocketMessage !== undefined) this.httpOptions.maxWebSocketMessage = options.maxWebSocketMessage;
   }
 
@@ -1019,6 +1027,11 @@ export class AppRecordTap {
 /** Whether a display filter reads an http.* field (the stage must then keep every header: allHeaders). */
 export function readsHttpFields(filter: { readonly fields: readonly string[] } | undefined): boolean {
   return filter !== undefined && filter.fields.some((f) => f.startsWith('http.'));
+}
+
+/** Whether a display filter reads http.file_data (the stage must then keep bodies: `bodies`). */
+export function readsHttpBodies(filter: { readonly fields: readonly string[] } | undefined): boolean {
+  return filter !== undefined && filter.fields.includes('http.file_data');
 }
 
 /** Analyzer options with the application stage installed (plus any other observers given). */

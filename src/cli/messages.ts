@@ -13,7 +13,7 @@
 import { openCapture } from '../capture/reader.js';
 import { decodePacket } from '../decode/bindings.js';
 import { Analyzer } from '../analysis/analyzer.js';
-import { AppStage, appAnalyzerOptions, type AppMessage } from '../analysis/app.js';
+import { AppStage, appAnalyzerOptions, readsHttpBodies, type AppMessage } from '../analysis/app.js';
 import { LineSink } from '../output/sink.js';
 import { escapeControl } from '../output/escape.js';
 import { reportWarnings } from './common.js';
@@ -36,6 +36,7 @@ export async function collectMessages(file: string, opts: { stream?: number; dis
       if (want === undefined || (m.transport === 'tcp' && m.stream === want)) messages.push(m);
     },
     ...(want !== undefined ? { tcpStreams: (s: number) => s === want } : {}),
+    bodies: readsHttpBodies(filter),
   });
   const analyzer = new Analyzer(appAnalyzerOptions(app, { defragment: true }));
   // Frames whose packet the filter rejected (their messages are dropped at the end).

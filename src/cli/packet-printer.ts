@@ -6,7 +6,7 @@
 import type { Frame } from '../capture/frame.js';
 import { decodePacket } from '../decode/bindings.js';
 import { Analyzer } from '../analysis/analyzer.js';
-import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
+import { AppStage, appAnalyzerOptions, readsHttpBodies } from '../analysis/app.js';
 import { packetToJson } from '../output/json.js';
 import { LineSink } from '../output/sink.js';
 import { formatSummaryLine, relativeTime, summarize, noteSuffix } from '../output/summary.js';
@@ -26,14 +26,17 @@ export class PacketPrinter {
   private n = 0;
   private firstSec = 0;
   private firstNsec = 0;
-  // Context fields (tcp.stream, relative numbers, expert flags) need every packet in order.
-  // The application stage (src/analysis/app.ts) adds http/websocket/tls/dns layers to the frames that complete messages.
-  private readonly analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true }));
+  private readonly analyzer: Analyzer;
 
   /** Compiles the display filter first, so a bad one fails before any input is opened. */
   constructor(private readonly opts: PrintOptions) {
     this.filter = compileFilterOption(opts.displayFilter);
     this.limit = opts.count ?? Number.POSITIVE_INFINITY;
+    // Context fields (tcp.stream, relative numbers, expert flags) need every packet in order. The
+    // application stage (src/analysis/app.ts) adds http/websocket/tls/dns layers to the frames that
+    // complete messages; HTTP bodies are kept only for what shows or tests http.file_data.
+    const bodies = opts.json === true || readsHttpBodies(this.filter);
+    this.analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ bodies }), { defragment: true }));
   }
 
   /** Frames taken so far (counted against --count whether or not the display filter kept them). */

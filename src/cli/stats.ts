@@ -6,7 +6,7 @@ import { openCapture } from '../capture/reader.js';
 import { linkTypeName } from '../capture/linktype.js';
 import { ProtocolHierarchy } from '../analysis/hierarchy.js';
 import { Analyzer } from '../analysis/analyzer.js';
-import { AppStage, appAnalyzerOptions, readsHttpFields } from '../analysis/app.js';
+import { AppStage, appAnalyzerOptions, readsHttpBodies, readsHttpFields } from '../analysis/app.js';
 import { decodePacket } from '../decode/bindings.js';
 import { reportWarnings } from './common.js';
 import { compileFilterOption } from '../filter/index.js';
@@ -48,7 +48,7 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
   // protocols (as Wireshark reassembles only for dissectors that ask).
   const base = { reuseResults: true, defragment: true };
   // Header fields nobody prints cost no strings, unless -Y asks for one (http.server…).
-  const stage = new AppStage({ allHeaders: readsHttpFields(filter) });
+  const stage = new AppStage({ allHeaders: readsHttpFields(filter), bodies: readsHttpBodies(filter) });
   const analyzer = new Analyzer(opts.applicationStage === false ? base : appAnalyzerOptions(stage, base));
   const linkTypes = new Map<number, number>();
   let packets = 0;

@@ -927,7 +927,7 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'http.accept', 'http.accept_encoding', 'http.accept_language', 'http.authorization',
   'http.cache_control', 'http.chat', 'http.connection', 'http.content_encoding',
   'http.content_length', 'http.content_length_header', 'http.content_type', 'http.cookie',
-  'http.cookie_pair', 'http.date', 'http.host', 'http.http2_settings', 'http.last_modified',
+  'http.cookie_pair', 'http.date', 'http.file_data', 'http.host', 'http.http2_settings', 'http.last_modified',
   'http.location', 'http.prev_request_in', 'http.prev_response_in', 'http.proxy_authenticate',
   'http.proxy_authorization', 'http.referer', 'http.request', 'http.request.full_uri',
   'http.request.line', 'http.request.method', 'http.request.uri', 'http.request.uri.path',

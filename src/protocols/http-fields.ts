@@ -6,6 +6,7 @@
  * white space kept, as tshark shows it (the parser's HttpHeader.value drops that too, RFC 9112 §5);
  * a line is as written, with CR LF (the parser drops line endings; a bare LF is rare).
  */
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { HttpHeader, HttpMessage } from './http.js';
 import { statusDescription } from './http-status.js';
 import { round9 } from './stream.js';
@@ -82,6 +83,51 @@ export function httpMessageFields(m: HttpMessage, add: Add): void {
     if (m.requestFrame !== undefined) add('http.request_in', m.requestFrame);
     if (full !== undefined) add('http.response_for.uri', full);
   }
+  const data = fileData(m);
+  if (data !== undefined) add('http.file_data', data);
+}
+
+/** Most bytes a content coding may expand a kept body to (a zip bomb stops there). */
+const MAX_DECODED_BODY = 16 * 1024 * 1024;
+
+/**
+ * The body as tshark 4.0's http.file_data shows it: the entity after its content coding is undone
+ * (RFC 9110 §8.4.1: gzip, deflate, br; Wireshark decompresses by default), read as an ASCII string
+ * (a byte from 0x80 up is U+FFFD) that ends at the first NUL, as Wireshark's C strings do. None
+ * for an empty body, or when bodies were not kept (HttpOptions.maxBodyKept).
+ */
+function fileData(m: HttpMessage): string | undefined {
+  const body = m.body;
+  if (body === undefined || body.length === 0) return undefined;
+  const entity = decodeContent(body, contentCoding(m.headers));
+  const n = entity.indexOf(0);
+  const end = n < 0 ? entity.length : n;
+  let out = '';
+  // In slices: String.fromCharCode takes its arguments on the stack.
+  for (let i = 0; i < end; i += 8192) {
+    const part = Array.from(entity.subarray(i, Math.min(end, i + 8192)), (b) => (b < 0x80 ? b : 0xfffd));
+    out += String.fromCharCode(...part);
+  }
+  return out;
+}
+
+function contentCoding(headers: readonly HttpHeader[]): string {
+  for (const h of headers) if (h.name.length === 16 && h.name.toLowerCase() === 'content-encoding') return h.value.trim().toLowerCase();
+  return '';
+}
+
+/** The body with its content coding undone; as it is when the coding is another or does not decode. */
+function decodeContent(body: Uint8Array, coding: string): Uint8Array {
+  const opts = { maxOutputLength: MAX_DECODED_BODY };
+  try {
+    if (coding === 'gzip' || coding === 'x-gzip') return gunzipSync(body, opts);
+    // RFC 9110 §8.4.1.2: "deflate" is the zlib format, though some servers send raw deflate.
+    if (coding === 'deflate') return (body[0]! & 0x0f) === 8 ? inflateSync(body, opts) : inflateRawSync(body, opts);
+    if (coding === 'br') return brotliDecompressSync(body, opts);
+  } catch {
+    // A body cut short (or by maxBodyKept), or not in the coding it names: shown as sent.
+  }
+  return body;
 }
 
 function headerFields(h: HttpHeader, m: HttpMessage, add: Add, line: string): void {

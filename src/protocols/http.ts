@@ -11,7 +11,7 @@
  * line that looks like a request or status line. Nothing here throws on any bytes.
  */
 import { isAscii } from 'node:buffer';
-import { headerText, latin1Text, LineReader, type Direction, type MessageSpan, type ProtocolProblem, type StreamSink } from './stream.js';
+import { BoundedBuffer, headerText, latin1Text, LineReader, type Direction, type MessageSpan, type ProtocolProblem, type StreamSink } from './stream.js';
 import { acceptedDeflate, WebSocketConnection, websocketAccept, type PerMessageDeflate, type WebSocketHandler } from './websocket.js';
 import { isEventStream, SseParser, type SseHandler } from './sse.js';
 
@@ -51,6 +51,11 @@ interface HttpMessageBase extends MessageSpan {
   missing: number;
   /** Bytes from the start line to the blank line after the headers, inclusive. */
   headerBytes: number;
+  /**
+   * The body as sent, transfer coding removed (content coding kept), with HttpOptions.maxBodyKept:
+   * at most that many bytes (bodyLen tells how many there were). Undefined when bodies are not kept.
+   */
+  body?: Uint8Array;
   /** The frame that completed the header section. */
   headersFrame: number;
   headersTime: number;
@@ -149,6 +154,11 @@ export interface HttpOptions {
    * is most of the cost of a header section when nobody lists the headers.
    */
   allHeaders?: boolean;
+  /**
+   * Keep each message's body, up to this many bytes (HttpMessage.body; default 0, none kept): for
+   * http.file_data. Kept bodies are read byte by byte, where unkept ones are only counted.
+   */
+  maxBodyKept?: number;
 }
 
 const METHODS = [
@@ -333,11 +343,11 @@ const enum Slot {
 }
 
 /**
- * The fields this parser reads (knownHeaders, the Upgrade and WebSocket handshake checks), by
- * length: with `allHeaders` off only these are kept.
+ * The fields this parser and its readers use (knownHeaders, the Upgrade and WebSocket handshake
+ * checks, Content-Encoding for http.file_data), by length: with `allHeaders` off only these are kept.
  */
 const PARSED_HEADERS: readonly (readonly ParsedName[])[] = (() => {
-  const names = ['Host', 'Upgrade', 'User-Agent', 'Content-Type', 'Last-Event-ID', 'Content-Length', 'Transfer-Encoding', 'Sec-WebSocket-Key', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions'];
+  const names = ['Host', 'Upgrade', 'User-Agent', 'Content-Type', 'Content-Encoding', 'Last-Event-ID', 'Content-Length', 'Transfer-Encoding', 'Sec-WebSocket-Key', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions'];
   const byLength: ParsedName[][] = [];
   const enc = new TextEncoder();
   const slots: Record<string, Slot> = { Host: Slot.Host, 'User-Agent': Slot.UserAgent, 'Content-Type': Slot.ContentType, 'Last-Event-ID': Slot.LastEventId, 'Content-Length': Slot.ContentLength, 'Transfer-Encoding': Slot.TransferEncoding };
@@ -491,6 +501,8 @@ class HttpReceiver implements HttpSink {
   private skipped = 0;
   /** A handler takes body bytes (else they are only counted). */
   private readonly readsBody: boolean;
+  /** Collects the current message's body when bodies are kept (maxBodyKept); copied out as it ends. */
+  private readonly kept: BoundedBuffer | undefined;
   /** The last field line was one allHeaders=false does not keep (so is an obs-fold after it). */
   private skippedField = false;
   /** The current message's fields headersDone reads. */
@@ -504,6 +516,7 @@ class HttpReceiver implements HttpSink {
   ) {
     this.lines = new LineReader(conn.maxHeader);
     this.readsBody = conn.handler.httpBody !== undefined;
+    if (conn.maxBodyKept > 0) this.kept = new BoundedBuffer(conn.maxBodyKept);
   }
 
   private get isRequest(): boolean {
@@ -555,7 +568,7 @@ class HttpReceiver implements HttpSink {
 
   skipBody(n: number, frame: number, time: number): boolean {
     const state = this.state;
-    if (this.ended || n <= 0 || this.sse !== undefined || this.readsBody) return false;
+    if (this.ended || n <= 0 || this.sse !== undefined || this.readsBody || this.kept !== undefined) return false;
     // Counted here, added to the message when it ends (settleBody): the message object is not
     // touched per segment.
     if (state === State.Close) {
@@ -738,6 +751,7 @@ class HttpReceiver implements HttpSink {
       bodyLen: 0,
       missing: 0,
       headerBytes,
+      body: undefined,
       headersFrame: 0,
       headersTime: 0,
       complete: false,
@@ -770,6 +784,7 @@ class HttpReceiver implements HttpSink {
       bodyLen: 0,
       missing: 0,
       headerBytes,
+      body: undefined,
       headersFrame: 0,
       headersTime: 0,
       complete: false,
@@ -980,8 +995,9 @@ class HttpReceiver implements HttpSink {
     if (!msg || to <= from) return;
     msg.bodyLen += to - from;
     const sse = this.sse;
-    if (!this.readsBody && !sse) return;
+    if (!this.readsBody && !sse && !this.kept) return;
     const chunk = from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+    this.kept?.append(chunk);
     if (this.readsBody) this.conn.handler.httpBody!(msg, chunk, this.frame, this.time);
     sse?.push(chunk, this.frame, this.time);
   }
@@ -1030,6 +1046,7 @@ class HttpReceiver implements HttpSink {
 
   private finish(msg: HttpMessage, aborted = false): void {
     this.msg = undefined;
+    if (this.kept) msg.body = this.kept.take();
     this.previousFrame = msg.frame;
     this.state = State.Start;
     this.sse?.end();
@@ -1151,6 +1168,7 @@ export class HttpConnection {
   readonly maxHeader: number;
   readonly maxUpgradeBuffer: number;
   readonly allHeaders: boolean;
+  readonly maxBodyKept: number;
   private readonly maxPending: number;
   private readonly pending: HttpRequest[] = [];
   private readonly clientRx: HttpReceiver;
@@ -1164,6 +1182,7 @@ export class HttpConnection {
     this.maxPending = options.maxPending ?? 1024;
     this.maxUpgradeBuffer = options.maxUpgradeBuffer ?? 256 * 1024;
     this.allHeaders = options.allHeaders ?? true;
+    this.maxBodyKept = options.maxBodyKept ?? 0;
     this.clientRx = new HttpReceiver('c2s', this);
     this.serverRx = new HttpReceiver('s2c', this);
     this.client = this.clientRx;

@@ -16,7 +16,7 @@ import type { PacketFilter } from '../filter/index.js';
 import { summarize } from '../output/summary.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
-import { AppRecordTap, AppStage, appAnalyzerOptions, readsHttpFields, type AppRecord } from '../analysis/app.js';
+import { AppRecordTap, AppStage, appAnalyzerOptions, readsHttpBodies, readsHttpFields, type AppRecord } from '../analysis/app.js';
 import { dnsLabel, Explainer, explainApp } from './explainer.js';
 import { bytesText, maxSeverity, type PacketExplanation } from './explanation.js';
 import { WsOpcode } from '../protocols/websocket.js';
@@ -98,7 +98,7 @@ export class TimelineBuilder {
     // here; with one stream selected, only that stream's bytes are parsed.
     const only = options.stream;
     // Explanations read no header but Host, which is always kept: the others only for a filter.
-    this.stage = new AppStage({ onRecord: this.records.onRecord, allHeaders: readsHttpFields(options.filter), ...(only !== undefined ? { tcpStreams: (s: number) => s === only } : {}) });
+    this.stage = new AppStage({ onRecord: this.records.onRecord, allHeaders: readsHttpFields(options.filter), bodies: readsHttpBodies(options.filter), ...(only !== undefined ? { tcpStreams: (s: number) => s === only } : {}) });
     // IP reassembly as read does it (Wireshark's default): a datagram is explained whole on its last fragment.
     this.analyzer = new Analyzer(appAnalyzerOptions(this.stage, { defragment: true, tcpObservers: [this.lifecycle] }));
   }

@@ -8,7 +8,7 @@
  */
 import { openCaptureSync, type CaptureReader } from '../capture/reader.js';
 import { Analyzer, type PacketAnalysis } from '../analysis/analyzer.js';
-import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
+import { AppStage, appAnalyzerOptions, readsHttpBodies } from '../analysis/app.js';
 import { TcpLifecycle } from '../analysis/tcp-lifecycle.js';
 import { decodePacket } from '../decode/bindings.js';
 import type { Packet } from '../decode/layer.js';
@@ -81,12 +81,15 @@ export class Pass {
   }
 }
 
-/** A pass with the analysis `read` runs (every packet analysed in order) and the Explainer. */
+/**
+ * A pass with the analysis `read` runs (every packet analysed in order) and the Explainer; `bodies`
+ * keeps HTTP bodies (for a filter on http.file_data).
+ */
 export class Scan extends Pass {
-  constructor(reader: CaptureReader, visit: PacketVisitor) {
+  constructor(reader: CaptureReader, visit: PacketVisitor, bodies = false) {
     const lifecycle = new TcpLifecycle();
     // The same stages as `read` (app layers fill the Info column) plus the lifecycle the Explainer needs.
-    const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true, tcpObservers: [lifecycle] }));
+    const analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ bodies }), { defragment: true, tcpObservers: [lifecycle] }));
     const explainer = new Explainer({ lifecycle });
     super(
       reader,
@@ -128,8 +131,12 @@ export function indexScan(reader: CaptureReader, index: PacketIndex): Scan {
 export function filterScan(file: string, filter: PacketFilter, match: (i: number) => void, follow = false): Scan {
   const reader = openCaptureSync(file, { follow });
   let i = 0;
-  return new Scan(reader, (packet, analysis) => {
-    if (filter.matches(packet, analysis)) match(i);
-    i++;
-  });
+  return new Scan(
+    reader,
+    (packet, analysis) => {
+      if (filter.matches(packet, analysis)) match(i);
+      i++;
+    },
+    readsHttpBodies(filter),
+  );
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ import { summarize } from '../../src/output/summary.js';
 import { compileFilter } from '../../src/filter/index.js';
 import { encodePcap } from '../../src/capture/pcap-writer.js';
 import { DESCRIBED_STATUS_CODES } from '../../src/protocols/http-status.js';
+import { tsharkEscape } from '../differential/tshark.js';
 
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/traces/real');
 const present = existsSync(DIR);
@@ -78,6 +80,18 @@ function run(frames: Frame[]): { packets: Packet[]; messages: AppMessage[]; json
 
 const strip = (ms: AppMessage[]) =>
   ms.map(({ frame: _f, time: _t, ...rest }) => JSON.stringify(rest, (k, v) => (['response_frame', 'request_frame', 'latency'].includes(k) ? undefined : v)));
+
+/** tshark's output (`-n -r FILE` and `args`) on frames written to a temporary pcap, its last newline dropped. */
+function tsharkOn(frames: Frame[], args: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wl-app-'));
+  try {
+    const path = join(dir, 'built.pcap');
+    writeFileSync(path, encodePcap(frames, { linkType: 1 }));
+    return spawnSync('tshark', ['-n', '-r', path, ...args], { encoding: 'utf8' }).stdout.trimEnd();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const REQ = enc('POST /api/items?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t/1\r\nContent-Length: 5\r\n\r\nhello');
 const RESP = enc('HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n3\r\n:1}\r\n0\r\n\r\n');
@@ -235,18 +249,10 @@ describe.skipIf(!tsharkOk)('frame.protocols of HTTP bodies, against tshark (WebS
   it('names each body layer as tshark 4.0 does (data-text-lines, json, xml, media, data…)', () => {
     const frames = conversation(pieces, 80);
     const ours = run(frames).json.map((j) => String(j['frame.protocols']));
-    const dir = mkdtempSync(join(tmpdir(), 'wl-bodies-'));
-    try {
-      const path = join(dir, 'bodies.pcap');
-      writeFileSync(path, encodePcap(frames, { linkType: 1 }));
-      const r = spawnSync('tshark', ['-n', '-r', path, '-T', 'fields', '-e', 'frame.protocols'], { encoding: 'utf8' });
-      // tshark 4.0 adds an `ethertype` pseudo-layer after eth (known-differences.md).
-      const theirs = r.stdout.trim().split('\n').map((l) => l.replace(':ethertype', ''));
-      expect(ours).toEqual(theirs);
-      expect(new Set(ours.map((p) => p.split(':').slice(3).join(':')))).toEqual(new Set(['', 'http', 'http:data', 'http:data-text-lines', 'http:media', 'http:json', 'http:xml', 'http:urlencoded-form', 'http:grpc', 'http:message-http']));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // tshark 4.0 adds an `ethertype` pseudo-layer after eth (known-differences.md).
+    const theirs = tsharkOn(frames, ['-T', 'fields', '-e', 'frame.protocols']).split('\n').map((l) => l.replace(':ethertype', ''));
+    expect(ours).toEqual(theirs);
+    expect(new Set(ours.map((p) => p.split(':').slice(3).join(':')))).toEqual(new Set(['', 'http', 'http:data', 'http:data-text-lines', 'http:media', 'http:json', 'http:xml', 'http:urlencoded-form', 'http:grpc', 'http:message-http']));
   });
 });
 
@@ -259,16 +265,8 @@ describe.skipIf(!tsharkOk)('http.response.code.desc, against tshark', () => {
       { from: 's' as const, bytes: enc(`HTTP/1.1 ${c} X\r\nContent-Length: 0\r\n\r\n`) },
     ]), 80);
     const ours = run(frames).json.filter((j) => j['http.response.code'] !== undefined).map((j) => `${j['http.response.code']}\t${j['http.response.code.desc']}`);
-    const dir = mkdtempSync(join(tmpdir(), 'wl-codes-'));
-    try {
-      const path = join(dir, 'codes.pcap');
-      writeFileSync(path, encodePcap(frames, { linkType: 1 }));
-      const r = spawnSync('tshark', ['-n', '-r', path, '-Y', 'http.response', '-T', 'fields', '-e', 'http.response.code', '-e', 'http.response.code.desc'], { encoding: 'utf8' });
-      expect(ours).toEqual(r.stdout.trim().split('\n'));
-      expect(ours).toHaveLength(codes.length);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(ours).toEqual(tsharkOn(frames, ['-Y', 'http.response', '-T', 'fields', '-e', 'http.response.code', '-e', 'http.response.code.desc']).split('\n'));
+    expect(ours).toHaveLength(codes.length);
   });
 });
 
@@ -295,5 +293,50 @@ describe.skipIf(!present)('AppStage on the corpus: columns as tshark shows them'
     const t = columns('http_pipelined_scanner.pcap');
     expect(String(t[3]![2]).startsWith('GET /postinfo.html HTTP/1.1 GET /_vti_bin/_vti_aut/author.dll HTTP/1.1 ')).toBe(true);
     expect(t[6]![2]).toMatch(/^HTTP\/1\.1 404 Not Found {2}\(text\/html\)HTTP\/1\.1 404 Not Found {2}\(text\/html\)/);
+  });
+});
+
+describe('http.file_data', () => {
+  const gzip = (s: string | Uint8Array) => new Uint8Array(gzipSync(typeof s === 'string' ? enc(s) : s));
+  const head = (extra: string, length: number) => enc(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n${extra}Content-Length: ${length}\r\n\r\n`);
+  const withBody = (h: Uint8Array, body: Uint8Array) => Uint8Array.from([...h, ...body]);
+  const gz = gzip(Uint8Array.from([...enc('zipped text'), 0, ...enc('after the NUL')]));
+  const chunked = Uint8Array.from([...enc(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n`), ...gz.subarray(0, 5), ...enc(`\r\n${(gz.length - 5).toString(16)}\r\n`), ...gz.subarray(5), ...enc('\r\n0\r\n\r\n')]);
+  const bodies: Uint8Array[] = [
+    chunked,
+    withBody(head('', 4), Uint8Array.of(0x41, 0x80, 0xff, 0x42)),
+    withBody(head('Content-Encoding: deflate\r\n', deflateSync(enc('deflated text')).length), new Uint8Array(deflateSync(enc('deflated text')))),
+    withBody(head('Content-Encoding: br\r\n', brotliCompressSync(enc('brotli text')).length), new Uint8Array(brotliCompressSync(enc('brotli text')))),
+    withBody(head('', 12), enc('line 1\r\n\tx\x08y')),
+    enc('HTTP/1.1 204 No Content\r\n\r\n'),
+  ];
+  const post = enc('POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 16\r\n\r\nuser=a&pw=secret');
+  const frames = conversation([
+    ...bodies.flatMap((b, i) => [{ from: 'c' as const, bytes: enc(`GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`) }, { from: 's' as const, bytes: b }]),
+    { from: 'c', bytes: post },
+    { from: 's', bytes: enc('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n') },
+  ]);
+  const fileData = (stage: AppStage) => {
+    const a = new Analyzer(appAnalyzerOptions(stage));
+    return frames.map((f) => {
+      const p = decodePacket(f);
+      const v = packetToJson(p, a.analyze(p))['http.file_data'];
+      return { p, v: v === undefined ? undefined : String(v) };
+    });
+  };
+
+  it('is the body with its transfer and content codings undone, read as ASCII up to a NUL; only when bodies are kept', () => {
+    const got = fileData(new AppStage({ bodies: true }));
+    expect(got.map((g) => g.v).filter((v) => v !== undefined)).toEqual(['zipped text', 'A\ufffd\ufffdB', 'deflated text', 'brotli text', 'line 1\r\n\tx\by', 'user=a&pw=secret']);
+    const login = got.find((g) => g.v === 'user=a&pw=secret')!;
+    expect(compileFilter('http.file_data contains "pw=secret"').matches(login.p)).toBe(true);
+    expect(got.filter((g) => compileFilter('http.file_data contains "text"').matches(g.p))).toHaveLength(3);
+    // Without `bodies` (stats, timelines without such a filter), bodies are counted, not kept.
+    expect(fileData(new AppStage()).every((g) => g.v === undefined)).toBe(true);
+  });
+
+  it.skipIf(!tsharkOk)('equals tshark 4.0 on the same capture', () => {
+    const ours = fileData(new AppStage({ bodies: true })).flatMap((g) => (g.v === undefined ? [] : [`${g.p.frame.number}\t${tsharkEscape(g.v)}`]));
+    expect(ours).toEqual(tsharkOn(frames, ['-Y', 'http.file_data', '-T', 'fields', '-e', 'frame.number', '-e', 'http.file_data']).split('\n'));
   });
 });

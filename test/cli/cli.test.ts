@@ -130,19 +130,35 @@ describe.skipIf(!built)('bad input: one clear line, exit code 2, no stack trace'
 
 describe.skipIf(!built)('wirelens fields, and -Y on a field wirelens does not decode', () => {
   it('lists names by prefix (exit 1 when none), marking the ones never decoded', () => {
-    const text = run(['fields', 'http.file_data']).stdout;
-    expect(text).toMatch(/^http\.file_data\s+string\s+http\s+File Data \(not decoded by wirelens\)$/m);
+    const text = run(['fields', 'http.proxy_connect_host']).stdout;
+    expect(text).toMatch(/^http\.proxy_connect_host\s+string\s+http\s+Proxy-Connect-Hostname \(not decoded by wirelens\)$/m);
     const json = run(['fields', 'http.serv', '--json']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(json).toEqual([{ name: 'http.server', type: 'string', protocol: 'http', description: 'Server' }]);
-    expect(JSON.parse(run(['fields', 'http.file_data', '--json']).stdout)).toMatchObject({ decoded: false });
+    expect(JSON.parse(run(['fields', 'http.proxy_connect_host', '--json']).stdout)).toMatchObject({ decoded: false });
     expect(run(['fields', 'no.such.prefix']).code).toBe(1);
   });
 
   it('-Y naming one still runs (it never matches) and says why on stderr', () => {
-    const r = run(['read', '-Y', 'http.file_data contains "x" || frame.number == 1', TRACE]);
+    const r = run(['read', '-Y', 'http.proxy_connect_host contains "x" || frame.number == 1', TRACE]);
     expect(r.code).toBe(0);
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toBe('wirelens: note: -Y names http.file_data, a Wireshark field wirelens does not decode: a test on it is never true\n');
+    expect(r.stderr).toBe('wirelens: note: -Y names http.proxy_connect_host, a Wireshark field wirelens does not decode: a test on it is never true\n');
+  });
+});
+
+const tsharkHere = spawnSync('tshark', ['--version']).status === 0;
+
+describe.skipIf(!built || !tsharkHere || !existsSync(REAL))('-Y on http.file_data (bodies kept only for it), against tshark', () => {
+  const file = join(REAL, 'http_keepalive_sequential_requests.pcap');
+  const tsharkFrames = (filter: string) => spawnSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).stdout.trim().split('\n');
+  it.each(['http.file_data contains "Urchin"', 'http.file_data contains "PNG"', 'http.file_data'])('read and stats -Y %s', (filter) => {
+    const want = tsharkFrames(filter);
+    expect(want.length).toBeGreaterThan(0);
+    // A gzip-encoded script, images and more: the content coding undone as tshark does.
+    const read = run(['read', '-Y', filter, file]);
+    expect(read.stderr).toBe('');
+    expect(read.stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s+/)[0])).toEqual(want);
+    expect(JSON.parse(run(['stats', '--json', '-Y', filter, file]).stdout).packets).toBe(want.length);
   });
 });
 

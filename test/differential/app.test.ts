@@ -20,6 +20,7 @@ import { Analyzer } from '../../src/analysis/analyzer.js';
 import { AppStage, appAnalyzerOptions } from '../../src/analysis/app.js';
 import { packetToJson } from '../../src/output/json.js';
 import type { FieldValue } from '../../src/decode/layer.js';
+import { tsharkEscape } from './tshark.js';
 
 const TRACE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/traces/real');
 const haveTraces = existsSync(TRACE_DIR);
@@ -76,6 +77,7 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['http.prev_response_in', 'uint'],
   ['http.response_in', 'uint'],
   ['http.time', 'time'],
+  ['http.file_data', 'string'],
   ['websocket.fin', 'bool'],
   ['websocket.opcode', 'uint'],
   ['websocket.mask', 'bool'],
@@ -181,7 +183,7 @@ function canonOurs(kind: Kind, v: FieldValue | FieldValue[] | undefined): string
     if (typeof x === 'boolean') return x ? '1' : '0';
     if (kind === 'time') return Number(x).toFixed(9);
     if (kind === 'protocols') return appSuffix(String(x));
-    if (typeof x === 'string') return x.replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+    if (typeof x === 'string') return tsharkEscape(x);
     return String(x);
   };
   return Array.isArray(v) ? v.map(one).join(AGG) : one(v);
@@ -189,7 +191,8 @@ function canonOurs(kind: Kind, v: FieldValue | FieldValue[] | undefined): string
 
 /** Our per-frame values, streaming: each packet turned to JSON as soon as it is analysed. */
 export function ourRows(path: string): Map<number, Record<string, string>> {
-  const analyzer = new Analyzer(appAnalyzerOptions(new AppStage(), { defragment: true }));
+  // As `read --json` makes it: bodies kept for http.file_data.
+  const analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ bodies: true }), { defragment: true }));
   const out = new Map<number, Record<string, string>>();
   for (const frame of readCaptureFileSync(path).frames) {
     const p = decodePacket(frame);

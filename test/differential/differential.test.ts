@@ -293,7 +293,7 @@ describe('tshark output parsing and normalisation', () => {
 
   it("escapes our strings the way tshark's -E escape=y does", () => {
     // tshark prints the comment "line1\nline2\tx|y,z\q" as  line1\nline2\tx|y,z\q  (backslash itself unescaped).
-    expect(tsharkEscape('line1\nline2\tx|y,z\\q\r\f\v')).toBe('line1\\nline2\\tx|y,z\\q\\r\\f\v');
+    expect(tsharkEscape('line1\nline2\tx|y,z\\q\r\f\v\b\x07')).toBe('line1\\nline2\\tx|y,z\\q\\r\\f\v\\b\x07');
     expect(canonOurs('string', ['a\nb', 'second'])).toBe(canonTshark('string', `a\\nb${AGGREGATOR}second`));
   });
 

@@ -7,9 +7,10 @@
  * tcp.flags `0x0012`, ipv6.flow `0x000a1b2c`), booleans as `1`/`0`, checksum statuses as the numbers
  * of its value_string (0 Bad, 1 Good, 2 Unverified, 3 Not present, 4 Illegal: `tshark -G values`),
  * and FT_PROTOCOL fields such as tcp.options.sack_perm as the option's bytes (`0402`). With
- * `-E escape=y` (the default) tab, newline, carriage return and form feed inside a string become
- * `\t \n \r \f`; every other byte, backslash and vertical tab included, is printed as it is (checked
- * on 4.0.17 with editcap-made comments; the man page also promises `\v`, which 4.0 does not do).
+ * `-E escape=y` (the default) tab, newline, carriage return, form feed and backspace inside a
+ * string become `\t \n \r \f \b`; every other byte, backslash, BEL and vertical tab included, is
+ * printed as it is (checked on 4.0.17 with editcap-made comments; the man page also promises `\v`,
+ * which 4.0 does not do).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { FieldValue } from '../../src/decode/layer.js';
@@ -261,7 +262,7 @@ export function canonTsharkToken(kind: FieldKind, token: string): string {
 
 /** Applies tshark's `-E escape=y` to a string of ours. */
 export function tsharkEscape(s: string): string {
-  return s.replace(/[\t\n\r\f]/g, (c) => ({ '\t': '\\t', '\n': '\\n', '\r': '\\r', '\f': '\\f' })[c]!);
+  return s.replace(/[\t\n\r\f\b]/g, (c) => ({ '\t': '\\t', '\n': '\\n', '\r': '\\r', '\f': '\\f', '\b': '\\b' })[c]!);
 }
 
 /**

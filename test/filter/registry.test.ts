@@ -39,10 +39,10 @@ describe('registry', () => {
 
 describe('fields wirelens does not decode', () => {
   it('are marked, and a filter names them back; decoded ones are not', () => {
-    expect(lookupField('http.file_data')?.undecoded).toBe(true);
+    expect(lookupField('http.proxy_connect_host')?.undecoded).toBe(true);
     expect(lookupField('http.server')?.undecoded).toBeUndefined();
     expect(lookupField('tcp.port')?.undecoded).toBeUndefined();
-    expect(compileFilter('http.file_data contains "pw" || http.server').undecoded).toEqual(['http.file_data']);
+    expect(compileFilter('http.proxy_connect_host contains "pw" || http.server').undecoded).toEqual(['http.proxy_connect_host']);
   });
 
   it('APP_FIELDS_DECODED names only fields the application-layer sources write', () => {

@@ -265,7 +265,8 @@ async function analyseCase(bytes: Uint8Array): Promise<Outcome> {
     }
   };
   try {
-    const analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ onMessage }), { defragment: true }));
+    // Bodies kept, as `read --json` keeps them (http.file_data undoes content codings).
+    const analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ onMessage, bodies: true }), { defragment: true }));
     for (const frame of frames) {
       const packet = decodePacket(frame);
       const analysis = analyzer.analyze(packet);

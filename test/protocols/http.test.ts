@@ -321,6 +321,27 @@ describe('HTTP with allHeaders off', () => {
   });
 });
 
+describe('HTTP bodies kept (maxBodyKept)', () => {
+  it('keeps each body up to the bound, chunk coding removed, and takes no body unseen while it does', () => {
+    const got: HttpResponse[] = [];
+    const handler = { httpResponse: (r: HttpResponse) => got.push(r) };
+    const kept = new HttpConnection(handler, { maxBodyKept: 6 });
+    kept.client.push(enc('GET / HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n'), 1, 0);
+    kept.server.push(enc('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n'), 2, 0);
+    // Kept bodies must be read: skipBody declines, so the bytes come through push.
+    expect(kept.server.skipBody(4, 3, 0)).toBe(false);
+    kept.server.push(enc('0123456789'), 3, 0);
+    kept.server.push(enc('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'), 4, 0);
+    expect(got.map((r) => [new TextDecoder().decode(r.body), r.bodyLen])).toEqual([['012345', 10], ['abcde', 5]]);
+    // Not kept: no body, and body bytes can be counted without being read.
+    const counted = new HttpConnection(handler);
+    counted.client.push(enc('GET / HTTP/1.1\r\n\r\n'), 1, 0);
+    counted.server.push(enc('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n'), 2, 0);
+    expect(counted.server.skipBody(10, 3, 0)).toBe(true);
+    expect(got[2]).toMatchObject({ bodyLen: 10, body: undefined });
+  });
+});
+
 describe('HTTP lines across pushes on many connections at once', () => {
   it('keeps each connection its own line while buffers are lent between them', () => {
     const a = recorder();

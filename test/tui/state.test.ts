@@ -87,8 +87,8 @@ describe('follow tail', () => {
   it('a filter naming a Wireshark field wirelens does not decode is applied, with a note saying it is never true', () => {
     const s = new TuiState({});
     s.framesIndexed(10, true);
-    expect(s.applyFilter('http.file_data contains "pw" || tcp').ok).toBe(true);
-    expect(s.filterNote).toBe('http.file_data: not decoded by wirelens, never true');
+    expect(s.applyFilter('http.proxy_connect_host contains "pw" || tcp').ok).toBe(true);
+    expect(s.filterNote).toBe('http.proxy_connect_host: not decoded by wirelens, never true');
     s.applyFilter('tcp');
     expect(s.filterNote).toBe('');
   });
