@@ -924,7 +924,7 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'dns.srv.port', 'dns.srv.priority', 'dns.srv.proto', 'dns.srv.service', 'dns.srv.target',
   'dns.srv.weight', 'dns.time', 'dns.txt', 'dns.txt.length', 'dns.unsolicited',
   // http
-  'http.accept', 'http.accept_encoding', 'http.accept_language', 'http.authorization',
+  'http.accept', 'http.accept_encoding', 'http.accept_language', 'http.authbasic', 'http.authorization',
   'http.cache_control', 'http.chat', 'http.connection', 'http.content_encoding',
   'http.content_length', 'http.content_length_header', 'http.content_type', 'http.cookie',
   'http.cookie_pair', 'http.date', 'http.file_data', 'http.host', 'http.http2_settings', 'http.last_modified',

@@ -140,7 +140,23 @@ function headerFields(h: HttpHeader, m: HttpMessage, add: Add, line: string): vo
   if (lower === 'content-length' && m.contentLength !== undefined) add('http.content_length', m.contentLength);
   // RFC 6265 §4.2.1: cookie-pair *( ";" SP cookie-pair ).
   if (lower === 'cookie') for (const pair of h.value.split(';')) if (pair.trim() !== '') add('http.cookie_pair', pair.trim());
+  if (lower === 'authorization' || lower === 'proxy-authorization') {
+    const credentials = basicCredentials(h.value);
+    if (credentials !== undefined) add('http.authbasic', credentials);
+  }
   add(line, `${written}\r\n`);
+}
+
+/**
+ * The user-id and password of Basic authentication (RFC 7617 §2: "Basic" SP base64 of
+ * user-id ":" password), decoded as tshark shows them: after "Basic " as written (tshark compares
+ * case-sensitively), base64 read leniently, the text up to a NUL.
+ */
+export function basicCredentials(value: string): string | undefined {
+  if (!value.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(value.slice(6), 'base64').toString('utf8');
+  const nul = decoded.indexOf('\0');
+  return nul < 0 ? decoded : decoded.slice(0, nul);
 }
 
 /** The path and query of an origin-form request target (RFC 9112 §3.2.1), and the query's parameters. */

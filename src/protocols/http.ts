@@ -344,10 +344,11 @@ const enum Slot {
 
 /**
  * The fields this parser and its readers use (knownHeaders, the Upgrade and WebSocket handshake
- * checks, Content-Encoding for http.file_data), by length: with `allHeaders` off only these are kept.
+ * checks, Content-Encoding for http.file_data, the credentials the explainer points out), by
+ * length: with `allHeaders` off only these are kept.
  */
 const PARSED_HEADERS: readonly (readonly ParsedName[])[] = (() => {
-  const names = ['Host', 'Upgrade', 'User-Agent', 'Content-Type', 'Content-Encoding', 'Last-Event-ID', 'Content-Length', 'Transfer-Encoding', 'Sec-WebSocket-Key', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions'];
+  const names = ['Host', 'Upgrade', 'User-Agent', 'Content-Type', 'Content-Encoding', 'Authorization', 'Proxy-Authorization', 'Last-Event-ID', 'Content-Length', 'Transfer-Encoding', 'Sec-WebSocket-Key', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions'];
   const byLength: ParsedName[][] = [];
   const enc = new TextEncoder();
   const slots: Record<string, Slot> = { Host: Slot.Host, 'User-Agent': Slot.UserAgent, 'Content-Type': Slot.ContentType, 'Last-Event-ID': Slot.LastEventId, 'Content-Length': Slot.ContentLength, 'Transfer-Encoding': Slot.TransferEncoding };

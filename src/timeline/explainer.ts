@@ -37,6 +37,8 @@ import type { Icmpv6Layer } from '../wire/icmpv6.js';
 import { TcpFlag, TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
 import { WsOpcode } from '../protocols/websocket.js';
+import type { HttpHeader } from '../protocols/http.js';
+import { basicCredentials } from '../protocols/http-fields.js';
 import type { AppRecord } from '../analysis/app.js';
 import { cipherSuiteText, HandshakeType, TLS13, tlsVersionText, type TlsHandshakeMessage } from '../protocols/tls.js';
 import {
@@ -708,6 +710,17 @@ function problemText(p: { message: string } | undefined): string {
   return p ? `: ${p.message}` : '';
 }
 
+/** The user-id of the request's Basic credentials (RFC 7617 §2), if it sends any. */
+function basicUser(headers: readonly HttpHeader[]): string | undefined {
+  for (const h of headers) {
+    const name = h.name.toLowerCase();
+    if (name !== 'authorization' && name !== 'proxy-authorization') continue;
+    const credentials = basicCredentials(h.value);
+    if (credentials !== undefined) return credentials.split(':')[0];
+  }
+  return undefined;
+}
+
 /** Up to `max` characters of wire text, quoted; the renderer escapes. */
 function quote(s: string, max = 40): string {
   const cut = s.length > max ? `${s.slice(0, max)}…` : s;
@@ -719,10 +732,14 @@ export function explainApp(m: AppRecord): Explanation | undefined {
     case 'http': {
       const msg = m.msg;
       if (msg.kind === 'request') {
-        return ex('WL_EXPLAIN_HTTP_REQUEST', msg.problem ? 'warn' : 'chat', 'http', `HTTP request ${msg.method} ${msg.uri}${msg.host ? ` (host ${msg.host})` : ''}${problemText(msg.problem)}`, {
+        const user = basicUser(msg.headers);
+        // RFC 7617 §4: Basic credentials are only encoded, not encrypted; worth a note to a learner.
+        const credentials = user !== undefined ? `, with Basic credentials for user ${quote(user)}: the password is only base64-encoded, readable by anyone on the path` : '';
+        return ex('WL_EXPLAIN_HTTP_REQUEST', msg.problem ? 'warn' : user !== undefined ? 'note' : 'chat', 'http', `HTTP request ${msg.method} ${msg.uri}${msg.host ? ` (host ${msg.host})` : ''}${credentials}${problemText(msg.problem)}`, {
           method: msg.method,
           uri: msg.uri,
           host: msg.host ?? '',
+          ...(user !== undefined ? { user } : {}),
         });
       }
       const req = msg.request;

@@ -340,3 +340,28 @@ describe('http.file_data', () => {
     expect(ours).toEqual(tsharkOn(frames, ['-Y', 'http.file_data', '-T', 'fields', '-e', 'frame.number', '-e', 'http.file_data']).split('\n'));
   });
 });
+
+describe('http.authbasic', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const requests = [
+    `Authorization: Basic ${b64('alice:open sesame')}`,
+    `Proxy-Authorization: Basic ${b64('proxy:pw')}`,
+    // tshark reads "Basic " as written only; a NUL ends what it shows.
+    `Authorization: basic ${b64('bob:x')}`,
+    `Authorization: Basic ${b64('carol:a\0b')}`,
+    'Authorization: Bearer abc.def',
+  ];
+  const frames = conversation(requests.flatMap((h, i) => [
+    { from: 'c' as const, bytes: enc(`GET /${i} HTTP/1.1\r\nHost: x\r\n${h}\r\n\r\n`) },
+    { from: 's' as const, bytes: enc('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n') },
+  ]));
+  const ours = run(frames).json.flatMap((j) => (j['http.authbasic'] === undefined ? [] : [`${j['frame.number']}\t${j['http.authbasic']}`]));
+
+  it('decodes Basic credentials (RFC 7617 §2) from Authorization and Proxy-Authorization', () => {
+    expect(ours.map((l) => l.split('\t')[1])).toEqual(['alice:open sesame', 'proxy:pw', 'carol:a']);
+  });
+
+  it.skipIf(!tsharkOk)('as tshark 4.0 does', () => {
+    expect(ours).toEqual(tsharkOn(frames, ['-Y', 'http.authbasic', '-T', 'fields', '-e', 'frame.number', '-e', 'http.authbasic']).split('\n'));
+  });
+});

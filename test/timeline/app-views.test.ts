@@ -19,7 +19,7 @@ import { compileFilter } from '../../src/filter/index.js';
 import { summarize } from '../../src/output/summary.js';
 import { buildLadder } from '../../src/timeline/ladder.js';
 import { buildTimeline, TimelineBuilder, type Timeline } from '../../src/timeline/pipeline.js';
-import { FIN, responseOnlyTheEndCompletes } from '../analysis/tcp-build.js';
+import { ACK, buildFrames, FIN, PSH, SYN, responseOnlyTheEndCompletes } from '../analysis/tcp-build.js';
 
 const REAL = resolve(import.meta.dirname, '../../../shared/traces/real');
 const haveCorpus = existsSync(REAL);
@@ -162,5 +162,24 @@ describe('a message only the capture end completes', () => {
     expect(segs.find((e) => e.frame === last)?.app).toEqual(['200 OK']);
     // A FIN would have completed it on a packet of its own: not here.
     expect(frames.some((f) => decodePacket(f).layers.some((l) => 'flags' in l && ((l as { flags: number }).flags & FIN) !== 0))).toBe(false);
+  });
+});
+
+describe('HTTP Basic credentials', () => {
+  it('are pointed out on the request that sends them, the user named and the password not (RFC 7617 §4)', () => {
+    const enc = (x: string) => new TextEncoder().encode(x);
+    const get = enc(`GET /admin HTTP/1.1\r\nHost: h\r\nAuthorization: Basic ${Buffer.from('alice:open sesame').toString('base64')}\r\n\r\n`);
+    const frames = buildFrames([
+      { from: 'c', seq: 100, flags: SYN, t: 0 },
+      { from: 's', seq: 500, ack: 101, flags: SYN | ACK, t: 0.001 },
+      { from: 'c', seq: 101, ack: 501, flags: ACK, t: 0.002 },
+      { from: 'c', seq: 101, ack: 501, flags: PSH | ACK, payload: get, t: 0.003 },
+    ]);
+    // The timeline keeps only the headers it reads (no -Y on http.*): the credentials are among them.
+    const b = new TimelineBuilder();
+    for (const f of frames) b.add(decodePacket(f));
+    const x = b.finish().entries.find((e) => e.frame === 4)!.explained.explanations[0]!;
+    expect(x).toMatchObject({ code: 'WL_EXPLAIN_HTTP_REQUEST', severity: 'note', params: { method: 'GET', uri: '/admin', user: 'alice' } });
+    expect(x.text).toBe("HTTP request GET /admin (host h), with Basic credentials for user 'alice': the password is only base64-encoded, readable by anyone on the path");
   });
 });
