@@ -101,10 +101,12 @@ export interface AppStageOptions {
    */
   allHeaders?: boolean;
   /**
-   * Keep HTTP bodies, up to MAX_HTTP_BODY_KEPT bytes each, for http.file_data (default false:
-   * bodies are counted, not read; see readsHttpBodies).
+   * Keep HTTP bodies, up to MAX_HTTP_BODY_KEPT bytes each (or `maxBodyKept`), for http.file_data
+   * (default false: bodies are counted, not read; see readsHttpBodies).
    */
   bodies?: boolean;
+  /** With `bodies`: the most bytes kept of each (default MAX_HTTP_BODY_KEPT). */
+  maxBodyKept?: number;
 }
 
 /** The most body bytes kept per HTTP message with `bodies` (beyond them http.file_data is cut short). */
@@ -378,7 +380,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (options.onMessage) this.onMessage = options.onMessage;
     if (options.onRecord) this.onRecord = options.onRecord;
     if (options.tcpStreams) this.tcpStreams = options.tcpStreams;
-    this.httpOptions = { allHeaders: options.allHeaders ?? true, maxBodyKept: options.bodies ? MAX_HTTP_BODY_KEPT : 0 };
+    this.httpOptions = { allHeaders: options.allHeaders ?? true, maxBodyKept: options.bodies ? (options.maxBodyKept ?? MAX_HTTP_BODY_KEPT) : 0 };
     if (options.maxWebSocketMessage !== undefined) this.httpOptions.maxWebSocketMessage = options.maxWebSocketMessage;
   }
 

@@ -33,6 +33,7 @@ import { PacketIndex } from './packet-index.js';
 import { filterScan, indexScan, type Scan } from './scan.js';
 import type { LiveFeed } from './live.js';
 import { RenderScheduler } from './scheduler.js';
+import { DetailPass } from './detail-pass.js';
 import { matchesBytes, matchesColumns, parseSearch, type SearchQuery } from './search.js';
 import { TuiState, type View } from './state.js';
 import { laneWidthFor, StreamCache, type LadderText } from './stream-cache.js';
@@ -63,11 +64,14 @@ const INDEX_SLICE_MS = 12;
 const FILTER_SLICE_MS = 8;
 const SEARCH_SLICE_MS = 8;
 const STREAM_SLICE_MS = 8;
+const DETAIL_SLICE_MS = 8;
 
 interface Detail {
   frame: number;
   packet: Packet | undefined;
   rows: TreeRow[];
+  /** The packet came from the detail pass (analysed in order), not decoded alone. */
+  analysed: boolean;
 }
 
 interface KeyEvent {
@@ -85,6 +89,8 @@ export class TuiApp {
   private readonly indexer: Scan;
   private readonly fileSize: number;
   private filterPass: Scan | undefined;
+  /** Analyses the capture up to the selected packet, for its details (detail-pass.ts). */
+  private readonly detailPass: DetailPass;
   private screen!: blessed.Widgets.Screen;
   private boxes!: Record<'list' | 'tree' | 'hex' | 'ladder' | 'view' | 'filterBar' | 'status' | 'help' | 'error', blessed.Widgets.BoxElement>;
   /** The selected stream's timeline, for the ladder pane, the ladder view and the graphs. */
@@ -159,6 +165,7 @@ export class TuiApp {
     this.reader = openCaptureSync(file, { follow: this.live?.running });
     this.fileSize = statSync(file).size;
     this.indexer = indexScan(this.reader, this.index);
+    this.detailPass = new DetailPass(file, () => this.live?.running ?? false);
     this.streams = new StreamCache(file, (stream) => this.lastFrameOf(stream), (n) => this.reader.readFrameAt(this.index.fileOffset(n - 1), n));
     this.scheduler = new RenderScheduler(() => this.draw());
   }
@@ -244,6 +251,7 @@ export class TuiApp {
   private liveGrew(): void {
     this.indexer.waiting = false;
     if (this.filterPass) this.filterPass.waiting = false;
+    this.detailPass.grew();
     // The views cover the whole file, which just changed.
     this.flows = this.messages = undefined;
     this.schedule();
@@ -253,6 +261,7 @@ export class TuiApp {
   private liveEnded(): void {
     this.reader.endFollow();
     this.filterPass?.reader.endFollow();
+    this.detailPass.endFollow();
     this.liveGrew();
     this.scheduler.request();
   }
@@ -261,7 +270,7 @@ export class TuiApp {
   private schedule(): void {
     if (this.closed || this.immediate !== undefined) return;
     // A pass that read all a live capture has written so far waits for liveGrew().
-    const more = (!this.indexer.done && !this.indexer.waiting) || this.filterCanStep() || this.streams.reading !== undefined;
+    const more = (!this.indexer.done && !this.indexer.waiting) || this.filterCanStep() || this.streams.reading !== undefined || this.detailPass.busy;
     if (!more) return;
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
@@ -280,6 +289,8 @@ export class TuiApp {
         }
       }
       if (this.streams.reading !== undefined) this.streams.step(STREAM_SLICE_MS);
+      // The selected packet's analysed details: drawn again once the pass reaches it.
+      if (this.detailPass.busy && this.detailPass.step(DETAIL_SLICE_MS)) this.detail = undefined;
       this.scheduler.request();
       this.schedule();
     });
@@ -667,14 +678,22 @@ export class TuiApp {
     );
   }
 
-  /** The selected packet decoded again from its file offset (cached while it stays selected). */
+  /**
+   * The selected packet (cached while it stays selected): analysed in order with those before it
+   * when the detail pass has reached it, else decoded again from its file offset meanwhile.
+   */
   private currentDetail(): Detail | undefined {
     const i = this.state.selectedFrame;
     if (i === undefined) return undefined;
     if (this.detail?.frame !== i) {
-      const frame = this.reader.readFrameAt(this.index.fileOffset(i), i + 1);
-      const packet = frame ? decodePacket(frame) : undefined;
-      this.detail = { frame: i, packet, rows: packet ? treeRows(packet, this.state.expanded) : [] };
+      const analysed = this.detailPass.want(i) ? this.detailPass.get(i) : undefined;
+      if (analysed) this.detail = { frame: i, packet: analysed.packet, rows: treeRows(analysed.packet, this.state.expanded, analysed.analysis), analysed: true };
+      else {
+        const frame = this.reader.readFrameAt(this.index.fileOffset(i), i + 1);
+        const packet = frame ? decodePacket(frame) : undefined;
+        this.detail = { frame: i, packet, rows: packet ? treeRows(packet, this.state.expanded) : [], analysed: false };
+        this.schedule();
+      }
       this.hexTop = -1;
     }
     return this.detail;
@@ -751,7 +770,8 @@ export class TuiApp {
       // Follow the highlight unless the dump pane is being scrolled by hand.
       if (s.pane !== 'hex' || this.hexTop < 0) this.hexTop = row && row.length > 0 ? Math.max(0, Math.min(hexLineOf(row.offset), lines.length - body)) : 0;
       this.hexTop = Math.max(0, Math.min(this.hexTop, Math.max(0, lines.length - body)));
-      b.tree.setContent(renderTree(d.rows, s.treeCursor, l.tree.width, l.tree.height, s.pane === 'tree'));
+      const note = d.analysed ? '' : '(decoded alone: analysing the packets before it…)';
+      b.tree.setContent(renderTree(d.rows, s.treeCursor, l.tree.width, l.tree.height, s.pane === 'tree', note));
       b.hex.setContent(renderHex(lines, this.hexTop, l.hex.width, l.hex.height, s.pane === 'hex'));
     } else {
       b.tree.setContent(`{bold}  Layers{/bold}\n  ${d ? 'could not re-read this frame' : ''}`);
@@ -910,6 +930,7 @@ export class TuiApp {
     process.off('uncaughtException', this.onCrash);
     process.off('unhandledRejection', this.onCrash);
     this.filterPass?.reader.close();
+    this.detailPass.close();
     this.streams.close();
     this.reader.close();
     if (err !== undefined) process.stderr.write(`wirelens: internal error in the terminal UI: ${err instanceof Error && err.stack ? err.stack : String(err)}\n`);

@@ -4,7 +4,8 @@
  * every string that holds wire bytes goes through escapeTerminal (field values can be HTTP headers,
  * DNS names …) or is reduced to printable ASCII (the dump's right column).
  */
-import type { Packet } from '../decode/layer.js';
+import type { Field, Packet } from '../decode/layer.js';
+import type { PacketAnalysis } from '../analysis/analyzer.js';
 import { asciiDots } from '../output/escape.js';
 import { escapeTerminal } from '../timeline/escape.js';
 
@@ -19,7 +20,14 @@ export interface TreeRow {
   length: number;
 }
 
-export function treeRows(packet: Packet, expanded: ReadonlySet<string>): TreeRow[] {
+/**
+ * The tree of a packet; with its `analysis` (the packet analysed in order with those before it, as
+ * `read` does), the layers are the ones shown (a datagram completed by this fragment, whole) and
+ * the context fields (tcp.stream, relative numbers, expert flags) follow the layer they belong to,
+ * where packetToJson puts them. Rows of a reassembled datagram highlight nothing: its bytes are
+ * not the frame's.
+ */
+export function treeRows(packet: Packet, expanded: ReadonlySet<string>, analysis?: PacketAnalysis): TreeRow[] {
   const rows: TreeRow[] = [];
   const f = packet.frame;
   rows.push({
@@ -29,22 +37,31 @@ export function treeRows(packet: Packet, expanded: ReadonlySet<string>): TreeRow
     offset: 0,
     length: f.data.length,
   });
-  for (const layer of packet.layers) {
+  const shown = analysis?.reassembled ?? packet;
+  const inFrame = shown === packet;
+  const fieldRow = (field: Field, proto: string): TreeRow => {
+    const value = typeof field.value === 'string' ? escapeTerminal(field.value) : String(field.value);
+    return { text: `    ${field.name}: ${value}`, proto, isLayer: false, offset: inFrame ? field.offset : 0, length: inFrame ? field.length : 0 };
+  };
+  let context = analysis?.fields();
+  for (const layer of shown.layers) {
     const open = expanded.has(layer.proto);
     const status = layer.status === 'ok' ? '' : ` [${layer.status}${layer.problem ? `: ${layer.problem.code}` : ''}]`;
     rows.push({
       text: `${open ? '▾' : '▸'} ${layer.proto} (${layer.length} bytes at ${layer.offset})${status}`,
       proto: layer.proto,
       isLayer: true,
-      offset: layer.offset,
-      length: layer.length,
+      offset: inFrame ? layer.offset : 0,
+      length: inFrame ? layer.length : 0,
     });
+    const mine = context?.length && context[0]!.offset === layer.offset ? context : undefined;
+    if (mine) context = undefined;
     if (!open) continue;
-    for (const field of layer.fields()) {
-      const value = typeof field.value === 'string' ? escapeTerminal(field.value) : String(field.value);
-      rows.push({ text: `    ${field.name}: ${value}`, proto: layer.proto, isLayer: false, offset: field.offset, length: field.length });
-    }
+    for (const field of layer.fields()) rows.push(fieldRow(field, layer.proto));
+    if (mine) for (const field of mine) rows.push(fieldRow(field, layer.proto));
   }
+  // Context no layer claimed (none in practice: it sits on the transport layer) is not dropped.
+  if (context?.length && expanded.has(shown.layers.at(-1)?.proto ?? '')) for (const field of context) rows.push(fieldRow(field, shown.layers.at(-1)!.proto));
   return rows;
 }
 

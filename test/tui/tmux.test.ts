@@ -30,6 +30,27 @@ describe.skipIf(!haveTmux || !built)('wirelens open in tmux', () => {
     expect(s).toContain('http-get-loopback.pcapng | 20 packets | frame 1');
   });
 
+  it('shows the selected packet analysed as read analyses it: its http layer and tcp.stream', async () => {
+    const t = start(`open ${FILE}`);
+    await waitFor(t, firstScreen, 'the first screen');
+    // Frame 4 completes the GET: decoded alone it is tcp and data; analysed in order, tcp and http.
+    keys(t, 'Down', 'Down', 'Down');
+    let s = await waitFor(t, (x) => x.includes('| frame 4') && x.includes('▸ http ('), 'the GET analysed');
+    expect(s).not.toContain('▸ data (');
+    keys(t, 'Tab', 'Down', 'Down', 'Down', 'Enter');
+    await waitFor(t, (x) => x.includes('▾ tcp ('), 'the expanded tcp layer');
+    // The context fields follow the layer's own, as in read --json: walk down to them.
+    for (let k = 0; k < 40 && !/ {4}tcp\.stream: 0/.test(s); k++) {
+      keys(t, 'Down');
+      await new Promise((r) => setTimeout(r, 40));
+      s = tmux('capture-pane', '-p', '-t', t);
+    }
+    expect(s).toMatch(/ {4}tcp\.stream: 0/);
+    // Back to frame 1, which the pass keeps: its tree has no http.
+    keys(t, 'Tab', 'Tab', 'Home');
+    await waitFor(t, (x) => x.includes('| frame 1') && x.includes('▾ tcp (') && !x.includes('▸ http ('), 'frame 1');
+  });
+
   it('filters with /, shows a bad filter inline and keeps the last good one', async () => {
     const t = start(`open ${FILE}`);
     await waitFor(t, firstScreen, 'the first screen');

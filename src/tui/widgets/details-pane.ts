@@ -11,8 +11,9 @@ export function windowStart(cursor: number, count: number, rows: number): number
   return Math.min(Math.max(0, cursor - Math.floor(rows / 2)), count - rows);
 }
 
-export function renderTree(rows: readonly TreeRow[], cursor: number, width: number, height: number, focused: boolean): string {
-  const title = `{bold}${fit(focused ? '▶ Layers' : '  Layers', width)}{/bold}`;
+/** `note` follows the title (what the tree is still missing, say). */
+export function renderTree(rows: readonly TreeRow[], cursor: number, width: number, height: number, focused: boolean, note = ''): string {
+  const title = `{bold}${fit(`${focused ? '▶ Layers' : '  Layers'}${note ? `  ${note}` : ''}`, width)}{/bold}`;
   const body = height - 1;
   const start = windowStart(cursor, rows.length, body);
   const out = [title];
