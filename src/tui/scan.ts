@@ -8,7 +8,7 @@
  */
 import { openCaptureSync, type CaptureReader } from '../capture/reader.js';
 import { Analyzer, type PacketAnalysis } from '../analysis/analyzer.js';
-import { AppStage, appAnalyzerOptions, readsHttpBodies } from '../analysis/app.js';
+import { AppRecordTap, AppStage, appAnalyzerOptions, readsHttpBodies, type AppRecord } from '../analysis/app.js';
 import { TcpLifecycle } from '../analysis/tcp-lifecycle.js';
 import { decodePacket } from '../decode/bindings.js';
 import type { Packet } from '../decode/layer.js';
@@ -19,7 +19,8 @@ import { Explainer } from '../timeline/explainer.js';
 import { escapeTerminal } from '../timeline/escape.js';
 import type { PacketIndex } from './packet-index.js';
 
-export type PacketVisitor = (packet: Packet, analysis: PacketAnalysis, explainer: Explainer) => void;
+/** `app`: the application messages the packet completed (the explainer tells of them first). */
+export type PacketVisitor = (packet: Packet, analysis: PacketAnalysis, explainer: Explainer, app: readonly AppRecord[]) => void;
 
 /**
  * A pass over a reader in time slices: each decoded packet goes to `onPacket`, and `onEnd` runs
@@ -88,12 +89,17 @@ export class Pass {
 export class Scan extends Pass {
   constructor(reader: CaptureReader, visit: PacketVisitor, bodies = false) {
     const lifecycle = new TcpLifecycle();
-    // The same stages as `read` (app layers fill the Info column) plus the lifecycle the Explainer needs.
-    const analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ bodies }), { defragment: true, tcpObservers: [lifecycle] }));
+    // The same stages as `read` (app layers fill the Info column) plus the lifecycle the Explainer
+    // needs, and the messages each packet completes for it (explain's own pipeline does the same).
+    const records = new AppRecordTap();
+    const analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ bodies, onRecord: records.onRecord }), { defragment: true, tcpObservers: [lifecycle] }));
     const explainer = new Explainer({ lifecycle });
     super(
       reader,
-      (packet) => visit(packet, analyzer.analyze(packet), explainer),
+      (packet) => {
+        const analysis = analyzer.analyze(packet);
+        visit(packet, analysis, explainer, records.take());
+      },
       () => analyzer.finish(),
     );
   }
@@ -101,9 +107,9 @@ export class Scan extends Pass {
 
 /** The index pass: fills `index` with one entry per frame. */
 export function indexScan(reader: CaptureReader, index: PacketIndex): Scan {
-  return new Scan(reader, (packet, analysis, explainer) => {
+  return new Scan(reader, (packet, analysis, explainer, app) => {
     const c = summarize(packet, analysis);
-    const x = explainer.explain(packet, analysis);
+    const x = explainer.explain(packet, analysis, app);
     const f = packet.frame;
     const main = x.explanations[0];
     index.add({

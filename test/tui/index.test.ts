@@ -27,7 +27,9 @@ describe('the per-frame index', () => {
     const c = index.columns(3);
     expect(c.protocol).toBe('HTTP');
     expect(c.info).toContain('GET /index.html');
-    expect(c.explanation).not.toBe('');
+    // The message the packet completes comes first, as `explain` says it (not its bytes as TCP data).
+    expect(c.explanation).toBe('HTTP request GET /index.html (host 127.0.0.1:8080)');
+    expect(index.columns(5).explanation).toBe('GET /index.html → 200 OK in 3.8 ms (text/html, 80 bytes)');
     expect(index.relTime(0)).toBe('0.000000');
     expect(index.tcpStream(0)).toBe(0);
     const row = packetRowText(index, 3, 100, false);
