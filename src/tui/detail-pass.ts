@@ -27,7 +27,7 @@ export interface AnalysedPacket {
 
 export class DetailPass {
   private scan: Pass | undefined;
-  /** 0-based frame index → its analysed packet, for the last WINDOW frames the pass went through. */
+  /** 0-based frame index → its analysed packet, for the WINDOW frames up to the last one wanted. */
   private readonly kept = new Map<number, AnalysedPacket>();
   /** The index of the next frame the pass analyses. */
   private next = 0;
