@@ -161,6 +161,9 @@ export interface HttpOptions {
   maxBodyKept?: number;
 }
 
+/** The body of a message without one, when bodies are kept. */
+const NO_BODY = new Uint8Array(0);
+
 const METHODS = [
   'GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE',
   'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'PRI',
@@ -502,8 +505,13 @@ class HttpReceiver implements HttpSink {
   private skipped = 0;
   /** A handler takes body bytes (else they are only counted). */
   private readonly readsBody: boolean;
-  /** Collects the current message's body when bodies are kept (maxBodyKept); copied out as it ends. */
-  private readonly kept: BoundedBuffer | undefined;
+  /** Bodies are kept (maxBodyKept > 0). */
+  private readonly keepsBody: boolean;
+  /**
+   * The current message's body so far, when bodies are kept: made at its first byte and let go
+   * when it ends (a buffer kept for the next message would stay as large as the largest body).
+   */
+  private kept: BoundedBuffer | undefined;
   /** The last field line was one allHeaders=false does not keep (so is an obs-fold after it). */
   private skippedField = false;
   /** The current message's fields headersDone reads. */
@@ -517,7 +525,7 @@ class HttpReceiver implements HttpSink {
   ) {
     this.lines = new LineReader(conn.maxHeader);
     this.readsBody = conn.handler.httpBody !== undefined;
-    if (conn.maxBodyKept > 0) this.kept = new BoundedBuffer(conn.maxBodyKept);
+    this.keepsBody = conn.maxBodyKept > 0;
   }
 
   private get isRequest(): boolean {
@@ -569,7 +577,7 @@ class HttpReceiver implements HttpSink {
 
   skipBody(n: number, frame: number, time: number): boolean {
     const state = this.state;
-    if (this.ended || n <= 0 || this.sse !== undefined || this.readsBody || this.kept !== undefined) return false;
+    if (this.ended || n <= 0 || this.sse !== undefined || this.readsBody || this.keepsBody) return false;
     // Counted here, added to the message when it ends (settleBody): the message object is not
     // touched per segment.
     if (state === State.Close) {
@@ -996,9 +1004,16 @@ class HttpReceiver implements HttpSink {
     if (!msg || to <= from) return;
     msg.bodyLen += to - from;
     const sse = this.sse;
-    if (!this.readsBody && !sse && !this.kept) return;
+    if (!this.readsBody && !sse && !this.keepsBody) return;
     const chunk = from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
-    this.kept?.append(chunk);
+    if (this.keepsBody) {
+      if (this.kept === undefined) {
+        this.kept = new BoundedBuffer(this.conn.maxBodyKept);
+        // Sized once when the length is known (take() then gives the buffer itself, no copy).
+        if (msg.contentLength !== undefined && !msg.chunked) this.kept.expect(msg.contentLength);
+      }
+      this.kept.append(chunk);
+    }
     if (this.readsBody) this.conn.handler.httpBody!(msg, chunk, this.frame, this.time);
     sse?.push(chunk, this.frame, this.time);
   }
@@ -1047,7 +1062,10 @@ class HttpReceiver implements HttpSink {
 
   private finish(msg: HttpMessage, aborted = false): void {
     this.msg = undefined;
-    if (this.kept) msg.body = this.kept.take();
+    if (this.keepsBody) {
+      msg.body = this.kept?.take() ?? NO_BODY;
+      this.kept = undefined;
+    }
     this.previousFrame = msg.frame;
     this.state = State.Start;
     this.sse?.end();

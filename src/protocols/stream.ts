@@ -235,11 +235,25 @@ export class BoundedBuffer {
     return this.buf.subarray(0, this.len);
   }
 
-  /** A copy the caller may keep once the buffer is reused. */
+  /**
+   * The bytes, for the caller to keep: the buffer itself when they fill it (it is then let go, and
+   * the next append makes another), else a copy.
+   */
   take(): Uint8Array {
-    const out = this.buf.slice(0, this.len);
+    const out = this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
+    if (out === this.buf) this.buf = new Uint8Array(0);
     this.clear();
     return out;
+  }
+
+  /** Room for `n` bytes in all (up to the limit), made at once: for a length known in advance. */
+  expect(n: number): void {
+    const want = Math.min(n, this.limit);
+    if (want > this.buf.length) {
+      const sized = new Uint8Array(want);
+      sized.set(this.buf.subarray(0, this.len));
+      this.buf = sized;
+    }
   }
 
   clear(): void {
