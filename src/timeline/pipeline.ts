@@ -97,7 +97,8 @@ export class TimelineBuilder {
     // The application stage `read` runs, so Protocol, Info and -Y (http, tls, dns…) are the same
     // here; with one stream selected, only that stream's bytes are parsed.
     const only = options.stream;
-    // Explanations read no header but Host, which is always kept: the others only for a filter.
+    // Explanations read no header but Host and the credentials, which are always kept: the others
+    // (and bodies) only for a filter.
     this.stage = new AppStage({ onRecord: this.records.onRecord, allHeaders: readsHttpFields(options.filter), bodies: readsHttpBodies(options.filter), ...(only !== undefined ? { tcpStreams: (s: number) => s === only } : {}) });
     // IP reassembly as read does it (Wireshark's default): a datagram is explained whole on its last fragment.
     this.analyzer = new Analyzer(appAnalyzerOptions(this.stage, { defragment: true, tcpObservers: [this.lifecycle] }));
