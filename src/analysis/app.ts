@@ -248,16 +248,32 @@ export class PayloadLayer implements Layer {
 
 const WS_OPCODE_NAMES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'Binary', 8: 'Connection Close', 9: 'Ping', 10: 'Pong' };
 
+/** What a frame's payload said, as tshark's websocket.payload.* fields show it. */
+export interface WsPayloadNote {
+  text?: string;
+  ping?: Uint8Array;
+  pong?: Uint8Array;
+  closeCode?: number;
+  closeReason?: string;
+}
+
 /** One `websocket` layer: the frames of one dissector call (see HttpAppLayer), in order. */
 export class WebSocketAppLayer extends AppLayer {
   readonly proto = 'websocket';
   readonly frames: WsFrame[] = [];
+  /** By frame (same index): what its payload carried, when the parser reported it. */
+  private readonly notes: (WsPayloadNote | undefined)[] = [];
   add(frame: WsFrame): void {
     this.frames.push(frame);
+    this.notes.push(undefined);
     if (frame.problem && this.problem === undefined) {
       this.status = 'malformed';
       this.problem = { code: frame.problem.code, offset: this.offset, message: frame.problem.message };
     }
+  }
+  /** What the last frame added carried (its message, ping, pong or close, reported after it). */
+  note(n: WsPayloadNote): void {
+    if (this.notes.length > 0) this.notes[this.notes.length - 1] = { ...this.notes[this.notes.length - 1], ...n };
   }
   info(): string {
     // tshark: "WebSocket Ping [FIN] " and "WebSocket Pong [FIN] [MASKED]", for the last frame.
@@ -266,7 +282,8 @@ export class WebSocketAppLayer extends AppLayer {
   }
   fields(): Field[] {
     const out: Field[] = [];
-    for (const f of this.frames) {
+    for (let i = 0; i < this.frames.length; i++) {
+      const f = this.frames[i]!;
       this.field(out, 'websocket.fin', f.fin);
       this.field(out, 'websocket.rsv', f.rsv);
       this.field(out, 'websocket.opcode', f.opcode);
@@ -275,8 +292,24 @@ export class WebSocketAppLayer extends AppLayer {
       if (f.lengthCode === 126) this.field(out, 'websocket.payload_length_ext_16', f.payloadLength);
       if (f.lengthCode === 127) this.field(out, 'websocket.payload_length_ext_64', f.payloadLength);
       if (f.masked && f.maskingKey !== undefined) this.field(out, 'websocket.masking_key', (f.maskingKey >>> 0).toString(16).padStart(8, '0'));
+      this.payloadFields(out, f, this.notes[i]);
     }
     return out;
+  }
+  /** tshark's Payload subtree (RFC 6455 §5.5-5.6): present when there is one, then what it holds. */
+  private payloadFields(out: Field[], f: WsFrame, n: WsPayloadNote | undefined): void {
+    if (f.payloadLength === 0) return;
+    this.field(out, 'websocket.payload', true);
+    if (f.masked) this.field(out, 'websocket.masked_payload', true);
+    if (n === undefined) return;
+    if (n.text !== undefined) this.field(out, 'websocket.payload.text', n.text);
+    if (n.ping !== undefined) this.field(out, 'websocket.payload.ping', Buffer.from(n.ping).toString('hex'));
+    if (n.pong !== undefined) this.field(out, 'websocket.payload.pong', Buffer.from(n.pong).toString('hex'));
+    if (n.closeCode !== undefined) {
+      this.field(out, 'websocket.payload.close', true);
+      this.field(out, 'websocket.payload.close.status_code', n.closeCode);
+      if (n.closeReason) this.field(out, 'websocket.payload.close.reason', n.closeReason);
+    }
   }
 }
 
@@ -865,6 +898,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   wsMessage(st: ConnState, w: WsMessage): void {
     // A data message's payload, text as lines and binary as data (tshark 4.0's websocket).
     if (w.frame === this.curFrame && w.wireBytes > 0) this.addPayload(w.opcode === WsOpcode.TEXT ? 'data-text-lines' : 'data', w.wireBytes);
+    // tshark shows each text frame's own text; only a message of one frame has its text here.
+    if (w.opcode === WsOpcode.TEXT && w.frames === 1 && w.text !== undefined) this.wsNote(w.frame, { text: w.text });
     if (this.onRecord) this.record({ kind: 'ws-message', msg: w, masked: st.wsMasked[w.dir === 'c2s' ? 0 : 1] }, w.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };
@@ -876,6 +911,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsClose(st: ConnState, c: WsClose): void {
+    if (c.closeCode !== undefined) this.wsNote(c.frame, { closeCode: c.closeCode, ...(c.closeReason ? { closeReason: c.closeReason } : {}) });
     if (this.onRecord) this.record({ kind: 'ws-close', close: c, masked: st.wsMasked[c.dir === 'c2s' ? 0 : 1] }, c.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'close', payload_len: c.payloadLength, close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
@@ -885,14 +921,21 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsPing(st: ConnState, p: WsPing): void {
+    this.wsNote(p.frame, { ping: p.payload });
     if (this.onRecord) this.record({ kind: 'ws-ping', ping: p }, p.frame);
     if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', p.dir, { kind: 'ping', payload_len: p.payload.length }, p.frame, p.time);
   }
 
   /** @internal HttpEvents */
   wsPong(st: ConnState, p: WsPong): void {
+    this.wsNote(p.frame, { pong: p.payload });
     if (this.onRecord) this.record({ kind: 'ws-pong', pong: p }, p.frame);
     if (this.onMessage) this.emit('websocket', st.conn.stream, 'tcp', p.dir, { kind: 'pong', payload_len: p.payload.length, ping_frame: p.pingFrame ?? null, latency: p.pingTime !== undefined ? round9(p.time - p.pingTime) : null }, p.frame, p.time);
+  }
+
+  /** What the WebSocket frame just added to this segment's layer carried (reported right after it). */
+  private wsNote(frame: number, n: WsPayloadNote): void {
+    if (frame === this.curFrame && this.inSegment) this.callWs?.note(n);
   }
 
   /** @internal HttpEvents */
