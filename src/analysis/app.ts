@@ -38,7 +38,7 @@ import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSin
 import { round9, type Direction, type ProtocolProblem } from '../protocols/stream.js';
 import { WsOpcode, type WsClose, type WsFrame, type WsMessage, type WsPing, type WsPong } from '../protocols/websocket.js';
 import type { SseEvent } from '../protocols/sse.js';
-import { cipherSuiteText, looksLikeTlsRecord, tlsInfo, tlsRecordFields, tlsVersionText, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
+import { cipherSuiteText, looksLikeTlsRecord, tlsAlert, tlsInfo, tlsRecordFields, tlsVersionText, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
 import { DnsLayer, DnsTcpFramer, DnsTransactions, DNS_PORT, dissectDnsMessage, dnsTypeName, type DnsTransactionInfo } from '../protocols/dns.js';
 import { QuicFlows, QuicLayer } from '../protocols/quic.js';
 import { bodyProtocol } from '../protocols/media-type.js';
@@ -77,6 +77,8 @@ export type AppRecord =
   | { kind: 'sse'; event: SseEvent }
   /** A ClientHello or ServerHello (its `summary` has SNI, ALPN and versions). */
   | { kind: 'tls-hello'; hello: TlsHandshakeMessage; dir: Direction }
+  /** An alert sent in plaintext (RFC 8446 §6): a refused handshake, or a close. */
+  | { kind: 'tls-alert'; level: number; description: number; dir: Direction }
   /** A DNS message over TCP (RFC 1035 §4.2.2), with its transaction as the stage paired it. */
   | { kind: 'dns'; layer: DnsLayer; tx: DnsTransactionInfo };
 
@@ -729,6 +731,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     }
     if (!this.onMessage && !this.onRecord) return;
     for (const ev of events) {
+      const alert = this.onRecord ? tlsAlert(ev) : undefined;
+      if (alert) this.record({ kind: 'tls-alert', ...alert, dir: ev.dir }, this.curFrame);
       for (const h of ev.handshakes) {
         if (h.type !== HandshakeType.ClientHello && h.type !== HandshakeType.ServerHello) continue;
         if (this.onRecord) this.record({ kind: 'tls-hello', hello: h, dir: ev.dir }, this.curFrame);

@@ -945,7 +945,8 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'quic.scil', 'quic.spin_bit', 'quic.supported_version', 'quic.token', 'quic.token_length',
   'quic.version',
   // tls
-  'tls.handshake', 'tls.handshake.cipher_suites_length', 'tls.handshake.ciphersuite',
+  'tls.alert_message', 'tls.alert_message.desc', 'tls.alert_message.level', 'tls.app_data',
+  'tls.change_cipher_spec', 'tls.handshake', 'tls.handshake.cipher_suites_length', 'tls.handshake.ciphersuite',
   'tls.handshake.comp_method', 'tls.handshake.comp_methods_length', 'tls.handshake.extension.len',
   'tls.handshake.extension.type', 'tls.handshake.extensions.supported_version',
   'tls.handshake.extensions.supported_versions_len', 'tls.handshake.extensions_alpn_len',

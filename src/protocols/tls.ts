@@ -39,6 +39,36 @@ export const HandshakeType = {
 export const ExtensionType = { ServerName: 0, SupportedGroups: 10, EcPointFormats: 11, SignatureAlgorithms: 13, Alpn: 16, SupportedVersions: 43 } as const;
 export const TLS13 = 0x0304;
 
+/** Alert levels and descriptions (RFC 8446 §6, RFC 5246 §7.2; IANA "TLS Alerts"), as tshark names them. */
+const ALERT_LEVELS: Record<number, string> = { 1: 'Warning', 2: 'Fatal' };
+const ALERT_DESCRIPTIONS: Record<number, string> = {
+  0: 'Close Notify', 1: 'End of Early Data', 10: 'Unexpected Message', 20: 'Bad Record MAC', 21: 'Decryption Failed',
+  22: 'Record Overflow', 30: 'Decompression Failure', 40: 'Handshake Failure', 41: 'No Certificate', 42: 'Bad Certificate',
+  43: 'Unsupported Certificate', 44: 'Certificate Revoked', 45: 'Certificate Expired', 46: 'Certificate Unknown',
+  47: 'Illegal Parameter', 48: 'Unknown CA', 49: 'Access Denied', 50: 'Decode Error', 51: 'Decrypt Error',
+  60: 'Export Restriction', 70: 'Protocol Version', 71: 'Insufficient Security', 80: 'Internal Error',
+  86: 'Inappropriate Fallback', 90: 'User Canceled', 100: 'No Renegotiation', 109: 'Missing Extension',
+  110: 'Unsupported Extension', 111: 'Certificate Unobtainable', 112: 'Unrecognized Name',
+  113: 'Bad Certificate Status Response', 114: 'Bad Certificate Hash Value', 115: 'Unknown PSK Identity',
+  116: 'Certificate Required', 120: 'No application Protocol', 121: 'ECH Required',
+};
+
+/**
+ * An alert's level and description (RFC 8446 §6: two bytes), or undefined. A record of exactly two
+ * bytes is read as plaintext even after ChangeCipherSpec, as tshark does: an encrypted one always
+ * carries more (its MAC or AEAD tag).
+ */
+export function tlsAlert(ev: TlsRecordEvent): { level: number; description: number } | undefined {
+  const r = ev.record;
+  if (r.contentType !== ContentType.Alert || r.body.length !== 2) return undefined;
+  return { level: r.body[0]!, description: r.body[1]! };
+}
+
+/** The names of an alert's level and description, as tshark's Info has them ("Unknown" for others). */
+export function tlsAlertText(a: { level: number; description: number }): { level: string; description: string } {
+  return { level: ALERT_LEVELS[a.level] ?? 'Unknown', description: ALERT_DESCRIPTIONS[a.description] ?? 'Unknown' };
+}
+
 const HANDSHAKE_NAMES: Record<number, string> = {
   0: 'Hello Request',
   1: 'Client Hello',
@@ -544,7 +574,11 @@ export function tlsInfo(events: readonly TlsRecordEvent[]): string {
     const t = ev.record.contentType;
     if (t === ContentType.ChangeCipherSpec) parts.push('Change Cipher Spec');
     else if (t === ContentType.ApplicationData) parts.push('Application Data');
-    else if (t === ContentType.Alert) parts.push(ev.encrypted ? 'Encrypted Alert' : 'Alert');
+    else if (t === ContentType.Alert) {
+      const a = tlsAlert(ev);
+      const names = a && tlsAlertText(a);
+      parts.push(names ? `Alert (Level: ${names.level}, Description: ${names.description})` : ev.encrypted ? 'Encrypted Alert' : 'Alert');
+    }
     else if (t === ContentType.Heartbeat) parts.push(ev.encrypted ? 'Encrypted Heartbeat' : 'Heartbeat');
     else if (ev.encrypted) parts.push('Encrypted Handshake Message');
     else for (const h of ev.handshakes) parts.push(HANDSHAKE_NAMES[h.type] ?? `Unknown Handshake Message (${h.type})`);
@@ -570,6 +604,16 @@ export function tlsRecordFields(ev: TlsRecordEvent): Field[] {
   // Before TLS 1.3 an encrypted handshake record (Finished) is still a handshake subtree for
   // tshark ("Encrypted Handshake Message"); TLS 1.3 hides it in an opaque record (RFC 8446 §5.2).
   if (ev.encrypted && !ev.opaque && r.contentType === ContentType.Handshake) add('tls.handshake', true, o + TLS_RECORD_HEADER_LEN, r.length);
+  const body = o + TLS_RECORD_HEADER_LEN;
+  if (r.contentType === ContentType.ChangeCipherSpec && !ev.opaque) add('tls.change_cipher_spec', true, body, r.length);
+  const alert = tlsAlert(ev);
+  if (alert) {
+    add('tls.alert_message', true, body, 2);
+    add('tls.alert_message.level', alert.level, body, 1);
+    add('tls.alert_message.desc', alert.description, body + 1, 1);
+  }
+  // Encrypted application data (an opaque record in TLS 1.3 is one too), as its bytes.
+  if (r.contentType === ContentType.ApplicationData && r.body.length > 0) add('tls.app_data', hex(r.body), body, r.length);
   // Handshake offsets are approximate when a message started in an earlier record.
   let p = o + TLS_RECORD_HEADER_LEN;
   for (const h of ev.handshakes) {

@@ -40,7 +40,7 @@ import { WsOpcode } from '../protocols/websocket.js';
 import type { HttpHeader } from '../protocols/http.js';
 import { basicCredentials } from '../protocols/http-fields.js';
 import type { AppRecord } from '../analysis/app.js';
-import { cipherSuiteText, HandshakeType, TLS13, tlsVersionText, type TlsHandshakeMessage } from '../protocols/tls.js';
+import { cipherSuiteText, HandshakeType, TLS13, tlsAlertText, tlsVersionText, type TlsHandshakeMessage } from '../protocols/tls.js';
 import {
   bytesText,
   durationText,
@@ -799,6 +799,12 @@ export function explainApp(m: AppRecord): Explanation | undefined {
     }
     case 'tls-hello':
       return explainTlsHello(m.hello);
+    case 'tls-alert': {
+      const names = tlsAlertText(m);
+      // RFC 8446 §6.1: close_notify ends the session in order; §6.2: a fatal alert ends it at once.
+      const what = m.description === 0 ? ': the sender closes the TLS session in order' : m.level === 2 ? ': the connection is being torn down' : '';
+      return ex('WL_EXPLAIN_TLS_ALERT', m.level === 2 ? 'warn' : 'note', 'tls', `TLS alert (${dirText(m.dir)}): ${names.level}, ${names.description}${what}`, { level: m.level, description: m.description });
+    }
     case 'dns':
       return explainDns(m.layer, m.tx);
   }

@@ -20,7 +20,7 @@ import { AppRecordTap, AppStage, appAnalyzerOptions, readsHttpBodies, readsHttpF
 import { dnsLabel, Explainer, explainApp } from './explainer.js';
 import { bytesText, maxSeverity, type PacketExplanation } from './explanation.js';
 import { WsOpcode } from '../protocols/websocket.js';
-import { HandshakeType, tlsVersionText } from '../protocols/tls.js';
+import { HandshakeType, tlsAlertText, tlsVersionText } from '../protocols/tls.js';
 
 export interface TcpEntry {
   stream: number;
@@ -274,6 +274,8 @@ export function appLabel(m: AppRecord): string {
       if (m.hello.type === HandshakeType.ClientHello) return `TLS ClientHello${s?.sni !== undefined ? ` ${s.sni}` : ''}`;
       return `TLS ServerHello${s?.versions.length ? ` ${tlsVersionText(s.versions[0]!)}` : ''}`;
     }
+    case 'tls-alert':
+      return `TLS alert ${tlsAlertText(m).description}`;
     case 'dns':
       return dnsLabel(explainApp(m)!);
   }

@@ -396,3 +396,35 @@ describe('websocket.payload.*', () => {
     expect(ours.join('\n').trimEnd()).toEqual(tsharkOn(frames, ['-Y', 'websocket', '-T', 'fields', '-e', 'frame.number', ...FIELDS.flatMap((f) => ['-e', f])]));
   });
 });
+
+describe('TLS alerts, ChangeCipherSpec and application data', () => {
+  const rec = (type: number, ...body: number[]) => Uint8Array.from([type, 3, 3, body.length >> 8, body.length & 0xff, ...body]);
+  const frames = conversation([
+    { from: 'c', bytes: rec(20, 1) },
+    { from: 's', bytes: rec(21, 2, 40) },
+    { from: 's', bytes: rec(21, 1, 0) },
+    { from: 's', bytes: rec(21, 2, 199) },
+    { from: 'c', bytes: rec(21, 1, 0) },
+    { from: 's', bytes: rec(23, 0xde, 0xad, 0xbe, 0xef) },
+  ], 443);
+  const FIELDS = ['tls.change_cipher_spec', 'tls.alert_message', 'tls.alert_message.level', 'tls.alert_message.desc', 'tls.app_data'];
+  const value = (v: unknown) => (v === true ? '1' : v === undefined ? '' : String(v));
+  const { json, packets } = run(frames);
+  const ours = json.flatMap((j, i) => (j['tls.record'] === undefined ? [] : [[j['frame.number'], ...FIELDS.map((f) => value(j[f])), summarize(packets[i]!).info].join('\t')]));
+
+  it('names a plaintext alert, and marks ChangeCipherSpec and encrypted data', () => {
+    expect(ours.map((l) => l.split('\t').slice(1).filter((v) => v !== '').join(' '))).toEqual([
+      '1 Change Cipher Spec',
+      '1 2 40 Alert (Level: Fatal, Description: Handshake Failure)',
+      '1 1 0 Alert (Level: Warning, Description: Close Notify)',
+      '1 2 199 Alert (Level: Fatal, Description: Unknown)',
+      // Two bytes are a plaintext alert even after the client's ChangeCipherSpec (an encrypted one is longer).
+      '1 1 0 Alert (Level: Warning, Description: Close Notify)',
+      'deadbeef Application Data',
+    ]);
+  });
+
+  it.skipIf(!tsharkOk)('as tshark 4.0 does', () => {
+    expect(ours.join('\n').trimEnd()).toEqual(tsharkOn(frames, ['-Y', 'tls', '-T', 'fields', '-e', 'frame.number', ...FIELDS.flatMap((f) => ['-e', f]), '-e', '_ws.col.Info']));
+  });
+});

@@ -128,6 +128,8 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['dns.nsec3.hash_value', 'string'],
 
   ['tls.record', 'bool'],
+  ['tls.change_cipher_spec', 'bool'],
+  ['tls.app_data', 'bytes'],
   ['tls.handshake', 'bool'],
   ['tls.handshake.type', 'uint'],
   ['tls.handshake.extensions_server_name', 'string'],

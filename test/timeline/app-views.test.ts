@@ -183,3 +183,24 @@ describe('HTTP Basic credentials', () => {
     expect(x.text).toBe("HTTP request GET /admin (host h), with Basic credentials for user 'alice': the password is only base64-encoded, readable by anyone on the path");
   });
 });
+
+describe('TLS alerts', () => {
+  it('are explained (a fatal one as a warning) and labelled on the ladder', () => {
+    const rec = (type: number, ...body: number[]) => Uint8Array.from([type, 3, 3, body.length >> 8, body.length & 0xff, ...body]);
+    const hello = rec(22, 1, 0, 0, 0);
+    const alert = rec(21, 2, 40);
+    const frames = buildFrames([
+      { from: 'c', seq: 100, flags: SYN, t: 0 },
+      { from: 's', seq: 500, ack: 101, flags: SYN | ACK, t: 0.001 },
+      { from: 'c', seq: 101, ack: 501, flags: ACK, t: 0.002 },
+      { from: 'c', seq: 101, ack: 501, flags: PSH | ACK, payload: hello, t: 0.003 },
+      { from: 's', seq: 501, ack: 101 + hello.length, flags: PSH | ACK, payload: alert, t: 0.004 },
+    ]);
+    const b = new TimelineBuilder();
+    for (const f of frames) b.add(decodePacket(f));
+    const entry = b.finish().entries.find((e) => e.frame === 5)!;
+    expect(entry.explained.explanations[0]).toMatchObject({ code: 'WL_EXPLAIN_TLS_ALERT', severity: 'warn', params: { level: 2, description: 40 } });
+    expect(entry.explained.explanations[0]!.text).toBe('TLS alert (server→client): Fatal, Handshake Failure: the connection is being torn down');
+    expect(entry.app).toEqual(['TLS alert Handshake Failure']);
+  });
+});
