@@ -466,6 +466,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     const tcp = seg.tcp;
     const st = this.states[conn.stream];
     if (!st || st.mode === Mode.None) return;
+    // A pure ACK (a third of a bulk transfer's packets) brings no bytes and declares no hole.
+    if (this.reassembler.quietAck(conn, seg)) return;
     const p = seg.packet;
     this.enter(p.frame);
     const off = tcp.payloadOffset;

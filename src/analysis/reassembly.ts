@@ -252,6 +252,23 @@ export class TcpReassembler implements TcpObserver {
     this.checkFin(st, d);
   }
 
+  /**
+   * Whether onSegment would change nothing for this segment: no data, SYN, FIN or RST, its
+   * direction's stream already started, and nothing in the peer's waiting on an acknowledgment
+   * (held data, a FIN) that it could declare missing. The usual pure ACK: a caller with work of its
+   * own around onSegment may skip it all.
+   */
+  quietAck(conn: TcpConnection, seg: TcpSegment): boolean {
+    const tcp = seg.tcp;
+    if (tcp.payloadLength !== 0 || (tcp.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) !== 0) return false;
+    const st = this.states[conn.stream];
+    if (st === SKIP) return true;
+    if (st === undefined) return false;
+    const d = seg.dir;
+    const peer = st.dir((1 - d) as Dir);
+    return st.dir(d).started && !(peer.started && !peer.ended && (peer.held !== null || peer.finAt >= 0));
+  }
+
   finish(): void {
     for (const st of this.states) {
       if (!st) continue;
