@@ -38,7 +38,7 @@ import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSin
 import { round9, type Direction, type ProtocolProblem } from '../protocols/stream.js';
 import { WsOpcode, type WsClose, type WsFrame, type WsMessage, type WsPing, type WsPong } from '../protocols/websocket.js';
 import type { SseEvent } from '../protocols/sse.js';
-import { cipherSuiteText, looksLikeTlsRecord, tlsAlert, tlsInfo, tlsRecordFields, tlsVersionText, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
+import { cipherSuiteText, looksLikeTlsRecord, tlsAlert, tlsAlertText, tlsInfo, tlsRecordFields, tlsVersionText, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
 import { DnsLayer, DnsTcpFramer, DnsTransactions, DNS_PORT, dissectDnsMessage, dnsTypeName, type DnsTransactionInfo } from '../protocols/dns.js';
 import { QuicFlows, QuicLayer } from '../protocols/quic.js';
 import { bodyProtocol } from '../protocols/media-type.js';
@@ -733,8 +733,14 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     }
     if (!this.onMessage && !this.onRecord) return;
     for (const ev of events) {
-      const alert = this.onRecord ? tlsAlert(ev) : undefined;
-      if (alert) this.record({ kind: 'tls-alert', ...alert, dir: ev.dir }, this.curFrame);
+      const alert = tlsAlert(ev);
+      if (alert) {
+        if (this.onRecord) this.record({ kind: 'tls-alert', ...alert, dir: ev.dir }, this.curFrame);
+        if (this.onMessage) {
+          const names = tlsAlertText(alert);
+          this.emit('tls', st.conn.stream, 'tcp', ev.dir, { kind: 'alert', level: alert.level, level_name: names.level, description: alert.description, description_name: names.description }, this.curFrame, this.curTime);
+        }
+      }
       for (const h of ev.handshakes) {
         if (h.type !== HandshakeType.ClientHello && h.type !== HandshakeType.ServerHello) continue;
         if (this.onRecord) this.record({ kind: 'tls-hello', hello: h, dir: ev.dir }, this.curFrame);

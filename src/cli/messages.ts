@@ -125,6 +125,9 @@ export function formatMessage(m: AppMessage): string {
         .filter(Boolean)
         .join(' ');
       break;
+    case 'tls.alert':
+      text = `${g('level_name')}, ${g('description_name')} (${g('level')}/${g('description')})`;
+      break;
     case 'quic.initial':
     case 'quic.handshake':
     case 'quic.0rtt':

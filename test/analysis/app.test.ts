@@ -428,3 +428,14 @@ describe('TLS alerts, ChangeCipherSpec and application data', () => {
     expect(ours.join('\n').trimEnd()).toEqual(tsharkOn(frames, ['-Y', 'tls', '-T', 'fields', '-e', 'frame.number', ...FIELDS.flatMap((f) => ['-e', f]), '-e', '_ws.col.Info']));
   });
 });
+
+describe('TLS alerts in messages', () => {
+  it('are messages of their own, with the names tshark gives them', async () => {
+    const { formatMessage } = await import('../../src/cli/messages.js');
+    const rec = (type: number, ...body: number[]) => Uint8Array.from([type, 3, 3, body.length >> 8, body.length & 0xff, ...body]);
+    const { messages } = run(conversation([{ from: 'c', bytes: rec(22, 1, 0, 0, 0) }, { from: 's', bytes: rec(21, 2, 40) }], 443));
+    const alert = messages.find((m) => m.kind === 'alert')!;
+    expect(alert).toMatchObject({ proto: 'tls', dir: 's2c', frame: 5, level: 2, level_name: 'Fatal', description: 40, description_name: 'Handshake Failure' });
+    expect(formatMessage(alert)).toMatch(/tcp\/0 s2c tls alert Fatal, Handshake Failure \(2\/40\)$/);
+  });
+});
