@@ -135,6 +135,11 @@ class DirState {
   recent: Uint8Array | null = null;
   recentFrom = 0;
 
+  /** An acknowledgment of this direction's bytes can decide something: a hole before held data, or the FIN. */
+  awaitsAck(): boolean {
+    return this.started && !this.ended && (this.held !== null || this.finAt >= 0);
+  }
+
   seqAt(offset: number): number {
     // ToUint32 reduces the exact sum modulo 2^32 (offsets stay far below 2^53), so no `%` is needed.
     return (this.base + offset) >>> 0;
@@ -205,7 +210,7 @@ export class TcpReassembler implements TcpObserver {
       const peer = st.dir((1 - d) as Dir);
       // Nothing held and no FIN seen: no hole can be declared and no end is due (the usual case,
       // tested here so the 32-bit ack is not even read).
-      if (peer.started && !peer.ended && (peer.held !== null || peer.finAt >= 0)) this.acknowledged(st, (1 - d) as Dir, tcp.ack, frame.number);
+      if (peer.awaitsAck()) this.acknowledged(st, (1 - d) as Dir, tcp.ack, frame.number);
     }
     if (ds.ended) return;
     // A RST from a side that has sent nothing (refusing a SYN) ends nothing of this connection.
@@ -265,8 +270,7 @@ export class TcpReassembler implements TcpObserver {
     if (st === SKIP) return true;
     if (st === undefined) return false;
     const d = seg.dir;
-    const peer = st.dir((1 - d) as Dir);
-    return st.dir(d).started && !(peer.started && !peer.ended && (peer.held !== null || peer.finAt >= 0));
+    return st.dir(d).started && !st.dir((1 - d) as Dir).awaitsAck();
   }
 
   finish(): void {

@@ -285,6 +285,43 @@ describe('TcpReassembler', () => {
   });
 });
 
+describe('quietAck', () => {
+  it('is true only for a pure ACK that can change nothing: a started direction, nothing held or FIN pending in the peer', () => {
+    const isn: [number, number] = [1000, 5000];
+    const r = new TcpReassembler({ onData() {} });
+    const segs: Seg[] = [
+      // Mid-stream: the client's first segment is a pure ACK, which starts its direction.
+      { d: 0, seq: 1, ack: 1 },
+      { d: 0, seq: 1, ack: 1 },
+      { d: 1, seq: 1, data: 'abc', ack: 1 },
+      { d: 0, seq: 1, ack: 4 },
+      // The server's bytes 7.. come before 4..6: held, so the client's next ACK may declare a hole.
+      { d: 1, seq: 7, data: 'ghi', ack: 1 },
+      { d: 0, seq: 1, ack: 4 },
+      { d: 1, seq: 4, data: 'def', ack: 1 },
+      { d: 0, seq: 1, ack: 10 },
+      // A FIN after bytes never captured (10..12): the client's ACK of it declares them missing.
+      { d: 1, seq: 13, f: 'F', ack: 1 },
+      { d: 0, seq: 1, ack: 14 },
+      // Then the server's direction has ended: nothing more waits on an ACK.
+      { d: 0, seq: 1, ack: 14 },
+    ];
+    let conn: TcpConnection | undefined;
+    const quiet = segs.map((s, i) => {
+      const packet = decodePacket(frameOf(i + 1, s, isn));
+      const seg: TcpSegment = { packet, tcp: findLayer<TcpLayer>(packet, 'tcp')!, dir: s.d, time: i };
+      if (!conn) {
+        conn = { ...newConversationBase(0, 'k', { address: '10.0.0.1', port: PORT[0]! }, { address: '10.0.0.2', port: PORT[1]! }, 1, 0), proto: 'tcp' };
+        r.onConnection(conn, seg);
+      }
+      const q = r.quietAck(conn, seg);
+      r.onSegment(conn, seg);
+      return q;
+    });
+    expect(quiet).toEqual([false, true, false, true, false, false, false, true, false, false, true]);
+  });
+});
+
 describe('any split, any order', () => {
   const MESSAGE = 'Hello, wire!';
   const collect = (segs: Seg[], isn: [number, number]) => {
