@@ -604,18 +604,18 @@ export function tlsRecordFields(ev: TlsRecordEvent): Field[] {
   // Before TLS 1.3 an encrypted handshake record (Finished) is still a handshake subtree for
   // tshark ("Encrypted Handshake Message"); TLS 1.3 hides it in an opaque record (RFC 8446 §5.2).
   if (ev.encrypted && !ev.opaque && r.contentType === ContentType.Handshake) add('tls.handshake', true, o + TLS_RECORD_HEADER_LEN, r.length);
-  const body = o + TLS_RECORD_HEADER_LEN;
-  if (r.contentType === ContentType.ChangeCipherSpec && !ev.opaque) add('tls.change_cipher_spec', true, body, r.length);
+  const bodyAt = o + TLS_RECORD_HEADER_LEN;
+  if (r.contentType === ContentType.ChangeCipherSpec && !ev.opaque) add('tls.change_cipher_spec', true, bodyAt, r.length);
   const alert = tlsAlert(ev);
   if (alert) {
-    add('tls.alert_message', true, body, 2);
-    add('tls.alert_message.level', alert.level, body, 1);
-    add('tls.alert_message.desc', alert.description, body + 1, 1);
+    add('tls.alert_message', true, bodyAt, 2);
+    add('tls.alert_message.level', alert.level, bodyAt, 1);
+    add('tls.alert_message.desc', alert.description, bodyAt + 1, 1);
   }
   // Encrypted application data (an opaque record in TLS 1.3 is one too), as its bytes.
-  if (r.contentType === ContentType.ApplicationData && r.body.length > 0) add('tls.app_data', hex(r.body), body, r.length);
+  if (r.contentType === ContentType.ApplicationData && r.body.length > 0) add('tls.app_data', hex(r.body), bodyAt, r.length);
   // Handshake offsets are approximate when a message started in an earlier record.
-  let p = o + TLS_RECORD_HEADER_LEN;
+  let p = bodyAt;
   for (const h of ev.handshakes) {
     helloFields(h, p, add);
     p += h.message.length;
