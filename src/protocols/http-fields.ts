@@ -7,7 +7,7 @@
  * a line is as written, with CR LF (the parser drops line endings; a bare LF is rare).
  */
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import type { HttpHeader, HttpMessage } from './http.js';
+import { header, type HttpHeader, type HttpMessage } from './http.js';
 import { statusDescription } from './http-status.js';
 import { round9 } from './stream.js';
 
@@ -99,7 +99,7 @@ const MAX_DECODED_BODY = 16 * 1024 * 1024;
 function fileData(m: HttpMessage): string | undefined {
   const body = m.body;
   if (body === undefined || body.length === 0) return undefined;
-  const entity = decodeContent(body, contentCoding(m.headers));
+  const entity = decodeContent(body, (header(m.headers, 'content-encoding') ?? '').trim().toLowerCase());
   const n = entity.indexOf(0);
   const end = n < 0 ? entity.length : n;
   let out = '';
@@ -111,10 +111,6 @@ function fileData(m: HttpMessage): string | undefined {
   return out;
 }
 
-function contentCoding(headers: readonly HttpHeader[]): string {
-  for (const h of headers) if (h.name.length === 16 && h.name.toLowerCase() === 'content-encoding') return h.value.trim().toLowerCase();
-  return '';
-}
 
 /** The body with its content coding undone; as it is when the coding is another or does not decode. */
 function decodeContent(body: Uint8Array, coding: string): Uint8Array {

@@ -383,7 +383,8 @@ function fieldName(b: Uint8Array, start: number, end: number, known: ParsedName 
   return latin1Text(b, start, end);
 }
 
-function header(headers: HttpHeader[], name: string): string | undefined {
+/** The value of the first field named `name` (lower case; names compare case-insensitively, RFC 9110 §5.1). */
+export function header(headers: readonly HttpHeader[], name: string): string | undefined {
   for (const h of headers) if (h.name.length === name.length && h.name.toLowerCase() === name) return h.value;
   return undefined;
 }

@@ -37,7 +37,7 @@ import type { Icmpv6Layer } from '../wire/icmpv6.js';
 import { TcpFlag, TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
 import { WsOpcode } from '../protocols/websocket.js';
-import type { HttpHeader } from '../protocols/http.js';
+import { header, type HttpHeader } from '../protocols/http.js';
 import { basicCredentials } from '../protocols/http-fields.js';
 import type { AppRecord } from '../analysis/app.js';
 import { cipherSuiteText, HandshakeType, TLS13, tlsAlertText, tlsVersionText, type TlsHandshakeMessage } from '../protocols/tls.js';
@@ -710,15 +710,10 @@ function problemText(p: { message: string } | undefined): string {
   return p ? `: ${p.message}` : '';
 }
 
-/** The user-id of the request's Basic credentials (RFC 7617 §2), if it sends any. */
+/** The user-id of the request's Basic credentials (RFC 7617 §2), for its origin or its proxy, if it sends any. */
 function basicUser(headers: readonly HttpHeader[]): string | undefined {
-  for (const h of headers) {
-    const name = h.name.toLowerCase();
-    if (name !== 'authorization' && name !== 'proxy-authorization') continue;
-    const credentials = basicCredentials(h.value);
-    if (credentials !== undefined) return credentials.split(':')[0];
-  }
-  return undefined;
+  const credentials = basicCredentials(header(headers, 'authorization') ?? '') ?? basicCredentials(header(headers, 'proxy-authorization') ?? '');
+  return credentials?.split(':')[0];
 }
 
 /** Up to `max` characters of wire text, quoted; the renderer escapes. */
