@@ -27,6 +27,7 @@ import { compileFilter } from '../../src/filter/index.js';
 import { encodePcap } from '../../src/capture/pcap-writer.js';
 import { DESCRIBED_STATUS_CODES } from '../../src/protocols/http-status.js';
 import { tsharkEscape } from '../differential/tshark.js';
+import { tlsRecord } from './tcp-build.js';
 import { emitWsFrame, websocketAccept, WsOpcode } from '../../src/protocols/websocket.js';
 
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/traces/real');
@@ -93,6 +94,9 @@ function tsharkOn(frames: Frame[], args: string[]): string {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A field value of ours as a `tshark -T fields` column shows it (presence as 1, absence empty). */
+const tsharkColumn = (v: unknown) => (v === true ? '1' : v === undefined ? '' : String(v));
 
 const REQ = enc('POST /api/items?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t/1\r\nContent-Length: 5\r\n\r\nhello');
 const RESP = enc('HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n3\r\n:1}\r\n0\r\n\r\n');
@@ -383,8 +387,7 @@ describe('websocket.payload.*', () => {
     { from: 's', bytes: ws(WsOpcode.CLOSE, close(1000, ''), false) },
   ]);
   const FIELDS = ['websocket.payload', 'websocket.masked_payload', 'websocket.payload.text', 'websocket.payload.ping', 'websocket.payload.pong', 'websocket.payload.close', 'websocket.payload.close.status_code', 'websocket.payload.close.reason'];
-  const value = (v: unknown) => (v === true ? '1' : v === undefined ? '' : String(v));
-  const ours = run(frames).json.filter((j) => j['websocket.opcode'] !== undefined).map((j) => [j['frame.number'], ...FIELDS.map((f) => value(j[f]))].join('\t'));
+  const ours = run(frames).json.filter((j) => j['websocket.opcode'] !== undefined).map((j) => [j['frame.number'], ...FIELDS.map((f) => tsharkColumn(j[f]))].join('\t'));
 
   it('shows what each frame carried: text, ping and pong bytes, close code and reason', () => {
     const ping = Buffer.from('are you there').toString('hex');
@@ -398,19 +401,17 @@ describe('websocket.payload.*', () => {
 });
 
 describe('TLS alerts, ChangeCipherSpec and application data', () => {
-  const rec = (type: number, ...body: number[]) => Uint8Array.from([type, 3, 3, body.length >> 8, body.length & 0xff, ...body]);
   const frames = conversation([
-    { from: 'c', bytes: rec(20, 1) },
-    { from: 's', bytes: rec(21, 2, 40) },
-    { from: 's', bytes: rec(21, 1, 0) },
-    { from: 's', bytes: rec(21, 2, 199) },
-    { from: 'c', bytes: rec(21, 1, 0) },
-    { from: 's', bytes: rec(23, 0xde, 0xad, 0xbe, 0xef) },
+    { from: 'c', bytes: tlsRecord(20, 1) },
+    { from: 's', bytes: tlsRecord(21, 2, 40) },
+    { from: 's', bytes: tlsRecord(21, 1, 0) },
+    { from: 's', bytes: tlsRecord(21, 2, 199) },
+    { from: 'c', bytes: tlsRecord(21, 1, 0) },
+    { from: 's', bytes: tlsRecord(23, 0xde, 0xad, 0xbe, 0xef) },
   ], 443);
   const FIELDS = ['tls.change_cipher_spec', 'tls.alert_message', 'tls.alert_message.level', 'tls.alert_message.desc', 'tls.app_data'];
-  const value = (v: unknown) => (v === true ? '1' : v === undefined ? '' : String(v));
   const { json, packets } = run(frames);
-  const ours = json.flatMap((j, i) => (j['tls.record'] === undefined ? [] : [[j['frame.number'], ...FIELDS.map((f) => value(j[f])), summarize(packets[i]!).info].join('\t')]));
+  const ours = json.flatMap((j, i) => (j['tls.record'] === undefined ? [] : [[j['frame.number'], ...FIELDS.map((f) => tsharkColumn(j[f])), summarize(packets[i]!).info].join('\t')]));
 
   it('names a plaintext alert, and marks ChangeCipherSpec and encrypted data', () => {
     expect(ours.map((l) => l.split('\t').slice(1).filter((v) => v !== '').join(' '))).toEqual([
@@ -432,8 +433,7 @@ describe('TLS alerts, ChangeCipherSpec and application data', () => {
 describe('TLS alerts in messages', () => {
   it('are messages of their own, with the names tshark gives them', async () => {
     const { formatMessage } = await import('../../src/cli/messages.js');
-    const rec = (type: number, ...body: number[]) => Uint8Array.from([type, 3, 3, body.length >> 8, body.length & 0xff, ...body]);
-    const { messages } = run(conversation([{ from: 'c', bytes: rec(22, 1, 0, 0, 0) }, { from: 's', bytes: rec(21, 2, 40) }], 443));
+    const { messages } = run(conversation([{ from: 'c', bytes: tlsRecord(22, 1, 0, 0, 0) }, { from: 's', bytes: tlsRecord(21, 2, 40) }], 443));
     const alert = messages.find((m) => m.kind === 'alert')!;
     expect(alert).toMatchObject({ proto: 'tls', dir: 's2c', frame: 5, level: 2, level_name: 'Fatal', description: 40, description_name: 'Handshake Failure' });
     expect(formatMessage(alert)).toMatch(/tcp\/0 s2c tls alert Fatal, Handshake Failure \(2\/40\)$/);

@@ -107,3 +107,6 @@ export function responseOnlyTheEndCompletes(): Frame[] {
     { from: 'c', seq: 101 + get.length, ack: 501 + ok.length, flags: ACK, t: 0.005 },
   ]);
 }
+
+/** A TLS 1.2 record (RFC 8446 §5.1) of content `type` carrying `body`. */
+export const tlsRecord = (type: number, ...body: number[]) => Uint8Array.from([type, 3, 3, body.length >> 8, body.length & 0xff, ...body]);

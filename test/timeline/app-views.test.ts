@@ -19,7 +19,7 @@ import { compileFilter } from '../../src/filter/index.js';
 import { summarize } from '../../src/output/summary.js';
 import { buildLadder } from '../../src/timeline/ladder.js';
 import { buildTimeline, TimelineBuilder, type Timeline } from '../../src/timeline/pipeline.js';
-import { ACK, buildFrames, FIN, PSH, SYN, responseOnlyTheEndCompletes } from '../analysis/tcp-build.js';
+import { ACK, buildFrames, FIN, PSH, SYN, responseOnlyTheEndCompletes, tlsRecord } from '../analysis/tcp-build.js';
 
 const REAL = resolve(import.meta.dirname, '../../../shared/traces/real');
 const haveCorpus = existsSync(REAL);
@@ -186,9 +186,8 @@ describe('HTTP Basic credentials', () => {
 
 describe('TLS alerts', () => {
   it('are explained (a fatal one as a warning) and labelled on the ladder', () => {
-    const rec = (type: number, ...body: number[]) => Uint8Array.from([type, 3, 3, body.length >> 8, body.length & 0xff, ...body]);
-    const hello = rec(22, 1, 0, 0, 0);
-    const alert = rec(21, 2, 40);
+    const hello = tlsRecord(22, 1, 0, 0, 0);
+    const alert = tlsRecord(21, 2, 40);
     const frames = buildFrames([
       { from: 'c', seq: 100, flags: SYN, t: 0 },
       { from: 's', seq: 500, ack: 101, flags: SYN | ACK, t: 0.001 },
