@@ -34,7 +34,7 @@ async function run(file, phase) {
   const hierarchy = new ProtocolHierarchy();
   const base = { reuseResults: true, defragment: true };
   // The stage as `wirelens stats` makes it without -Y: no header strings nobody reads (allHeaders).
-  const stage = app ? new app.AppStage({ allHeaders: app.readsHttpFields(undefined) }) : undefined;
+  const stage = app ? new app.AppStage({ allHeaders: app.readsHttpFields(undefined), describedHeaders: false }) : undefined;
   const analyzer = Analyzer ? new Analyzer(stage ? app.appAnalyzerOptions(stage, base) : base) : undefined;
   let packets = 0;
   for (let b = reader.nextBatchSync(); b; b = reader.nextBatchSync()) {

@@ -103,6 +103,12 @@ export interface AppStageOptions {
    */
   allHeaders?: boolean;
   /**
+   * With `allHeaders` off, still keep Host, User-Agent and credentials, which the explainer and the
+   * timeline describe (default true; HttpOptions.describedHeaders). False for a consumer that shows
+   * no message detail.
+   */
+  describedHeaders?: boolean;
+  /**
    * Keep HTTP bodies, up to MAX_HTTP_BODY_KEPT bytes each (or `maxBodyKept`), for http.file_data
    * (default false: bodies are counted, not read; see readsHttpBodies).
    */
@@ -415,7 +421,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (options.onMessage) this.onMessage = options.onMessage;
     if (options.onRecord) this.onRecord = options.onRecord;
     if (options.tcpStreams) this.tcpStreams = options.tcpStreams;
-    this.httpOptions = { allHeaders: options.allHeaders ?? true, maxBodyKept: options.bodies ? (options.maxBodyKept ?? MAX_HTTP_BODY_KEPT) : 0 };
+    this.httpOptions = { allHeaders: options.allHeaders ?? true, describedHeaders: options.describedHeaders ?? true, maxBodyKept: options.bodies ? (options.maxBodyKept ?? MAX_HTTP_BODY_KEPT) : 0 };
     if (options.maxWebSocketMessage !== undefined) this.httpOptions.maxWebSocketMessage = options.maxWebSocketMessage;
   }
 

@@ -47,8 +47,9 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
   // stage, which reassembles every TCP stream until it knows the stream carries none of its
   // protocols (as Wireshark reassembles only for dissectors that ask).
   const base = { reuseResults: true, defragment: true };
-  // Header fields nobody prints cost no strings, unless -Y asks for one (http.server…).
-  const stage = new AppStage({ allHeaders: readsHttpFields(filter), bodies: readsHttpBodies(filter) });
+  // Header fields nobody prints cost no strings, unless -Y asks for one (http.server…): stats
+  // shows no message detail, so not even Host and User-Agent are kept.
+  const stage = new AppStage({ allHeaders: readsHttpFields(filter), describedHeaders: false, bodies: readsHttpBodies(filter) });
   const analyzer = new Analyzer(opts.applicationStage === false ? base : appAnalyzerOptions(stage, base));
   const linkTypes = new Map<number, number>();
   let packets = 0;

@@ -149,11 +149,18 @@ export interface HttpOptions {
   maxWebSocketMessage?: number;
   /**
    * Keep every header field in `headers` and `trailers` (default true). False keeps only the fields
-   * this parser reads itself (PARSED_HEADERS: framing, Host, User-Agent, Content-Type, Upgrade and
-   * the WebSocket handshake's): the other lines are checked but never turned into strings, which
-   * is most of the cost of a header section when nobody lists the headers.
+   * this parser and its readers use (PARSED_HEADERS: framing, Content-Type, Upgrade and the
+   * WebSocket handshake's, Host, User-Agent, credentials): the other lines are checked but never
+   * turned into strings, which is most of the cost of a header section when nobody lists them.
    */
   allHeaders?: boolean;
+  /**
+   * With `allHeaders` off, still keep the fields the parser's readers describe: Host and User-Agent
+   * (HttpMessage.host, userAgent), Authorization and Proxy-Authorization (default true). False
+   * keeps only what the parser reads itself, for a consumer that shows no message detail (`stats`
+   * counts layers): as tshark dissects without a tree when it prints none.
+   */
+  describedHeaders?: boolean;
   /**
    * Keep each message's body, up to this many bytes (HttpMessage.body; default 0, none kept): for
    * http.file_data. Kept bodies are read byte by byte, where unkept ones are only counted.
@@ -302,7 +309,7 @@ function statusLineBytes(b: Uint8Array, start: number, n: number): StatusLine | 
   for (let k = s; k < n; k++) if (b[k] === 0x0d || b[k] === 0x0a) return undefined;
   while (s < e && isSpace(b[s]!)) s++;
   while (e > s && isSpace(b[e - 1]!)) e--;
-  return { version, status, phrase: s === e ? '' : latin1Text(b, s, e) };
+  return { version, status, phrase: s === e ? '' : phraseText(b, s, e) };
 }
 
 /** @internal A request line from its bytes. */
@@ -332,6 +339,8 @@ interface ParsedName {
   lower: Uint8Array;
   /** Where headersDone finds it in KnownFields (None: read by the Upgrade checks only). */
   slot: Slot;
+  /** The last value read for it (knownValue). */
+  last: string;
 }
 
 /** The fields headersDone reads. */
@@ -345,23 +354,34 @@ const enum Slot {
   TransferEncoding,
 }
 
-/**
- * The fields this parser and its readers use (knownHeaders, the Upgrade and WebSocket handshake
- * checks, Content-Encoding for http.file_data, the credentials the explainer points out), by
- * length: with `allHeaders` off only these are kept.
- */
-const PARSED_HEADERS: readonly (readonly ParsedName[])[] = (() => {
-  const names = ['Host', 'Upgrade', 'User-Agent', 'Content-Type', 'Content-Encoding', 'Authorization', 'Proxy-Authorization', 'Last-Event-ID', 'Content-Length', 'Transfer-Encoding', 'Sec-WebSocket-Key', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions'];
+/** Field names by length, each list in the order its names were given. */
+type NameTable = readonly (readonly ParsedName[])[];
+
+function nameTable(names: readonly string[]): NameTable {
   const byLength: ParsedName[][] = [];
   const enc = new TextEncoder();
   const slots: Record<string, Slot> = { Host: Slot.Host, 'User-Agent': Slot.UserAgent, 'Content-Type': Slot.ContentType, 'Last-Event-ID': Slot.LastEventId, 'Content-Length': Slot.ContentLength, 'Transfer-Encoding': Slot.TransferEncoding };
-  for (const text of names) (byLength[text.length] ??= []).push({ text, bytes: enc.encode(text), lower: enc.encode(text.toLowerCase()), slot: slots[text] ?? Slot.None });
+  for (const text of names) (byLength[text.length] ??= []).push({ text, bytes: enc.encode(text), lower: enc.encode(text.toLowerCase()), slot: slots[text] ?? Slot.None, last: '' });
   return Array.from(byLength, (l) => l ?? []);
-})();
+}
 
-/** The PARSED_HEADERS field the token b[start, end) names (ASCII case-insensitive), if any. */
-function parsedHeader(b: Uint8Array, start: number, end: number): ParsedName | undefined {
-  const candidates = PARSED_HEADERS[end - start];
+/**
+ * The fields this parser reads itself: what ends a message (RFC 9112 §6.3), what its body is
+ * (Content-Type, Content-Encoding for http.file_data), the SSE resume point and the Upgrade and
+ * WebSocket handshake checks.
+ */
+const FRAMING_NAMES = ['Upgrade', 'Content-Type', 'Content-Encoding', 'Last-Event-ID', 'Content-Length', 'Transfer-Encoding', 'Sec-WebSocket-Key', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions'];
+const FRAMING_HEADERS = nameTable(FRAMING_NAMES);
+/**
+ * Those and the ones the parser's readers describe (knownHeaders' Host and User-Agent, the
+ * credentials the explainer points out): with `allHeaders` off only these are kept, or only the
+ * framing ones with `describedHeaders` off too.
+ */
+const PARSED_HEADERS = nameTable(['Host', 'User-Agent', 'Authorization', 'Proxy-Authorization', ...FRAMING_NAMES]);
+
+/** The field of `table` the token b[start, end) names (ASCII case-insensitive), if any. */
+function parsedHeader(table: NameTable, b: Uint8Array, start: number, end: number): ParsedName | undefined {
+  const candidates = table[end - start];
   if (candidates === undefined) return undefined;
   // Indexed loops: this runs per header line, also before the function is optimised.
   outer: for (let k = 0; k < candidates.length; k++) {
@@ -371,6 +391,32 @@ function parsedHeader(b: Uint8Array, start: number, end: number): ParsedName | u
     return name;
   }
   return undefined;
+}
+
+/** Whether b[start, end) spells `text`, one byte per character (as latin1Text reads them). */
+function spells(b: Uint8Array, start: number, end: number, text: string): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = 0; i < text.length; i++) if (b[start + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The ASCII value b[start, end) of a field this parser reads: the string made for the last one when
+ * it is the same value. A capture repeats its Host, User-Agent and Content-Type values message
+ * after message; comparing the bytes costs less than making the string again.
+ */
+function knownValue(known: ParsedName, b: Uint8Array, start: number, end: number): string {
+  if (spells(b, start, end, known.last)) return known.last;
+  return (known.last = latin1Text(b, start, end));
+}
+
+/** The last reason phrase read: most responses repeat one ("OK"), which is then not made again. */
+let lastPhrase = 'OK';
+
+/** The reason phrase b[start, end). */
+function phraseText(b: Uint8Array, start: number, end: number): string {
+  if (spells(b, start, end, lastPhrase)) return lastPhrase;
+  return (lastPhrase = latin1Text(b, start, end));
 }
 
 /** The name b[start, end) as written: the shared string when it is spelled the usual way. */
@@ -852,7 +898,7 @@ class HttpReceiver implements HttpSink {
       return;
     }
     // A token name is ASCII: its string index is its byte index.
-    const known = parsedHeader(line, 0, colon);
+    const known = parsedHeader(this.conn.parsedNames, line, 0, colon);
     if (!this.conn.allHeaders && known === undefined) {
       this.skippedField = true;
       return;
@@ -881,7 +927,7 @@ class HttpReceiver implements HttpSink {
     }
     if (colon === start || colon === end) return false;
     // A field nobody reads (allHeaders off): a well-formed line, not kept, whatever its value.
-    const known = parsedHeader(src, start, colon);
+    const known = parsedHeader(this.conn.parsedNames, src, start, colon);
     if (!this.conn.allHeaders && known === undefined) {
       this.skippedField = true;
       return true;
@@ -892,7 +938,7 @@ class HttpReceiver implements HttpSink {
     while (vs < ve && trimmed(src[vs]!)) vs++;
     while (ve > vs && trimmed(src[ve - 1]!)) ve--;
     const name = fieldName(src, start, colon, known);
-    const value = latin1Text(src, vs, ve);
+    const value = known === undefined ? latin1Text(src, vs, ve) : knownValue(known, src, vs, ve);
     this.keep(list, this.conn.allHeaders ? { name, value, line: latin1Text(src, start, end) } : { name, value }, known);
     return true;
   }
@@ -1188,6 +1234,8 @@ export class HttpConnection {
   readonly maxHeader: number;
   readonly maxUpgradeBuffer: number;
   readonly allHeaders: boolean;
+  /** The names whose fields a message keeps (all of them with allHeaders) and whose slots are noted. */
+  readonly parsedNames: NameTable;
   readonly maxBodyKept: number;
   private readonly maxPending: number;
   private readonly pending: HttpRequest[] = [];
@@ -1202,6 +1250,7 @@ export class HttpConnection {
     this.maxPending = options.maxPending ?? 1024;
     this.maxUpgradeBuffer = options.maxUpgradeBuffer ?? 256 * 1024;
     this.allHeaders = options.allHeaders ?? true;
+    this.parsedNames = this.allHeaders || (options.describedHeaders ?? true) ? PARSED_HEADERS : FRAMING_HEADERS;
     this.maxBodyKept = options.maxBodyKept ?? 0;
     this.clientRx = new HttpReceiver('c2s', this);
     this.serverRx = new HttpReceiver('s2c', this);

@@ -319,6 +319,36 @@ describe('HTTP with allHeaders off', () => {
     expect(all.headers.find((h) => h.name === 'X-Pad')?.value).toBe('pppp folded');
     expectSplitInvariant(conn({ allHeaders: false }), steps);
   });
+
+  it('with describedHeaders off too, keeps only the framing fields, and frames every message alike', () => {
+    const steps = [
+      c2s('GET /ws HTTP/1.1\r\nHost: a\r\nUser-Agent: u\r\nAuthorization: Basic dTpw\r\nUpgrade: websocket\r\nContent-Length: 2\r\n\r\nhi'),
+      s2c('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'),
+    ];
+    const framing = expectSplitInvariant(conn({ allHeaders: false, describedHeaders: false }), steps);
+    const q = reqs(framing)[0]!;
+    expect(q.headers).toEqual([{ name: 'Upgrade', value: 'websocket' }, { name: 'Content-Length', value: '2' }]);
+    expect([q.host, q.userAgent]).toEqual([undefined, undefined]);
+    expect(q).toMatchObject({ contentLength: 2, bodyLen: 2, complete: true });
+    expect(resps(framing)[0]).toMatchObject({ contentType: 'text/plain', chunked: true, bodyLen: 2, complete: true });
+    // The same messages, bar the described fields, as with them kept.
+    const described = run(conn({ allHeaders: false }), steps);
+    expect(reqs(described)[0]).toMatchObject({ host: 'a', userAgent: 'u', bodyLen: 2 });
+    expect(resps(framing).map((r) => [r.status, r.bodyLen, r.frame])).toEqual(resps(described).map((r) => [r.status, r.bodyLen, r.frame]));
+  });
+
+  it('reads a repeated value or phrase as the string made for the last one, and a different one anew', () => {
+    // Same length, different bytes: the last string must not be taken for them.
+    const steps = [
+      c2s('GET /1 HTTP/1.1\r\nHost: aa\r\n\r\nGET /2 HTTP/1.1\r\nHost: aa\r\n\r\nGET /3 HTTP/1.1\r\nHost: ab\r\n\r\nGET /4 HTTP/1.1\r\nHost: a\r\n\r\n'),
+      s2c('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 Ok\r\nContent-Length: 0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'),
+    ];
+    for (const allHeaders of [true, false]) {
+      const r = expectSplitInvariant(conn({ allHeaders }), steps);
+      expect(reqs(r).map((q) => q.host)).toEqual(['aa', 'aa', 'ab', 'a']);
+      expect(resps(r).map((s) => s.phrase)).toEqual(['OK', 'Ok', 'Not Found', 'OK']);
+    }
+  });
 });
 
 describe('HTTP bodies kept (maxBodyKept)', () => {
