@@ -258,7 +258,12 @@ const WS_OPCODE_NAMES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 
 
 /** What a frame's payload said, as tshark's websocket.payload.* fields show it. */
 export interface WsPayloadNote {
+  /** A text message's text, on the frame that completes it (its only frame or its last fragment). */
   text?: string;
+  /** A continuation frame that is not the last: its own bytes (websocket.payload.continue). */
+  continued?: Uint8Array;
+  /** A message of several frames, on its last: the frames that carried them and its payload bytes. */
+  fragments?: { frames: readonly number[]; bytes: number };
   ping?: Uint8Array;
   pong?: Uint8Array;
   closeCode?: number;
@@ -284,9 +289,10 @@ export class WebSocketAppLayer extends AppLayer {
     if (this.notes.length > 0) this.notes[this.notes.length - 1] = { ...this.notes[this.notes.length - 1], ...n };
   }
   info(): string {
-    // tshark: "WebSocket Ping [FIN] " and "WebSocket Pong [FIN] [MASKED]", for the last frame.
+    // tshark: "WebSocket Ping [FIN] ", "WebSocket Pong [FIN] [MASKED]" and, for a frame before its
+    // message's last, "WebSocket Text[FRAGMENT]  [MASKED]": for the last frame of the call.
     const f = this.frames[this.frames.length - 1]!;
-    return `WebSocket ${WS_OPCODE_NAMES[f.opcode] ?? `Unknown (${f.opcode})`} ${f.fin ? '[FIN] ' : ''}${f.masked ? '[MASKED]' : ''}`;
+    return `WebSocket ${WS_OPCODE_NAMES[f.opcode] ?? `Unknown (${f.opcode})`}${f.fin ? ' [FIN] ' : '[FRAGMENT]  '}${f.masked ? '[MASKED]' : ''}`;
   }
   fields(): Field[] {
     const out: Field[] = [];
@@ -301,6 +307,14 @@ export class WebSocketAppLayer extends AppLayer {
       if (f.lengthCode === 127) this.field(out, 'websocket.payload_length_ext_64', f.payloadLength);
       if (f.masked && f.maskingKey !== undefined) this.field(out, 'websocket.masking_key', (f.maskingKey >>> 0).toString(16).padStart(8, '0'));
       this.payloadFields(out, f, this.notes[i]);
+      const fragments = this.notes[i]?.fragments;
+      // tshark 4.0 reassembles a fragmented message (RFC 6455 §5.4) and lists its fragments.
+      if (fragments !== undefined) {
+        this.field(out, 'websocket.fragments', true);
+        for (const frame of fragments.frames) this.field(out, 'websocket.fragment', frame);
+        this.field(out, 'websocket.fragment.count', fragments.frames.length);
+        this.field(out, 'websocket.reassembled.length', fragments.bytes);
+      }
     }
     return out;
   }
@@ -311,6 +325,7 @@ export class WebSocketAppLayer extends AppLayer {
     if (f.masked) this.field(out, 'websocket.masked_payload', true);
     if (n === undefined) return;
     if (n.text !== undefined) this.field(out, 'websocket.payload.text', n.text);
+    if (n.continued !== undefined) this.field(out, 'websocket.payload.continue', Buffer.from(n.continued).toString('hex'));
     if (n.ping !== undefined) this.field(out, 'websocket.payload.ping', Buffer.from(n.ping).toString('hex'));
     if (n.pong !== undefined) this.field(out, 'websocket.payload.pong', Buffer.from(n.pong).toString('hex'));
     if (n.closeCode !== undefined) {
@@ -904,6 +919,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         this.added.push(this.callWs);
       }
       this.callWs.add(f);
+      if (f.continued !== undefined) this.callWs.note({ continued: f.continued });
     }
     if (this.onMessage) {
       const m: Partial<AppMessage> = { kind: 'frame', opcode: f.opcode, fin: f.fin, masked: f.masked, payload_len: f.payloadLength };
@@ -916,8 +932,12 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   wsMessage(st: ConnState, w: WsMessage): void {
     // A data message's payload, text as lines and binary as data (tshark 4.0's websocket).
     if (w.frame === this.curFrame && w.wireBytes > 0) this.addPayload(w.opcode === WsOpcode.TEXT ? 'data-text-lines' : 'data', w.wireBytes);
-    // tshark shows each text frame's own text; only a message of one frame has its text here.
-    if (w.opcode === WsOpcode.TEXT && w.frames === 1 && w.text !== undefined) this.wsNote(w.frame, { text: w.text });
+    // tshark 4.0 shows a message on the frame that completes it: its text, and for one that came in
+    // fragments, the frames that carried them.
+    const note: WsPayloadNote = {};
+    if (w.opcode === WsOpcode.TEXT && w.text !== undefined) note.text = w.text;
+    if (w.frames > 1) note.fragments = { frames: w.fragmentFrames, bytes: w.wireBytes };
+    if (note.text !== undefined || note.fragments !== undefined) this.wsNote(w.frame, note);
     if (this.onRecord) this.record({ kind: 'ws-message', msg: w, masked: st.wsMasked[w.dir === 'c2s' ? 0 : 1] }, w.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };

@@ -109,6 +109,12 @@ export interface WsFrame extends MessageSpan {
   headerLength: number;
   /** Payload bytes never seen (a gap). */
   missing: number;
+  /**
+   * A continuation frame that is not its message's last: its payload, unmasked (as kept, within
+   * the message size bound). tshark shows it as websocket.payload.continue; the last frame shows
+   * the whole message instead.
+   */
+  continued?: Uint8Array;
   problem?: ProtocolProblem;
 }
 
@@ -124,6 +130,8 @@ export interface WsMessage extends MessageSpan {
   /** Payload bytes on the wire over all its frames. */
   wireBytes: number;
   frames: number;
+  /** The frame that completed each of its WebSocket frames, in order (RFC 6455 §5.4 fragments). */
+  fragmentFrames: number[];
   compressed: boolean;
   problem?: ProtocolProblem;
 }
@@ -279,6 +287,9 @@ export class WebSocketReceiver implements StreamSink {
   private msgOpcode = 0;
   private msgCompressed = false;
   private msgFrames = 0;
+  private msgFragmentFrames: number[] = [];
+  /** Where the current data frame's payload starts among the message's bytes. */
+  private framePayloadAt = 0;
   private msgMissing = 0;
   private msgProblem: ProtocolProblem | undefined;
   private msgFirst = 0;
@@ -461,6 +472,7 @@ export class WebSocketReceiver implements StreamSink {
       this.beginMessage(op);
     }
     this.msgFrames++;
+    this.framePayloadAt = this.message.total;
   }
 
   private beginMessage(op: number): void {
@@ -468,6 +480,7 @@ export class WebSocketReceiver implements StreamSink {
     this.msgOpcode = op;
     this.msgCompressed = this.inflater !== undefined && (this.rsv & 0x4) !== 0;
     this.msgFrames = 0;
+    this.msgFragmentFrames = [];
     this.msgMissing = 0;
     this.msgProblem = undefined;
     this.msgFirst = this.frameFirst;
@@ -517,6 +530,11 @@ export class WebSocketReceiver implements StreamSink {
       return;
     }
     if (f.problem === undefined && this.frameProblem) f.problem = this.frameProblem;
+    this.msgFragmentFrames.push(this.frame);
+    if (!this.fin && this.opcode === WsOpcode.CONTINUATION) {
+      const kept = this.message.bytes();
+      f.continued = kept.slice(Math.min(this.framePayloadAt, kept.length));
+    }
     this.handler.wsFrame?.(f);
     this.msgMissing += this.missing;
     if (this.frameProblem) this.msgProblem ??= this.frameProblem;
@@ -602,6 +620,7 @@ export class WebSocketReceiver implements StreamSink {
       bytes,
       wireBytes,
       frames: this.msgFrames,
+      fragmentFrames: this.msgFragmentFrames,
       compressed: this.msgCompressed,
       firstFrame: this.msgFirst,
       firstTime: this.msgFirstTime,

@@ -400,6 +400,55 @@ describe('websocket.payload.*', () => {
   });
 });
 
+describe('WebSocket messages in fragments', () => {
+  const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+  const frag = (opcode: number, fin: boolean, payload: Uint8Array, client: boolean) => emitWsFrame({ opcode, fin, payload, ...(client ? { maskingKey: 0x37fa213d } : {}) });
+  const { packets, json } = run(
+    conversation([
+      { from: 'c', bytes: enc(`GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`) },
+      { from: 's', bytes: enc(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${websocketAccept(key)}\r\n\r\n`) },
+      { from: 'c', bytes: frag(WsOpcode.TEXT, false, enc('Hel'), true) },
+      { from: 'c', bytes: frag(WsOpcode.CONTINUATION, false, enc('lo '), true) },
+      { from: 'c', bytes: frag(WsOpcode.CONTINUATION, true, enc('wörld'), true) },
+      { from: 's', bytes: frag(WsOpcode.BINARY, false, Uint8Array.of(1, 2), false) },
+      { from: 's', bytes: frag(WsOpcode.CONTINUATION, true, Uint8Array.of(3), false) },
+      // A ping between the fragments of a message (RFC 6455 §5.4: control frames may come between).
+      { from: 's', bytes: frag(WsOpcode.TEXT, false, enc('a'), false) },
+      { from: 's', bytes: frag(WsOpcode.PING, true, enc('p'), false) },
+      { from: 's', bytes: frag(WsOpcode.CONTINUATION, true, enc('b'), false) },
+    ]),
+  );
+  const FIELDS = ['websocket.opcode', 'websocket.payload.text', 'websocket.payload.continue', 'websocket.fragments', 'websocket.fragment', 'websocket.fragment.count', 'websocket.reassembled.length'];
+  const ours = json.flatMap((j, i) => (j['websocket.opcode'] === undefined ? [] : [[j['frame.number'], ...FIELDS.map((f) => tsharkColumn(j[f])), summarize(packets[i]!).info].join('\t')]));
+
+  it('shows each middle fragment\'s bytes and, on the last, the whole text and the frames it came in', () => {
+    expect(ours.map((l) => l.split('\t').slice(1, 8).join('|'))).toEqual([
+      '1||||||',
+      '0||6c6f20||||',
+      '0|Hello wörld||1|6,7,8|3|12',
+      '2||||||',
+      '0|||1|9,10|2|3',
+      '1||||||',
+      '9||||||',
+      '0|ab||1|11,13|2|2',
+    ]);
+    expect(ours.map((l) => l.split('\t')[8])).toEqual([
+      'WebSocket Text[FRAGMENT]  [MASKED]',
+      'WebSocket Continuation[FRAGMENT]  [MASKED]',
+      'WebSocket Continuation [FIN] [MASKED]',
+      'WebSocket Binary[FRAGMENT]  ',
+      'WebSocket Continuation [FIN] ',
+      'WebSocket Text[FRAGMENT]  ',
+      'WebSocket Ping [FIN] ',
+      'WebSocket Continuation [FIN] ',
+    ]);
+  });
+
+  it.skipIf(!tsharkOk)('as tshark 4.0 does', () => {
+    expect(ours.join('\n').trimEnd()).toEqual(tsharkOn(packets.map((p) => p.frame), ['-Y', 'websocket', '-T', 'fields', '-e', 'frame.number', ...FIELDS.flatMap((f) => ['-e', f]), '-e', '_ws.col.Info']));
+  });
+});
+
 describe('TLS alerts, ChangeCipherSpec and application data', () => {
   const frames = conversation([
     { from: 'c', bytes: tlsRecord(20, 1) },
