@@ -963,9 +963,11 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'tls.handshake.version', 'tls.record', 'tls.record.content_type', 'tls.record.length',
   'tls.record.opaque_type', 'tls.record.version',
   // websocket
-  'websocket.fin', 'websocket.mask', 'websocket.masked_payload', 'websocket.masking_key',
-  'websocket.opcode', 'websocket.payload', 'websocket.payload.close',
-  'websocket.payload.close.reason', 'websocket.payload.close.status_code', 'websocket.payload.ping',
+  'websocket.fin', 'websocket.fragment', 'websocket.fragment.count', 'websocket.fragments',
+  'websocket.mask', 'websocket.masked_payload', 'websocket.masking_key', 'websocket.opcode',
+  'websocket.payload', 'websocket.payload.close', 'websocket.payload.close.reason',
+  'websocket.payload.close.status_code', 'websocket.payload.continue', 'websocket.payload.ping',
   'websocket.payload.pong', 'websocket.payload.text', 'websocket.payload_length',
-  'websocket.payload_length_ext_16', 'websocket.payload_length_ext_64', 'websocket.rsv',
+  'websocket.payload_length_ext_16', 'websocket.payload_length_ext_64',
+  'websocket.reassembled.length', 'websocket.rsv',
 ]);

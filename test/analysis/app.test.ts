@@ -442,6 +442,11 @@ describe('WebSocket messages in fragments', () => {
       'WebSocket Ping [FIN] ',
       'WebSocket Continuation [FIN] ',
     ]);
+    // The fields are there for display filters too.
+    const selected = (f: string) => packets.filter((p) => compileFilter(f).matches(p)).map((p) => p.frame.number);
+    expect(selected('websocket.fragment == 7')).toEqual([8]);
+    expect(selected('websocket.payload.continue == "lo "')).toEqual([7]);
+    expect(selected('websocket.fragment.count > 2 && websocket.reassembled.length == 12')).toEqual([8]);
   });
 
   it.skipIf(!tsharkOk)('as tshark 4.0 does', () => {
