@@ -90,6 +90,11 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['websocket.payload.pong', 'bytes'],
   ['websocket.payload.close', 'bool'],
   ['websocket.payload.close.status_code', 'uint'],
+  // A fragmented message (RFC 6455 §5.4): a middle fragment's bytes, the fragments on the last.
+  ['websocket.payload.continue', 'bytes'],
+  ['websocket.fragment', 'uint'],
+  ['websocket.fragment.count', 'uint'],
+  ['websocket.reassembled.length', 'uint'],
   ['dns.id', 'uint'],
   ['dns.flags.response', 'bool'],
   ['dns.flags.rcode', 'uint'],
