@@ -1112,9 +1112,9 @@ export function readsHttpFields(filter: { readonly fields: readonly string[] } |
   return filter !== undefined && filter.fields.some((f) => f.startsWith('http.'));
 }
 
-/** Whether a display filter reads http.file_data (the stage must then keep bodies: `bodies`). */
+/** Whether a display filter reads a body's bytes, http.file_data or http.chunk_data (the stage must then keep bodies: `bodies`). */
 export function readsHttpBodies(filter: { readonly fields: readonly string[] } | undefined): boolean {
-  return filter !== undefined && filter.fields.includes('http.file_data');
+  return filter !== undefined && (filter.fields.includes('http.file_data') || filter.fields.includes('http.chunk_data'));
 }
 
 /** Analyzer options with the application stage installed (plus any other observers given). */

@@ -925,7 +925,8 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'dns.srv.weight', 'dns.time', 'dns.txt', 'dns.txt.length', 'dns.unsolicited',
   // http
   'http.accept', 'http.accept_encoding', 'http.accept_language', 'http.authbasic', 'http.authorization',
-  'http.cache_control', 'http.chat', 'http.connection', 'http.content_encoding',
+  'http.cache_control', 'http.chat', 'http.chunk_boundary', 'http.chunk_data', 'http.chunk_size',
+  'http.connection', 'http.content_encoding',
   'http.content_length', 'http.content_length_header', 'http.content_type', 'http.cookie',
   'http.cookie_pair', 'http.date', 'http.file_data', 'http.host', 'http.http2_settings', 'http.last_modified',
   'http.location', 'http.prev_request_in', 'http.prev_response_in', 'http.proxy_authenticate',

@@ -7,7 +7,7 @@
  * a line is as written, with CR LF (the parser drops line endings; a bare LF is rare).
  */
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { header, type HttpHeader, type HttpMessage } from './http.js';
+import { header, type HttpChunk, type HttpHeader, type HttpMessage } from './http.js';
 import { statusDescription } from './http-status.js';
 import { round9 } from './stream.js';
 
@@ -83,8 +83,25 @@ export function httpMessageFields(m: HttpMessage, add: Add): void {
     if (m.requestFrame !== undefined) add('http.request_in', m.requestFrame);
     if (full !== undefined) add('http.response_for.uri', full);
   }
+  if (m.chunks !== undefined) chunkFields(m, m.chunks, add);
   const data = fileData(m);
   if (data !== undefined) add('http.file_data', data);
+}
+
+/**
+ * tshark's "HTTP chunked response" subtree (RFC 9112 §7.1): each chunk's size, its data (when the
+ * body was kept: the body's bytes at that place) and the line ending after it, then the
+ * last-chunk's size, 0.
+ */
+function chunkFields(m: HttpMessage, chunks: readonly HttpChunk[], add: Add): void {
+  let at = 0;
+  for (const c of chunks) {
+    add('http.chunk_size', c.size);
+    if (c.size === 0) continue;
+    if (m.body !== undefined && at < m.body.length) add('http.chunk_data', Buffer.from(m.body.subarray(at, at + c.size)).toString('hex'));
+    if (c.boundary > 0) add('http.chunk_boundary', c.boundary === 2 ? '0d0a' : '0a');
+    at += c.size;
+  }
 }
 
 /** Most bytes a content coding may expand a kept body to (a zip bomb stops there). */

@@ -45,6 +45,11 @@ interface HttpMessageBase extends MessageSpan {
   /** Content-Type as written (http.content_type). */
   contentType?: string;
   chunked: boolean;
+  /**
+   * A chunked body's chunks in order, the last-chunk (size 0) included: the first MAX_CHUNKS_LISTED
+   * of them (tshark's http.chunk_size, http.chunk_boundary; http.chunk_data when bodies are kept).
+   */
+  chunks?: HttpChunk[];
   /** Body bytes after removing the chunked coding (including missing ones). */
   bodyLen: number;
   /** Body bytes never seen (gaps). */
@@ -67,6 +72,17 @@ interface HttpMessageBase extends MessageSpan {
   /** The frame that completed the message before it in its direction (http.prev_request_in / prev_response_in). */
   previousFrame?: number;
 }
+
+/** One chunk of a chunked body (RFC 9112 §7.1). */
+export interface HttpChunk {
+  /** chunk-size: its data's length (0 for the last-chunk). */
+  size: number;
+  /** The line ending after its data as sent: 2 for CRLF, 1 for a bare LF, 0 when not seen (or the last-chunk). */
+  boundary: number;
+}
+
+/** Most chunks a message lists (HttpMessageBase.chunks); a longer body is still read whole. */
+export const MAX_CHUNKS_LISTED = 10_000;
 
 export interface HttpRequest extends HttpMessageBase {
   kind: 'request';
@@ -757,6 +773,9 @@ class HttpReceiver implements HttpSink {
           // §7.1: chunk-data is followed by CRLF.
           this.abort({ code: WL_HTTP_BAD_CHUNK, message: 'chunk data not followed by CRLF' });
         } else {
+          const chunks = this.msg?.chunks;
+          const last = chunks?.[chunks.length - 1];
+          if (last !== undefined && last.boundary === 0) last.boundary = size;
           this.state = State.ChunkSize;
         }
         break;
@@ -804,6 +823,7 @@ class HttpReceiver implements HttpSink {
       headers: [],
       trailers: [],
       chunked: false,
+      chunks: undefined,
       bodyLen: 0,
       missing: 0,
       headerBytes,
@@ -837,6 +857,7 @@ class HttpReceiver implements HttpSink {
       headers: [],
       trailers: [],
       chunked: false,
+      chunks: undefined,
       bodyLen: 0,
       missing: 0,
       headerBytes,
@@ -1025,6 +1046,7 @@ class HttpReceiver implements HttpSink {
 
   private beginChunked(msg: HttpMessage): void {
     msg.chunked = true;
+    msg.chunks = [];
     this.state = State.ChunkSize;
   }
 
@@ -1037,6 +1059,8 @@ class HttpReceiver implements HttpSink {
       return;
     }
     const size = parseInt(m[1]!, 16);
+    const chunks = this.msg?.chunks;
+    if (chunks !== undefined && chunks.length < MAX_CHUNKS_LISTED) chunks.push({ size, boundary: 0 });
     if (size === 0) {
       this.state = State.Trailers;
       return;

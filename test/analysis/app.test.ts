@@ -20,7 +20,7 @@ import { emitTcp, TcpFlag } from '../../src/wire/tcp.js';
 import { emitUdp } from '../../src/wire/udp.js';
 import { openTrace } from '../../src/assert/trace.js';
 import { Analyzer } from '../../src/analysis/analyzer.js';
-import { AppStage, appAnalyzerOptions, type AppMessage } from '../../src/analysis/app.js';
+import { AppStage, appAnalyzerOptions, readsHttpBodies, type AppMessage } from '../../src/analysis/app.js';
 import { packetToJson } from '../../src/output/json.js';
 import { summarize } from '../../src/output/summary.js';
 import { compileFilter } from '../../src/filter/index.js';
@@ -343,6 +343,38 @@ describe('http.file_data', () => {
   it.skipIf(!tsharkOk)('equals tshark 4.0 on the same capture', () => {
     const ours = fileData(new AppStage({ bodies: true })).flatMap((g) => (g.v === undefined ? [] : [`${g.p.frame.number}\t${tsharkEscape(g.v)}`]));
     expect(ours).toEqual(tsharkOn(frames, ['-Y', 'http.file_data', '-T', 'fields', '-e', 'frame.number', '-e', 'http.file_data']).split('\n'));
+  });
+});
+
+describe('HTTP chunk fields', () => {
+  // Chunks with an extension, a request body in chunks, trailers, and a response whose chunks come
+  // in separate segments. (A bare LF after a chunk's data, which we read as the line ending it is,
+  // tshark 4.0 takes for CRLF: its boundary swallows the next byte. test/protocols/http.test.ts.)
+  const frames = conversation([
+    { from: 'c', bytes: enc('POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;name=v\r\nabc\r\n2\r\nde\r\n0\r\n\r\n') },
+    { from: 's', bytes: enc('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n') },
+    { from: 's', bytes: enc('1\r\n!\r\n0\r\nX-Checksum: 1\r\n\r\n') },
+  ]);
+  const FIELDS = ['http.chunk_size', 'http.chunk_data', 'http.chunk_boundary'];
+  const chunkRows = (stage: AppStage) => {
+    const a = new Analyzer(appAnalyzerOptions(stage));
+    return frames.flatMap((f) => {
+      const p = decodePacket(f);
+      const j = packetToJson(p, a.analyze(p));
+      return j['http.chunk_size'] === undefined ? [] : [[f.number, ...FIELDS.map((k) => tsharkColumn(j[k]))].join('\t')];
+    });
+  };
+
+  it('lists each chunk\'s size and line ending, the last-chunk\'s 0, and the data when bodies are kept', () => {
+    expect(chunkRows(new AppStage())).toEqual(['4\t3,2,0\t\t0d0a,0d0a', '6\t5,1,0\t\t0d0a,0d0a']);
+    expect(chunkRows(new AppStage({ bodies: true }))).toEqual(['4\t3,2,0\t616263,6465\t0d0a,0d0a', '6\t5,1,0\t68656c6c6f,21\t0d0a,0d0a']);
+    // A filter on a chunk's data keeps bodies, as one on http.file_data does.
+    expect(readsHttpBodies(compileFilter('http.chunk_data contains "hello"'))).toBe(true);
+    expect(readsHttpBodies(compileFilter('http.chunk_size == 5'))).toBe(false);
+  });
+
+  it.skipIf(!tsharkOk)('as tshark 4.0 does', () => {
+    expect(chunkRows(new AppStage({ bodies: true }))).toEqual(tsharkOn(frames, ['-Y', 'http.chunk_size', '-T', 'fields', '-e', 'frame.number', ...FIELDS.flatMap((f) => ['-e', f])]).split('\n'));
   });
 });
 

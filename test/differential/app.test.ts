@@ -78,6 +78,10 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['http.response_in', 'uint'],
   ['http.time', 'time'],
   ['http.file_data', 'string'],
+  // A chunked body's chunks (RFC 9112 §7.1).
+  ['http.chunk_size', 'uint'],
+  ['http.chunk_data', 'bytes'],
+  ['http.chunk_boundary', 'bytes'],
   ['websocket.fin', 'bool'],
   ['websocket.opcode', 'uint'],
   ['websocket.mask', 'bool'],

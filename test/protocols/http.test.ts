@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   HttpConnection,
   looksLikeHttp,
+  MAX_CHUNKS_LISTED,
   parseRequestLine,
   parseStatusLine,
   requestLine,
@@ -348,6 +349,28 @@ describe('HTTP with allHeaders off', () => {
       expect(reqs(r).map((q) => q.host)).toEqual(['aa', 'aa', 'ab', 'a']);
       expect(resps(r).map((s) => s.phrase)).toEqual(['OK', 'Ok', 'Not Found', 'OK']);
     }
+  });
+});
+
+describe('HTTP chunks listed', () => {
+  it('lists each chunk with the line ending after its data, the last-chunk too, whatever the split', () => {
+    const steps = [
+      c2s('GET / HTTP/1.1\r\n\r\n'),
+      // A bare LF after the second chunk's data (RFC 9112 §2.2 lets a recipient accept it).
+      s2c('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\nA\r\n0123456789\n0\r\nX-T: 1\r\n\r\n'),
+    ];
+    const r = resps(expectSplitInvariant(conn(), steps))[0]!;
+    expect(r.chunks).toEqual([{ size: 3, boundary: 2 }, { size: 10, boundary: 1 }, { size: 0, boundary: 0 }]);
+    expect(r).toMatchObject({ chunked: true, bodyLen: 13, complete: true });
+    // A body with a Content-Length has none.
+    expect(resps(run(conn(), [c2s('GET / HTTP/1.1\r\n\r\n'), s2c('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx')]))[0]!.chunks).toBeUndefined();
+  });
+
+  it('lists at most MAX_CHUNKS_LISTED chunks, and still reads the body whole', () => {
+    const n = MAX_CHUNKS_LISTED + 5;
+    const r = resps(run(conn(), [c2s('GET / HTTP/1.1\r\n\r\n'), s2c(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'1\r\nx\r\n'.repeat(n)}0\r\n\r\n`)]))[0]!;
+    expect(r.chunks).toHaveLength(MAX_CHUNKS_LISTED);
+    expect(r).toMatchObject({ bodyLen: n, complete: true });
   });
 });
 
