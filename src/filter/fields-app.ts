@@ -926,6 +926,7 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   // http
   'http.accept', 'http.accept_encoding', 'http.accept_language', 'http.authbasic', 'http.authorization',
   'http.cache_control', 'http.chat', 'http.chunk_boundary', 'http.chunk_data', 'http.chunk_size',
+  'http.chunked_trailer_part',
   'http.connection', 'http.content_encoding',
   'http.content_length', 'http.content_length_header', 'http.content_type', 'http.cookie',
   'http.cookie_pair', 'http.date', 'http.file_data', 'http.host', 'http.http2_settings', 'http.last_modified',

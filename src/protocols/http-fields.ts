@@ -84,6 +84,8 @@ export function httpMessageFields(m: HttpMessage, add: Add): void {
     if (full !== undefined) add('http.response_for.uri', full);
   }
   if (m.chunks !== undefined) chunkFields(m, m.chunks, add);
+  // The trailer section (RFC 9112 §7.1.2) as one value, each line with its CRLF, as tshark shows it.
+  if (m.trailers.length > 0) add('http.chunked_trailer_part', m.trailers.map((t) => `${t.line ?? `${t.name}: ${t.value}`}\r\n`).join(''));
   const data = fileData(m);
   if (data !== undefined) add('http.file_data', data);
 }

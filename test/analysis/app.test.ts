@@ -353,21 +353,22 @@ describe('HTTP chunk fields', () => {
   const frames = conversation([
     { from: 'c', bytes: enc('POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;name=v\r\nabc\r\n2\r\nde\r\n0\r\n\r\n') },
     { from: 's', bytes: enc('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n') },
-    { from: 's', bytes: enc('1\r\n!\r\n0\r\nX-Checksum: 1\r\n\r\n') },
+    { from: 's', bytes: enc('1\r\n!\r\n0\r\nX-Checksum: 1\r\nX-Other:  two \r\n\r\n') },
   ]);
-  const FIELDS = ['http.chunk_size', 'http.chunk_data', 'http.chunk_boundary'];
+  const FIELDS = ['http.chunk_size', 'http.chunk_data', 'http.chunk_boundary', 'http.chunked_trailer_part'];
   const chunkRows = (stage: AppStage) => {
     const a = new Analyzer(appAnalyzerOptions(stage));
     return frames.flatMap((f) => {
       const p = decodePacket(f);
       const j = packetToJson(p, a.analyze(p));
-      return j['http.chunk_size'] === undefined ? [] : [[f.number, ...FIELDS.map((k) => tsharkColumn(j[k]))].join('\t')];
+      return j['http.chunk_size'] === undefined ? [] : [[f.number, ...FIELDS.map((k) => tsharkEscape(tsharkColumn(j[k])))].join('\t')];
     });
   };
 
   it('lists each chunk\'s size and line ending, the last-chunk\'s 0, and the data when bodies are kept', () => {
-    expect(chunkRows(new AppStage())).toEqual(['4\t3,2,0\t\t0d0a,0d0a', '6\t5,1,0\t\t0d0a,0d0a']);
-    expect(chunkRows(new AppStage({ bodies: true }))).toEqual(['4\t3,2,0\t616263,6465\t0d0a,0d0a', '6\t5,1,0\t68656c6c6f,21\t0d0a,0d0a']);
+    const trailers = 'X-Checksum: 1\\r\\nX-Other:  two \\r\\n';
+    expect(chunkRows(new AppStage())).toEqual(['4\t3,2,0\t\t0d0a,0d0a\t', `6\t5,1,0\t\t0d0a,0d0a\t${trailers}`]);
+    expect(chunkRows(new AppStage({ bodies: true }))).toEqual(['4\t3,2,0\t616263,6465\t0d0a,0d0a\t', `6\t5,1,0\t68656c6c6f,21\t0d0a,0d0a\t${trailers}`]);
     // A filter on a chunk's data keeps bodies, as one on http.file_data does.
     expect(readsHttpBodies(compileFilter('http.chunk_data contains "hello"'))).toBe(true);
     expect(readsHttpBodies(compileFilter('http.chunk_size == 5'))).toBe(false);
