@@ -83,7 +83,7 @@ function asFragment(packet: Packet, frag: FragmentView): void {
   const at = layers.lastIndexOf(frag.network);
   if (at < 0) return;
   layers.length = at + 1;
-  if (frag.dataEnd > frag.dataStart) layers.push(new DataLayer(frag.dataStart, frag.dataEnd - frag.dataStart));
+  if (frag.dataEnd > frag.dataStart) layers.push(new DataLayer(packet.frame.data, frag.dataStart, frag.dataEnd - frag.dataStart));
 }
 
 /** The analysis of a reassembled datagram, with Wireshark's reassembly fields in front. */

@@ -27,7 +27,7 @@
  * request or status line (RFC 9112 §3, §4) is HTTP. Anything else is left alone, and its segments
  * are no longer reassembled (the cost of the stage on other traffic is one check per segment).
  */
-import type { Field, Layer, LayerProblem, LayerStatus, Packet } from '../decode/layer.js';
+import { bytesHex, type Field, type Layer, type LayerProblem, type LayerStatus, type Packet } from '../decode/layer.js';
 import type { Frame } from '../capture/frame.js';
 import type { AnalyzerOptions, TcpObserver, UdpObserver } from './analyzer.js';
 import type { Dir, TcpConnection, TcpSegment, UdpConversation, UdpDatagram } from './connection.js';
@@ -325,9 +325,9 @@ export class WebSocketAppLayer extends AppLayer {
     if (f.masked) this.field(out, 'websocket.masked_payload', true);
     if (n === undefined) return;
     if (n.text !== undefined) this.field(out, 'websocket.payload.text', n.text);
-    if (n.continued !== undefined) this.field(out, 'websocket.payload.continue', Buffer.from(n.continued).toString('hex'));
-    if (n.ping !== undefined) this.field(out, 'websocket.payload.ping', Buffer.from(n.ping).toString('hex'));
-    if (n.pong !== undefined) this.field(out, 'websocket.payload.pong', Buffer.from(n.pong).toString('hex'));
+    if (n.continued !== undefined) this.field(out, 'websocket.payload.continue', bytesHex(n.continued));
+    if (n.ping !== undefined) this.field(out, 'websocket.payload.ping', bytesHex(n.ping));
+    if (n.pong !== undefined) this.field(out, 'websocket.payload.pong', bytesHex(n.pong));
     if (n.closeCode !== undefined) {
       this.field(out, 'websocket.payload.close', true);
       this.field(out, 'websocket.payload.close.status_code', n.closeCode);

@@ -408,7 +408,7 @@ function reassemble(packet: Packet, f: FragmentView, p: Pending): ReassembledPac
     if (d.layer.status !== 'ok' || !d.next) break;
     dissector = defaultTables.lookup(d.next.table, d.next.key);
   }
-  if (span.end > span.offset) ctx.layers.push(new DataLayer(span.offset, span.end - span.offset));
+  if (span.end > span.offset) ctx.layers.push(new DataLayer(data, span.offset, span.end - span.offset));
   return { frame, layers: ctx.layers, fragment: packet, datagram: p.info };
 }
 

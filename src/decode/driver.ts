@@ -70,6 +70,6 @@ export function decodeFrame(frame: Frame, tables: BindingTables): Packet {
     if (d.layer.status !== 'ok' || !d.next) break;
     dissector = tables.lookup(d.next.table, d.next.key);
   }
-  if (span.end > span.offset) ctx.layers.push(new DataLayer(span.offset, span.end - span.offset));
+  if (span.end > span.offset) ctx.layers.push(new DataLayer(data, span.offset, span.end - span.offset));
   return { frame, layers: ctx.layers };
 }

@@ -37,8 +37,13 @@ export interface Layer {
   readonly length: number;
   status: LayerStatus;
   problem?: LayerProblem;
-  /** Every field of the layer, in header order; computed on demand (not needed for summaries). */
-  fields(): Field[];
+  /**
+   * Every field of the layer, in header order; computed on demand (not needed for summaries).
+   * `payloadBytes` false leaves out the fields that copy the payload as hex (tcp.payload,
+   * udp.payload, data.data): a display filter on another field need not build them
+   * (filter/access.ts reads those from the bytes).
+   */
+  fields(payloadBytes?: boolean): Field[];
   /** The Info column text this layer would show when it is the top layer (tshark's style). */
   info?(): string;
   /** Source and destination as the Source/Destination columns show them (network or link addresses). */
@@ -61,6 +66,16 @@ export function findLayer<L extends Layer>(packet: Packet, proto: string): L | u
  * Small builder so that protocol files list fields without repeating object literals. Fields whose
  * bytes lie past `capturedEnd` are left out, so a truncated header lists only what was captured.
  */
+/**
+ * A bytes field's value (FT_BYTES): bytes[start, end) in lower-case hex without separators, as
+ * `tshark -T fields` prints them (display filters read it back: filter/values.ts parseBytes). A
+ * range past the array is cut at its end.
+ */
+export function bytesHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const from = Math.min(Math.max(0, start), bytes.length);
+  return Buffer.from(bytes.buffer, bytes.byteOffset + from, Math.max(0, Math.min(end, bytes.length) - from)).toString('hex');
+}
+
 export class FieldList {
   readonly items: Field[] = [];
   constructor(private readonly capturedEnd = Number.POSITIVE_INFINITY) {}

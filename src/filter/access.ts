@@ -10,6 +10,9 @@
  */
 import type { PacketAnalysis } from '../analysis/analyzer.js';
 import type { Field, Layer, Packet } from '../decode/layer.js';
+import { DataLayer } from '../decode/data.js';
+import { TcpLayer } from '../wire/tcp.js';
+import { UdpLayer } from '../wire/udp.js';
 import { EITHER_FIELDS, MARKER_FIELDS, lookupField, type FieldDef } from './fields.js';
 import { fromFieldValue, type Value } from './values.js';
 
@@ -26,9 +29,10 @@ export class EvalContext {
     if (this.layerFields.size) this.layerFields.clear();
     this.analysisFields = undefined;
   }
+  /** The layer's fields but those copying its payload (PAYLOAD_BYTES reads them from the bytes). */
   fieldsOf(layer: Layer): Field[] {
     let f = this.layerFields.get(layer);
-    if (!f) this.layerFields.set(layer, (f = layer.fields()));
+    if (!f) this.layerFields.set(layer, (f = layer.fields(false)));
     return f;
   }
   fieldsOfAnalysis(): Field[] {
@@ -95,6 +99,21 @@ const DIRECT: Record<string, { proto: string; read: Direct }> = {
 
 /** Names with a direct read (for tests). */
 export const DIRECT_FIELDS: readonly string[] = Object.keys(DIRECT);
+
+/**
+ * The fields that copy a layer's payload as hex (fields(false) leaves them out), read as the bytes
+ * themselves: a filter on tcp.len builds no hex of every segment, one on tcp.payload none either.
+ * Whatever the layer's status, as fields() gives them.
+ */
+const PAYLOAD_BYTES: Record<string, { proto: string; bytes: (l: Layer) => Uint8Array | undefined }> = {
+  'tcp.payload': { proto: 'tcp', bytes: (l) => (l instanceof TcpLayer ? l.payloadBytes() : undefined) },
+  'udp.payload': { proto: 'udp', bytes: (l) => (l instanceof UdpLayer ? l.payloadBytes() : undefined) },
+  // A `data` layer of the application stage (a body it counted) has no bytes to show.
+  'data.data': { proto: 'data', bytes: (l) => (l instanceof DataLayer ? l.bytes() : undefined) },
+};
+
+/** Names read from the payload's bytes (for tests). */
+export const PAYLOAD_FIELDS: readonly string[] = Object.keys(PAYLOAD_BYTES);
 
 /**
  * Which layers a reference looks at: all of the protocol's layers, or only the n-th (`#n`, 1-based;
@@ -166,7 +185,12 @@ export function accessorFor(def: FieldDef, layer?: number): Accessor {
   const either = EITHER_FIELDS[def.name];
   const marker = MARKER_FIELDS[def.name];
   const direct = DIRECT[def.name];
+  const payload = PAYLOAD_BYTES[def.name];
   const generic = (l: Layer, c: EvalContext, test: Test): boolean => {
+    if (payload) {
+      const b = payload.bytes(l);
+      return b !== undefined && test(b);
+    }
     if (either) return layerValues(c, l, lookupField(either[0])!, test) || layerValues(c, l, lookupField(either[1])!, test);
     if (marker) return layerValues(c, l, lookupField(marker)!, () => true) && test(true);
     return layerValues(c, l, def, test);

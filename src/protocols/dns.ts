@@ -17,7 +17,7 @@
  *   0x0040:  0001 0001                                 type A class IN
  */
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
-import { FieldList, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
+import { bytesHex, FieldList, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/addr.js';
 import { concatBytes, put16, u16, u32 } from '../wire/bytes.js';
 
@@ -437,7 +437,7 @@ function recordFields(f: FieldList, d: Uint8Array, m: number, end: number, r: Dn
       const len = u16(d, p + 2);
       if (p + 4 + len > rdEnd) break;
       f.add('dns.opt.code', u16(d, p), p, 2).add('dns.opt.len', len, p + 2, 2);
-      if (len > 0) f.add('dns.opt.data', hex(d, p + 4, p + 4 + len), p + 4, len);
+      if (len > 0) f.add('dns.opt.data', bytesHex(d, p + 4, p + 4 + len), p + 4, len);
       p += 4 + len;
     }
     return;
@@ -505,7 +505,7 @@ function recordFields(f: FieldList, d: Uint8Array, m: number, end: number, r: Dn
         .add('dns.nsec3.flags.opt_out', (d[rd + 1]! & 1) !== 0, rd + 1, 1)
         .add('dns.nsec3.iterations', u16(d, rd + 2), rd + 2, 2)
         .add('dns.nsec3.salt_length', saltLen, rd + 4, 1);
-      if (saltLen > 0) f.add('dns.nsec3.salt_value', hex(d, rd + 5, saltEnd), rd + 5, saltLen);
+      if (saltLen > 0) f.add('dns.nsec3.salt_value', bytesHex(d, rd + 5, saltEnd), rd + 5, saltLen);
       const hashLen = d[saltEnd]!;
       const hashEnd = saltEnd + 1 + hashLen;
       if (hashEnd > rdEnd) return;
@@ -526,7 +526,7 @@ function recordFields(f: FieldList, d: Uint8Array, m: number, end: number, r: Dn
         .add('dns.dnskey.protocol', d[rd + 2]!, rd + 2, 1)
         .add('dns.dnskey.algorithm', d[rd + 3]!, rd + 3, 1)
         .add('dns.dnskey.key_id', keyTag(d, rd, rdEnd), r.offset, 0);
-      if (rdEnd > rd + 4) f.add('dns.dnskey.public_key', hex(d, rd + 4, rdEnd), rd + 4, rdEnd - rd - 4);
+      if (rdEnd > rd + 4) f.add('dns.dnskey.public_key', bytesHex(d, rd + 4, rdEnd), rd + 4, rdEnd - rd - 4);
       return;
     }
     case DnsType.RRSIG: {
@@ -543,14 +543,14 @@ function recordFields(f: FieldList, d: Uint8Array, m: number, end: number, r: Dn
         .add('dns.rrsig.key_tag', u16(d, rd + 16), rd + 16, 2)
         .add('dns.rrsig.signers_name', signer.text, rd + 18, signer.wireLength);
       const sig = rd + 18 + signer.wireLength;
-      if (sig < rdEnd) f.add('dns.rrsig.signature', hex(d, sig, rdEnd), sig, rdEnd - sig);
+      if (sig < rdEnd) f.add('dns.rrsig.signature', bytesHex(d, sig, rdEnd), sig, rdEnd - sig);
       return;
     }
     case DnsType.DS: {
       // RFC 4034 §5.1: key tag, algorithm, digest type, digest.
       if (r.rdLength < 4) return;
       f.add('dns.ds.key_id', u16(d, rd), rd, 2).add('dns.ds.algorithm', d[rd + 2]!, rd + 2, 1).add('dns.ds.digest_type', d[rd + 3]!, rd + 3, 1);
-      if (rdEnd > rd + 4) f.add('dns.ds.digest', hex(d, rd + 4, rdEnd), rd + 4, rdEnd - rd - 4);
+      if (rdEnd > rd + 4) f.add('dns.ds.digest', bytesHex(d, rd + 4, rdEnd), rd + 4, rdEnd - rd - 4);
       return;
     }
     case DnsType.SRV: {
@@ -631,13 +631,6 @@ function rdataInfo(d: Uint8Array, m: number, end: number, r: DnsRecordView): str
     default:
       return '';
   }
-}
-
-const HEXDIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-function hex(d: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let i = from; i < to; i++) s += HEXDIGITS[d[i]!];
-  return s;
 }
 
 /**

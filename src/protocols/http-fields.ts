@@ -8,6 +8,7 @@
  */
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { header, type HttpChunk, type HttpHeader, type HttpMessage } from './http.js';
+import { bytesHex } from '../decode/layer.js';
 import { statusDescription } from './http-status.js';
 import { round9 } from './stream.js';
 
@@ -100,7 +101,7 @@ function chunkFields(m: HttpMessage, chunks: readonly HttpChunk[], add: Add): vo
   for (const c of chunks) {
     add('http.chunk_size', c.size);
     if (c.size === 0) continue;
-    if (m.body !== undefined && at < m.body.length) add('http.chunk_data', Buffer.from(m.body.subarray(at, at + c.size)).toString('hex'));
+    if (m.body !== undefined && at < m.body.length) add('http.chunk_data', bytesHex(m.body, at, Math.min(m.body.length, at + c.size)));
     if (c.boundary > 0) add('http.chunk_boundary', c.boundary === 2 ? '0d0a' : '0a');
     at += c.size;
   }

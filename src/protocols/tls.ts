@@ -10,7 +10,7 @@
  *   tcpdump -xx (tls13_curl_sni_dns_fin.pcap frame 8, TLS starts at 0x42):
  *   0x0040:  ....  1603 0102 0001 fc03 03..   handshake, 0x0301, len 512; ClientHello len 508, 0x0303
  */
-import type { Field, LayerProblem } from '../decode/layer.js';
+import { bytesHex, type Field, type LayerProblem } from '../decode/layer.js';
 import { u16 } from '../wire/bytes.js';
 
 export const TLS_RECORD_HEADER_LEN = 5;
@@ -613,7 +613,7 @@ export function tlsRecordFields(ev: TlsRecordEvent): Field[] {
     add('tls.alert_message.desc', alert.description, bodyAt + 1, 1);
   }
   // Encrypted application data (an opaque record in TLS 1.3 is one too), as its bytes.
-  if (r.contentType === ContentType.ApplicationData && r.body.length > 0) add('tls.app_data', hex(r.body), bodyAt, r.length);
+  if (r.contentType === ContentType.ApplicationData && r.body.length > 0) add('tls.app_data', bytesHex(r.body), bodyAt, r.length);
   // Handshake offsets are approximate when a message started in an earlier record.
   let p = bodyAt;
   for (const h of ev.handshakes) {
@@ -633,10 +633,10 @@ function helloFields(h: TlsHandshakeMessage, o: number, add: Adder): void {
   if (!hello) return;
   let p = o + 4;
   add('tls.handshake.version', hello.legacyVersion, p, 2);
-  add('tls.handshake.random', hex(hello.random), p + 2, 32);
+  add('tls.handshake.random', bytesHex(hello.random), p + 2, 32);
   p += 34;
   add('tls.handshake.session_id_length', hello.sessionId.length, p, 1);
-  if (hello.sessionId.length) add('tls.handshake.session_id', hex(hello.sessionId), p + 1, hello.sessionId.length);
+  if (hello.sessionId.length) add('tls.handshake.session_id', bytesHex(hello.sessionId), p + 1, hello.sessionId.length);
   p += 1 + hello.sessionId.length;
   if (h.client) {
     const cs = h.client.cipherSuites;
@@ -720,8 +720,3 @@ export function cipherSuiteText(suite: number): string {
   return `0x${suite.toString(16).padStart(4, '0')}`;
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}

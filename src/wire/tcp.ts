@@ -13,7 +13,7 @@
  */
 import { pseudoHeaderSum, internetChecksum } from './checksum.js';
 import type { Binding, Dissection, DissectContext, NetworkContext, Span } from '../decode/dissector.js';
-import { FieldList, type ChecksumStatus, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
+import { bytesHex, FieldList, type ChecksumStatus, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { put16, put32, u16, u32 } from './bytes.js';
 
 export const TCP_HEADER_LEN = 20;
@@ -227,6 +227,15 @@ export class TcpLayer implements Layer {
   get payloadOffset(): number {
     return this.offset + this.length;
   }
+  /**
+   * The payload's captured bytes (a view), what tcp.payload shows: what the snap length left of
+   * it; undefined for none, or when the header length is not within the segment.
+   */
+  payloadBytes(): Uint8Array | undefined {
+    const start = this.payloadOffset;
+    const end = Math.min(start + this.payloadLength, this.capturedEnd);
+    return this.headerLength >= 0 && this.headerLength <= this.segmentLength && end > start ? this.data.subarray(start, end) : undefined;
+  }
   /** Bytes after the header in the segment (tcp.len for a sound header). */
   get payloadLength(): number {
     return Math.max(0, this.segmentLength - this.length);
@@ -335,7 +344,7 @@ export class TcpLayer implements Layer {
     return text;
   }
 
-  fields() {
+  fields(payloadBytes = true) {
     const o = this.offset;
     const d = this.data;
     const f = new FieldList(this.capturedEnd);
@@ -382,6 +391,9 @@ export class TcpLayer implements Layer {
       if (kind === TcpOptionKind.SACK || hasExpectedLength(kind, len)) addOptionValues(f, d, kind, p, len);
       p += len;
     }
+    // The segment's data as captured, whatever dissects it (as tshark).
+    const payload = payloadBytes ? this.payloadBytes() : undefined;
+    if (payload) f.add('tcp.payload', bytesHex(payload), this.payloadOffset, payload.length);
     return f.items;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
 import type { Binding, Dissection, DissectContext, NetworkContext, Span } from '../decode/dissector.js';
-import { FieldList, type ChecksumStatus, type Layer, type LayerStatus } from '../decode/layer.js';
+import { bytesHex, FieldList, type ChecksumStatus, type Layer, type LayerStatus } from '../decode/layer.js';
 import { put16, u16 } from './bytes.js';
 
 export const UDP_HEADER_LEN = 8;
@@ -73,8 +73,14 @@ export class UdpLayer implements Layer {
   get payloadLength(): number {
     return Math.max(0, this.datagramLength - UDP_HEADER_LEN);
   }
+  /** The payload's captured bytes (a view), what udp.payload shows (a first fragment's part); undefined for none. */
+  payloadBytes(): Uint8Array | undefined {
+    const start = this.payloadOffset;
+    const end = Math.min(start + this.payloadLength, this.capturedEnd);
+    return this.datagramLength >= UDP_HEADER_LEN && end > start ? this.data.subarray(start, end) : undefined;
+  }
 
-  fields() {
+  fields(payloadBytes = true) {
     const o = this.offset;
     const f = new FieldList(this.capturedEnd)
       .add('udp.srcport', this.srcPort, o + SRC_PORT, 2)
@@ -86,6 +92,8 @@ export class UdpLayer implements Layer {
     if (this.datagramLength < UDP_HEADER_LEN) return f.items;
     f.add('udp.checksum', this.checksum, o + CHECKSUM, 2);
     if (o + CHECKSUM + 2 <= this.capturedEnd) f.add('udp.checksum.status', this.checksumStatus, o + CHECKSUM, 0);
+    const payload = payloadBytes ? this.payloadBytes() : undefined;
+    if (payload) f.add('udp.payload', bytesHex(payload), this.payloadOffset, payload.length);
     return f.items;
   }
 }

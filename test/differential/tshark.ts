@@ -76,9 +76,12 @@ export const FIELDS: readonly FieldSpec[] = [
   { name: 'tcp.options.sack_perm', kind: 'present' },
   { name: 'tcp.options.timestamp.tsval', kind: 'uint' },
   { name: 'tcp.options.timestamp.tsecr', kind: 'uint' },
+  // The payload's bytes as hex (FT_BYTES): what `-e tcp.payload` extracts.
+  { name: 'tcp.payload', kind: 'string' },
   { name: 'udp.srcport', kind: 'uint' },
   { name: 'udp.dstport', kind: 'uint' },
   { name: 'udp.length', kind: 'uint' },
+  { name: 'udp.payload', kind: 'string' },
   { name: 'ip.checksum.status', kind: 'checksum' },
   { name: 'tcp.checksum.status', kind: 'checksum' },
   { name: 'udp.checksum.status', kind: 'checksum' },

@@ -1,6 +1,10 @@
-/** The direct reads of hot fields give exactly what the generic path (layer.fields()) gives, on the whole corpus. */
+/**
+ * The direct reads of hot fields, and the reads of payload bytes (tcp.payload, udp.payload,
+ * data.data: never built as hex for a filter), give exactly what the generic path (layer.fields())
+ * gives, on the whole corpus.
+ */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EvalContext, accessorFor, DIRECT_FIELDS } from '../../src/filter/access.js';
+import { EvalContext, accessorFor, DIRECT_FIELDS, PAYLOAD_FIELDS } from '../../src/filter/access.js';
 import { EITHER_FIELDS, lookupField, type FieldDef } from '../../src/filter/fields.js';
 import { fromFieldValue, type Value } from '../../src/filter/values.js';
 import { HAVE_CORPUS, decodeCorpus, type Decoded } from './corpus.js';
@@ -12,7 +16,7 @@ describe.skipIf(!HAVE_CORPUS)('direct field reads', () => {
   beforeAll(async () => {
     corpus = await decodeCorpus();
   });
-  it.each(DIRECT_FIELDS)('%s equals the fields() values', (name) => {
+  it.each([...DIRECT_FIELDS, ...PAYLOAD_FIELDS])('%s equals the fields() values', (name) => {
     const def = lookupField(name)!;
     const access = accessorFor(def);
     const ctx = new EvalContext();

@@ -48,7 +48,7 @@ export function readPcap(path: string): Frame[] {
 
 /** Linux cooked v2 (LINKTYPE 276): 20-byte header whose first two bytes are the EtherType. */
 const sll2: Dissector = (data, span) => {
-  const layer = new DataLayer(span.offset, 20);
+  const layer = new DataLayer(data, span.offset, 20);
   const payload = { offset: Math.min(span.offset + 20, span.end), end: span.end, reportedEnd: span.reportedEnd };
   return { layer: Object.assign(layer, { proto: 'sll' }), payload, next: { table: 'ethertype', key: (data[span.offset]! << 8) | data[span.offset + 1]! } };
 };

@@ -84,6 +84,7 @@ describe('UDP on a known DNS answer', () => {
       { name: 'udp.length', value: 180, offset: o + 4, length: 2 },
       { name: 'udp.checksum', value: 0xe37f, offset: o + 6, length: 2 },
       { name: 'udp.checksum.status', value: 'good', offset: o + 6, length: 0 },
+      { name: 'udp.payload', value: Buffer.from(DNS_FRAME.subarray(o + 8)).toString('hex'), offset: o + 8, length: 172 },
     ]);
   });
 
