@@ -63,10 +63,6 @@ export function findLayer<L extends Layer>(packet: Packet, proto: string): L | u
 }
 
 /**
- * Small builder so that protocol files list fields without repeating object literals. Fields whose
- * bytes lie past `capturedEnd` are left out, so a truncated header lists only what was captured.
- */
-/**
  * A bytes field's value (FT_BYTES): bytes[start, end) in lower-case hex without separators, as
  * `tshark -T fields` prints them (display filters read it back: filter/values.ts parseBytes). A
  * range past the array is cut at its end.
@@ -76,6 +72,10 @@ export function bytesHex(bytes: Uint8Array, start = 0, end = bytes.length): stri
   return Buffer.from(bytes.buffer, bytes.byteOffset + from, Math.max(0, Math.min(end, bytes.length) - from)).toString('hex');
 }
 
+/**
+ * Small builder so that protocol files list fields without repeating object literals. Fields whose
+ * bytes lie past `capturedEnd` are left out, so a truncated header lists only what was captured.
+ */
 export class FieldList {
   readonly items: Field[] = [];
   constructor(private readonly capturedEnd = Number.POSITIVE_INFINITY) {}

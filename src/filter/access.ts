@@ -105,11 +105,11 @@ export const DIRECT_FIELDS: readonly string[] = Object.keys(DIRECT);
  * themselves: a filter on tcp.len builds no hex of every segment, one on tcp.payload none either.
  * Whatever the layer's status, as fields() gives them.
  */
-const PAYLOAD_BYTES: Record<string, { proto: string; bytes: (l: Layer) => Uint8Array | undefined }> = {
-  'tcp.payload': { proto: 'tcp', bytes: (l) => (l instanceof TcpLayer ? l.payloadBytes() : undefined) },
-  'udp.payload': { proto: 'udp', bytes: (l) => (l instanceof UdpLayer ? l.payloadBytes() : undefined) },
+const PAYLOAD_BYTES: Record<string, (l: Layer) => Uint8Array | undefined> = {
+  'tcp.payload': (l) => (l instanceof TcpLayer ? l.payloadBytes() : undefined),
+  'udp.payload': (l) => (l instanceof UdpLayer ? l.payloadBytes() : undefined),
   // A `data` layer of the application stage (a body it counted) has no bytes to show.
-  'data.data': { proto: 'data', bytes: (l) => (l instanceof DataLayer ? l.bytes() : undefined) },
+  'data.data': (l) => (l instanceof DataLayer ? l.bytes() : undefined),
 };
 
 /** Names read from the payload's bytes (for tests). */
@@ -188,7 +188,7 @@ export function accessorFor(def: FieldDef, layer?: number): Accessor {
   const payload = PAYLOAD_BYTES[def.name];
   const generic = (l: Layer, c: EvalContext, test: Test): boolean => {
     if (payload) {
-      const b = payload.bytes(l);
+      const b = payload(l);
       return b !== undefined && test(b);
     }
     if (either) return layerValues(c, l, lookupField(either[0])!, test) || layerValues(c, l, lookupField(either[1])!, test);
