@@ -40,7 +40,7 @@ export function treeRows(packet: Packet, expanded: ReadonlySet<string>, analysis
   const shown = analysis?.reassembled ?? packet;
   const inFrame = shown === packet;
   const fieldRow = (field: Field, proto: string): TreeRow => {
-    const value = typeof field.value === 'string' ? escapeTerminal(field.value) : String(field.value);
+    const value = typeof field.value === 'string' ? escapeTerminal(shortened(field.value)) : String(field.value);
     return { text: `    ${field.name}: ${value}`, proto, isLayer: false, offset: inFrame ? field.offset : 0, length: inFrame ? field.length : 0 };
   };
   let context = analysis?.fields();
@@ -63,6 +63,16 @@ export function treeRows(packet: Packet, expanded: ReadonlySet<string>, analysis
   // Context no layer claimed (none in practice: it sits on the transport layer) is not dropped.
   if (context?.length && expanded.has(shown.layers.at(-1)?.proto ?? '')) for (const field of context) rows.push(fieldRow(field, shown.layers.at(-1)!.proto));
   return rows;
+}
+
+/**
+ * Most characters of a value a row shows: a payload's hex (tcp.payload) or a body (http.file_data)
+ * can run to megabytes, and its bytes are in the hex pane anyway (Wireshark's tree cuts them too).
+ */
+export const MAX_ROW_VALUE = 160;
+
+function shortened(value: string): string {
+  return value.length > MAX_ROW_VALUE ? `${value.slice(0, MAX_ROW_VALUE)}…` : value;
 }
 
 export interface HexLine {

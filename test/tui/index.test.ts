@@ -3,7 +3,7 @@ import { openCaptureSync } from '../../src/capture/reader.js';
 import { decodePacket } from '../../src/decode/bindings.js';
 import { PacketIndex } from '../../src/tui/packet-index.js';
 import { filterScan, indexScan } from '../../src/tui/scan.js';
-import { hexLines, treeRows } from '../../src/tui/details.js';
+import { hexLines, MAX_ROW_VALUE, treeRows } from '../../src/tui/details.js';
 import { TuiState } from '../../src/tui/state.js';
 import { packetRowText, renderPacketList } from '../../src/tui/widgets/packet-list.js';
 import { renderHex } from '../../src/tui/widgets/details-pane.js';
@@ -106,6 +106,17 @@ describe('layer tree and hex', () => {
     expect(lines[1]!.marked.filter(Boolean)).toHaveLength(1);
     const drawn = renderHex(lines, 0, 76, 10, false).split('\n')[2]!;
     expect(drawn).toContain('40 00 {inverse}40{/inverse} 06');
+    reader.close();
+  });
+
+  it('cuts a long value (a payload as hex) short; its row still marks every byte it stands for', () => {
+    const reader = openCaptureSync(FILE);
+    const withPayload = reader.nextBatchSync()!.map((f) => decodePacket(f)).find((p) => p.layers.some((l) => l.proto === 'tcp' && l.fields().some((x) => x.name === 'tcp.payload' && String(x.value).length > MAX_ROW_VALUE)))!;
+    const row = treeRows(withPayload, new Set(['tcp'])).find((r) => r.text.includes('tcp.payload'))!;
+    expect(row.text.endsWith('…')).toBe(true);
+    expect(row.text.length).toBeLessThan(MAX_ROW_VALUE + 40);
+    const tcp = withPayload.layers.find((l) => l.proto === 'tcp')!;
+    expect(row.length).toBe(String(tcp.fields().find((x) => x.name === 'tcp.payload')!.value).length / 2);
     reader.close();
   });
 
