@@ -959,6 +959,7 @@ export const APP_FIELDS_DECODED: ReadonlySet<string> = new Set([
   'tls.handshake.extensions_server_name_list_len', 'tls.handshake.extensions_server_name_type',
   'tls.handshake.extensions_supported_group', 'tls.handshake.extensions_supported_groups',
   'tls.handshake.extensions_supported_groups_length', 'tls.handshake.length',
+  'tls.handshake.ja3', 'tls.handshake.ja3_full', 'tls.handshake.ja3s', 'tls.handshake.ja3s_full',
   'tls.handshake.random', 'tls.handshake.session_id', 'tls.handshake.session_id_length',
   'tls.handshake.sig_hash_alg', 'tls.handshake.sig_hash_alg_len', 'tls.handshake.sig_hash_algs',
   'tls.handshake.sig_hash_hash', 'tls.handshake.sig_hash_sig', 'tls.handshake.type',

@@ -10,6 +10,7 @@
  *   tcpdump -xx (tls13_curl_sni_dns_fin.pcap frame 8, TLS starts at 0x42):
  *   0x0040:  ....  1603 0102 0001 fc03 03..   handshake, 0x0301, len 512; ClientHello len 508, 0x0303
  */
+import { createHash } from 'node:crypto';
 import { bytesHex, type Field, type LayerProblem } from '../decode/layer.js';
 import { u16 } from '../wire/bytes.js';
 
@@ -651,15 +652,65 @@ function helloFields(h: TlsHandshakeMessage, o: number, add: Adder): void {
     add('tls.handshake.comp_method', h.server.compressionMethod, p + 2, 1);
     p += 3;
   }
-  if (!hello.extensions) return;
-  add('tls.handshake.extensions_length', hello.extensions.reduce((n, e) => n + 4 + e.data.length, 0), p, 2);
-  p += 2;
-  for (const e of hello.extensions) {
-    add('tls.handshake.extension.type', e.type, p, 2);
-    add('tls.handshake.extension.len', e.data.length, p + 2, 2);
-    extensionFields(e, p + 4, !!h.client, add);
-    p += 4 + e.data.length;
+  if (hello.extensions) {
+    add('tls.handshake.extensions_length', hello.extensions.reduce((n, e) => n + 4 + e.data.length, 0), p, 2);
+    p += 2;
+    for (const e of hello.extensions) {
+      add('tls.handshake.extension.type', e.type, p, 2);
+      add('tls.handshake.extension.len', e.data.length, p + 2, 2);
+      extensionFields(e, p + 4, !!h.client, add);
+      p += 4 + e.data.length;
+    }
   }
+  // The hello's fingerprint, after its extensions as tshark lists it.
+  if (h.client) {
+    const ja3 = ja3Full(h.client);
+    add('tls.handshake.ja3_full', ja3, o, 0);
+    add('tls.handshake.ja3', md5Hex(ja3), o, 0);
+  } else if (h.server) {
+    const ja3s = ja3sFull(h.server);
+    add('tls.handshake.ja3s_full', ja3s, o, 0);
+    add('tls.handshake.ja3s', md5Hex(ja3s), o, 0);
+  }
+}
+
+function md5Hex(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
+
+/** RFC 8701 GREASE values (0x0A0A, 0x1A1A … 0xFAFA), which a fingerprint leaves out: they are drawn at random. */
+function isGrease(v: number): boolean {
+  return (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff);
+}
+
+/** Decimal values joined by '-', GREASE left out. */
+function ja3List(values: readonly number[]): string {
+  return values.filter((v) => !isGrease(v)).join('-');
+}
+
+/** The extension carrying a list of 16-bit values after a 16-bit length (supported_groups), as numbers. */
+function u16List(e: TlsExtension | undefined): number[] {
+  const out: number[] = [];
+  if (e === undefined || e.data.length < 2) return out;
+  for (let p = 2; p + 2 <= Math.min(e.data.length, 2 + u16(e.data, 0)); p += 2) out.push(u16(e.data, p));
+  return out;
+}
+
+/**
+ * JA3 (Salesforce's TLS client fingerprint, which tshark 4.0 computes): the ClientHello's
+ * legacy_version, cipher suites, extension types, supported groups and EC point formats, in
+ * decimal, lists joined by '-' and the five by ','; tls.handshake.ja3 is its MD5.
+ */
+function ja3Full(c: ClientHelloRepr): string {
+  const exts = c.extensions ?? [];
+  const formats = exts.find((e) => e.type === ExtensionType.EcPointFormats)?.data;
+  const pointFormats = formats && formats.length >= 1 ? [...formats.subarray(1, 1 + formats[0]!)] : [];
+  return [c.legacyVersion, ja3List(c.cipherSuites), ja3List(exts.map((e) => e.type)), ja3List(u16List(exts.find((e) => e.type === ExtensionType.SupportedGroups))), pointFormats.join('-')].join(',');
+}
+
+/** JA3S, the ServerHello's: legacy_version, the chosen cipher suite and the extension types. */
+function ja3sFull(s: ServerHelloRepr): string {
+  return [s.legacyVersion, s.cipherSuite, ja3List((s.extensions ?? []).map((e) => e.type))].join(',');
 }
 
 function extensionFields(e: TlsExtension, o: number, client: boolean, add: Adder): void {

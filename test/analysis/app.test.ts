@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -29,6 +30,7 @@ import { DESCRIBED_STATUS_CODES } from '../../src/protocols/http-status.js';
 import { tsharkEscape } from '../differential/tshark.js';
 import { tlsRecord } from './tcp-build.js';
 import { emitWsFrame, websocketAccept, WsOpcode } from '../../src/protocols/websocket.js';
+import { emitClientHello, emitHandshake, emitServerHello, emitTlsRecord, ExtensionType, sniExtension, supportedVersionsExtension } from '../../src/protocols/tls.js';
 
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/traces/real');
 const present = existsSync(DIR);
@@ -484,6 +486,27 @@ describe('WebSocket messages in fragments', () => {
 
   it.skipIf(!tsharkOk)('as tshark 4.0 does', () => {
     expect(ours.join('\n').trimEnd()).toEqual(tsharkOn(packets.map((p) => p.frame), ['-Y', 'websocket', '-T', 'fields', '-e', 'frame.number', ...FIELDS.flatMap((f) => ['-e', f]), '-e', '_ws.col.Info']));
+  });
+});
+
+describe('TLS fingerprints (JA3, JA3S)', () => {
+  // A Chrome-like ClientHello: GREASE (RFC 8701) among its cipher suites, extensions and groups.
+  const u16s = (...v: number[]) => Uint8Array.from(v.flatMap((x) => [x >>> 8, x & 0xff]));
+  const groups = { type: ExtensionType.SupportedGroups, data: Uint8Array.from([0, 8, ...u16s(0x3a3a, 29, 23, 24)]) };
+  const formats = { type: ExtensionType.EcPointFormats, data: Uint8Array.of(1, 0) };
+  const client = emitHandshake(1, emitClientHello({ legacyVersion: 0x0303, random: new Uint8Array(32), sessionId: new Uint8Array(0), cipherSuites: [0x0a0a, 0x1301, 0xc02b, 0x00ff], compressionMethods: [0], extensions: [{ type: 0x2a2a, data: new Uint8Array(0) }, sniExtension('fp.example'), groups, formats, supportedVersionsExtension([0x0304, 0x0303])] }));
+  const server = emitHandshake(2, emitServerHello({ legacyVersion: 0x0303, random: new Uint8Array(32), sessionId: new Uint8Array(0), cipherSuite: 0x1301, compressionMethod: 0, extensions: [supportedVersionsExtension([0x0304], true)] }));
+  const frames = conversation([{ from: 'c', bytes: emitTlsRecord(22, 0x0301, client) }, { from: 's', bytes: emitTlsRecord(22, 0x0303, server) }], 443);
+  const FIELDS = ['tls.handshake.ja3_full', 'tls.handshake.ja3', 'tls.handshake.ja3s_full', 'tls.handshake.ja3s'];
+  const ours = run(frames).json.flatMap((j) => (j['tls.handshake.type'] === undefined ? [] : [[j['frame.number'], ...FIELDS.map((f) => tsharkColumn(j[f]))].join('\t')]));
+
+  it('leaves GREASE out and hashes the fields with MD5', () => {
+    const full = '771,4865-49195-255,0-10-11-43,29-23-24,0';
+    expect(ours).toEqual([`4\t${full}\t${createHash('md5').update(full).digest('hex')}\t\t`, `5\t\t\t771,4865,43\t${createHash('md5').update('771,4865,43').digest('hex')}`]);
+  });
+
+  it.skipIf(!tsharkOk)('as tshark 4.0 does', () => {
+    expect(ours.join('\n')).toEqual(tsharkOn(frames, ['-Y', 'tls.handshake', '-T', 'fields', '-e', 'frame.number', ...FIELDS.flatMap((f) => ['-e', f])]));
   });
 });
 

@@ -143,6 +143,11 @@ export const APP_FIELDS: readonly [string, Kind][] = [
   ['tls.handshake.type', 'uint'],
   ['tls.handshake.extensions_server_name', 'string'],
   ['tls.handshake.extensions_alpn_str', 'string'],
+  // The hellos' fingerprints, and what they are made of: the client's groups, point formats, signature schemes.
+  ['tls.handshake.ja3_full', 'string'],
+  ['tls.handshake.ja3', 'string'],
+  ['tls.handshake.ja3s_full', 'string'],
+  ['tls.handshake.ja3s', 'string'],
   // What JA3-style fingerprints are made of: the client's groups, point formats, signature schemes.
   ['tls.handshake.extensions_supported_groups_length', 'uint'],
   ['tls.handshake.extensions_supported_groups', 'bool'],
