@@ -38,7 +38,7 @@ import { HttpConnection, looksLikeHttp, type HttpConnectionHandler, type HttpSin
 import { round9, type Direction, type ProtocolProblem } from '../protocols/stream.js';
 import { WsOpcode, type WsClose, type WsFrame, type WsMessage, type WsPing, type WsPong } from '../protocols/websocket.js';
 import type { SseEvent } from '../protocols/sse.js';
-import { cipherSuiteText, looksLikeTlsRecord, tlsAlert, tlsAlertText, tlsInfo, tlsRecordFields, tlsVersionText, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
+import { cipherSuiteText, helloFingerprint, looksLikeTlsRecord, tlsAlert, tlsAlertText, tlsInfo, tlsRecordFields, tlsVersionText, TlsConnection, HandshakeType, type TlsHandshakeMessage, type TlsRecordEvent } from '../protocols/tls.js';
 import { DnsLayer, DnsTcpFramer, DnsTransactions, DNS_PORT, dissectDnsMessage, dnsTypeName, type DnsTransactionInfo } from '../protocols/dns.js';
 import { QuicFlows, QuicLayer } from '../protocols/quic.js';
 import { bodyProtocol } from '../protocols/media-type.js';
@@ -775,6 +775,9 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         };
         if (h.server) m['cipher'] = cipherSuiteText(h.server.cipherSuite);
         else if (h.client) m['ciphers'] = h.client.cipherSuites.length;
+        // JA3 of a ClientHello, JA3S of a ServerHello (tls.handshake.ja3 / ja3s).
+        const fp = helloFingerprint(h);
+        if (fp) m[h.client ? 'ja3' : 'ja3s'] = fp.hash;
         if (h.problem) m['error'] = h.problem.code;
         this.emit('tls', st.conn.stream, 'tcp', ev.dir, m, this.curFrame, this.curTime);
       }

@@ -121,7 +121,7 @@ export function formatMessage(m: AppMessage): string {
       break;
     case 'tls.client_hello':
     case 'tls.server_hello':
-      text = [g('sni') ? `SNI ${g('sni')}` : '', (g('alpn') as string[]).length ? `ALPN ${(g('alpn') as string[]).join(',')}` : '', `versions ${(g('versions') as string[]).join(',')}`, g('cipher') ? `cipher ${g('cipher')}` : '']
+      text = [g('sni') ? `SNI ${g('sni')}` : '', (g('alpn') as string[]).length ? `ALPN ${(g('alpn') as string[]).join(',')}` : '', `versions ${(g('versions') as string[]).join(',')}`, g('cipher') ? `cipher ${g('cipher')}` : '', g('ja3') ? `JA3 ${g('ja3')}` : '', g('ja3s') ? `JA3S ${g('ja3s')}` : '']
         .filter(Boolean)
         .join(' ');
       break;

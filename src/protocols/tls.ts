@@ -663,19 +663,20 @@ function helloFields(h: TlsHandshakeMessage, o: number, add: Adder): void {
     }
   }
   // The hello's fingerprint, after its extensions as tshark lists it.
-  if (h.client) {
-    const ja3 = ja3Full(h.client);
-    add('tls.handshake.ja3_full', ja3, o, 0);
-    add('tls.handshake.ja3', md5Hex(ja3), o, 0);
-  } else if (h.server) {
-    const ja3s = ja3sFull(h.server);
-    add('tls.handshake.ja3s_full', ja3s, o, 0);
-    add('tls.handshake.ja3s', md5Hex(ja3s), o, 0);
+  const fp = helloFingerprint(h);
+  if (fp && h.client) {
+    add('tls.handshake.ja3_full', fp.full, o, 0);
+    add('tls.handshake.ja3', fp.hash, o, 0);
+  } else if (fp) {
+    add('tls.handshake.ja3s_full', fp.full, o, 0);
+    add('tls.handshake.ja3s', fp.hash, o, 0);
   }
 }
 
-function md5Hex(text: string): string {
-  return createHash('md5').update(text).digest('hex');
+/** A hello's JA3 (ClientHello) or JA3S (ServerHello): the string and its MD5, as tshark shows them. */
+export function helloFingerprint(h: TlsHandshakeMessage): { full: string; hash: string } | undefined {
+  const full = h.client ? ja3Full(h.client) : h.server ? ja3sFull(h.server) : undefined;
+  return full === undefined ? undefined : { full, hash: createHash('md5').update(full).digest('hex') };
 }
 
 /** RFC 8701 GREASE values (0x0A0A, 0x1A1A … 0xFAFA), which a fingerprint leaves out: they are drawn at random. */

@@ -503,6 +503,11 @@ describe('TLS fingerprints (JA3, JA3S)', () => {
   it('leaves GREASE out and hashes the fields with MD5', () => {
     const full = '771,4865-49195-255,0-10-11-43,29-23-24,0';
     expect(ours).toEqual([`4\t${full}\t${createHash('md5').update(full).digest('hex')}\t\t`, `5\t\t\t771,4865,43\t${createHash('md5').update('771,4865,43').digest('hex')}`]);
+    // `messages` gives each hello's hash.
+    expect(run(frames).messages.map((m) => [m.kind, m['ja3'] ?? m['ja3s']])).toEqual([
+      ['client_hello', createHash('md5').update(full).digest('hex')],
+      ['server_hello', createHash('md5').update('771,4865,43').digest('hex')],
+    ]);
   });
 
   it.skipIf(!tsharkOk)('as tshark 4.0 does', () => {
