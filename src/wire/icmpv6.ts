@@ -8,7 +8,7 @@
  *   (Neighbor Advertisement, R S O, target 2001:db8:1::1, target link-layer address aa:00:04:00:0a:04)
  */
 import type { Binding, Dissection, DissectContext, NetworkContext, Span } from '../decode/dissector.js';
-import { FieldList, type ChecksumStatus, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
+import { bytesHex, FieldList, type ChecksumStatus, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv6, formatMac } from './addr.js';
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
 import { put16, put32, u16, u32 } from './bytes.js';
@@ -59,12 +59,6 @@ function isNd(type: number): boolean {
   return type >= Icmpv6Type.RouterSolicitation && type <= Icmpv6Type.Redirect;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-function hexBytes(b: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += (i > start ? ':' : '') + HEX[b[i]!]!;
-  return s;
-}
 
 /** Where the ND options in [start, end) go wrong, or -1: length 0 or past the message (RFC 4861 §4.6). */
 function badOptionOffset(b: Uint8Array, start: number, end: number, capEnd: number): number {
@@ -143,7 +137,7 @@ export class Icmpv6Layer implements Layer {
     const start = this.offset + fixedLength(this.type);
     const stop = Math.min(this.offset + this.length, this.end);
     for (let i = start; i + 2 <= stop && b[i + 1]! > 0; i += b[i + 1]! * 8) {
-      if (b[i] === kind && i + 8 <= stop) return b[i + 1] === 1 ? formatMac(b, i + 2) : hexBytes(b, i + 2, Math.min(i + b[i + 1]! * 8, stop));
+      if (b[i] === kind && i + 8 <= stop) return b[i + 1] === 1 ? formatMac(b, i + 2) : bytesHex(b, i + 2, Math.min(i + b[i + 1]! * 8, stop));
     }
     return undefined;
   }
@@ -169,7 +163,7 @@ export class Icmpv6Layer implements Layer {
         list.add('icmpv6.echo.identifier', u16(b, w), w, 2).add('icmpv6.echo.sequence_number', u16(b, w + 2), w + 2, 2);
         break;
       case Icmpv6Type.RouterSolicitation:
-        list.add('icmpv6.reserved', hexBytes(b, w, w + 4), w, 4);
+        list.add('icmpv6.reserved', bytesHex(b, w, w + 4), w, 4);
         break;
       case Icmpv6Type.RouterAdvertisement: {
         const f = b[w + 1]!;
@@ -187,7 +181,7 @@ export class Icmpv6Layer implements Layer {
         break;
       }
       case Icmpv6Type.NeighborSolicitation:
-        list.add('icmpv6.reserved', hexBytes(b, w, w + 4), w, 4).add('icmpv6.nd.ns.target_address', formatIPv6(b, w + 4), w + 4, 16);
+        list.add('icmpv6.reserved', bytesHex(b, w, w + 4), w, 4).add('icmpv6.nd.ns.target_address', formatIPv6(b, w + 4), w + 4, 16);
         break;
       case Icmpv6Type.NeighborAdvertisement: {
         const f = u32(b, w);
@@ -202,7 +196,7 @@ export class Icmpv6Layer implements Layer {
       }
       case Icmpv6Type.Redirect:
         list
-          .add('icmpv6.reserved', hexBytes(b, w, w + 4), w, 4)
+          .add('icmpv6.reserved', bytesHex(b, w, w + 4), w, 4)
           .add('icmpv6.nd.rd.target_address', formatIPv6(b, w + 4), w + 4, 16)
           .add('icmpv6.rd.na.destination_address', formatIPv6(b, w + 20), w + 20, 16);
         break;
@@ -222,7 +216,7 @@ export class Icmpv6Layer implements Layer {
       const v = i + 2;
       if (type === NdOption.SourceLinkLayerAddress || type === NdOption.TargetLinkLayerAddress) {
         const n = units === 1 ? 6 : len - 2;
-        const text = n === 6 ? formatMac(b, v) : hexBytes(b, v, Math.min(v + n, stop));
+        const text = n === 6 ? formatMac(b, v) : bytesHex(b, v, Math.min(v + n, stop));
         list.add('icmpv6.opt.linkaddr', text, v, n).add(type === 1 ? 'icmpv6.opt.src_linkaddr' : 'icmpv6.opt.target_linkaddr', text, v, n);
       } else if (type === NdOption.PrefixInformation && units === 4) {
         const f = b[v + 1]!;

@@ -8,7 +8,7 @@
  *   (payload length 32, next header 58 ICMPv6, hop limit 255, 2001:db8:1::1 → 2001:db8:1::2)
  */
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
-import { FieldList, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
+import { bytesHex, FieldList, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv6 } from './addr.js';
 import { put16, put32, putBytes, u16, u32 } from './bytes.js';
 import { IpProtocol } from './ipv4.js';
@@ -28,13 +28,6 @@ export const FRAGMENT_HEADER_LEN = 8;
 /** Option types inside Hop-by-Hop and Destination Options headers (RFC 8200 §4.2, RFC 2711, RFC 2675). */
 export const Ipv6Option = { Pad1: 0, PadN: 1, RouterAlert: 5, Jumbo: 0xc2 } as const;
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-/** FT_BYTES as tshark prints it: colon-separated hex. */
-function hexBytes(b: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += (i > start ? ':' : '') + HEX[b[i]!]!;
-  return s;
-}
 
 /** Length of the extension header of kind `nh` at `at`, or -1 when `nh` does not start one we walk. */
 function extLength(b: Uint8Array, nh: number, at: number): number {
@@ -187,10 +180,10 @@ export class Ipv6Layer implements Layer {
       const type = b[at + 2]!;
       list.add('ipv6.routing.type', type, at + 2, 1).add('ipv6.routing.segleft', b[at + 3]!, at + 3, 1);
       if (type === 0) {
-        list.add('ipv6.routing.src.reserved', hexBytes(b, at + 4, at + 8), at + 4, 4);
+        list.add('ipv6.routing.src.reserved', bytesHex(b, at + 4, at + 8), at + 4, 4);
         for (let a = at + 8; a + 16 <= at + len; a += 16) list.add('ipv6.routing.src.addr', formatIPv6(b, a), a, 16);
       } else if (type === 2 && len >= 24) {
-        list.add('ipv6.routing.mipv6.reserved', hexBytes(b, at + 4, at + 8), at + 4, 4);
+        list.add('ipv6.routing.mipv6.reserved', bytesHex(b, at + 4, at + 8), at + 4, 4);
         list.add('ipv6.routing.mipv6.home_address', formatIPv6(b, at + 8), at + 8, 16);
       }
       return;
@@ -211,7 +204,7 @@ export class Ipv6Layer implements Layer {
       list.add('ipv6.opt.length', olen, i + 1, 1);
       if (i === bad) break;
       const v = i + 2;
-      if (type === Ipv6Option.PadN && olen > 0) list.add('ipv6.opt.padn', hexBytes(b, v, Math.min(v + olen, end)), v, olen);
+      if (type === Ipv6Option.PadN && olen > 0) list.add('ipv6.opt.padn', bytesHex(b, v, Math.min(v + olen, end)), v, olen);
       else if (type === Ipv6Option.RouterAlert && olen === 2) list.add('ipv6.opt.router_alert', u16(b, v), v, 2);
       else if (type === Ipv6Option.Jumbo && olen === 4) list.add('ipv6.opt.jumbo', u32(b, v), v, 4);
       i = v + olen;

@@ -44,7 +44,7 @@ describe('ICMPv6 view', () => {
       'icmpv6.code': 0,
       'icmpv6.checksum': 0xd417,
       'icmpv6.checksum.status': 'good',
-      'icmpv6.reserved': '00:00:00:00',
+      'icmpv6.reserved': '00000000',
       'icmpv6.nd.ns.target_address': '2001:db8:1::1',
       'icmpv6.opt.type': 1,
       'icmpv6.opt.length': 1,

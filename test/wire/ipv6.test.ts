@@ -61,7 +61,7 @@ describe('IPv6 view', () => {
       'ipv6.opt.type.change': false,
       'ipv6.opt.type.rest': 1,
       'ipv6.opt.length': 4,
-      'ipv6.opt.padn': '00:00:00:00',
+      'ipv6.opt.padn': '00000000',
     });
   });
 

@@ -83,14 +83,15 @@ export function tsharkFields(file: string, fields: string[]): string[][][] {
     .map((line) => line.split('\t').map((v) => (v === '' ? [] : v.split('|'))));
 }
 
-const BYTES_FIELDS = new Set(['ipv6.opt.padn', 'ipv6.routing.src.reserved', 'ipv6.routing.mipv6.reserved', 'icmpv6.reserved']);
 const STATUS: Record<string, string> = { '0': 'bad', '1': 'good', '2': 'unverified' };
 
 /** Our value in tshark's -T fields text form, for comparison. */
+/** FT_BYTES fields: plain hex on both sides, which may look like a number ("00000000"). */
+const BYTES_FIELDS = new Set(['ipv6.opt.padn', 'ipv6.routing.src.reserved', 'ipv6.routing.mipv6.reserved', 'icmpv6.reserved']);
+
 export function normalizeTshark(name: string, v: string): string | number | boolean {
   if (name.endsWith('checksum.status')) return STATUS[v] ?? v;
-  // FT_BYTES: -T fields prints plain hex, JSON (and we) colon-separated.
-  if (BYTES_FIELDS.has(name)) return v.replace(/(..)(?=.)/g, '$1:');
+  if (BYTES_FIELDS.has(name)) return v;
   if (/^0x[0-9a-f]+$/i.test(v)) return parseInt(v, 16);
   if (/^-?\d+$/.test(v)) return Number(v);
   if (v === 'True') return true;
