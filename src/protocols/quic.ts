@@ -12,7 +12,7 @@
  *   0x0030:  dfe8 0000 4489 ...                          ..dfe8, SCIL 0, token length 0, Length 0x489
  */
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
-import { FieldList, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
+import { bytesHex, FieldList, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { u32 } from '../wire/bytes.js';
 
 export const QUIC_PORT = 443;
@@ -167,12 +167,9 @@ function walkDatagram(d: Uint8Array, o: number, end: number, reportedEnd: number
   return { packets, status: 'ok' };
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 /** Connection IDs as tshark's -T fields and Info column print them: lower-case hex, no separators. */
 function cid(d: Uint8Array, o: number, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += HEX[d[o + i]!];
-  return s;
+  return bytesHex(d, o, o + n);
 }
 
 export class QuicLayer implements Layer {

@@ -12,7 +12,7 @@
  *     Ethernet/IPv4 request: who has 172.21.79.100? tell 172.21.79.97 (00:20:d2:5a:fb:3f)
  */
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
-import { FieldList, headerStatus, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
+import { bytesHex, FieldList, headerStatus, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv4, formatMac } from './addr.js';
 import { put16, u16 } from './bytes.js';
 import { EtherType } from './ethernet.js';
@@ -43,14 +43,6 @@ export const ArpOpcode = {
 export const ETHERTYPE_RARP = 0x8035;
 /** AX.25 PID for IP, which Wireshark also accepts as an IPv4 protocol type. */
 const AX25_PID_IP = 0xcc;
-
-/** Bytes as hex, `sep` between them; stops at the captured end. */
-function hex(b: Uint8Array, offset: number, length: number, sep: string): string {
-  let s = '';
-  const end = Math.min(offset + length, b.length);
-  for (let i = offset; i < end; i++) s += (i > offset ? sep : '') + b[i]!.toString(16).padStart(2, '0');
-  return s;
-}
 
 const isEtherHw = (htype: number, hlen: number) => (htype === ArpHardware.Ethernet || htype === ArpHardware.IEEE802) && hlen === 6;
 const isIPv4Proto = (ptype: number, plen: number) => (ptype === EtherType.IPv4 || ptype === AX25_PID_IP) && plen === 4;
@@ -117,10 +109,10 @@ export class ArpLayer implements Layer {
   }
   /** Text of a hardware address: a MAC for Ethernet, otherwise colon-separated hex bytes. */
   hardwareText(at: number): string {
-    return this.isEthernet ? formatMac(this.data, at) : hex(this.data, at, this.hardwareSize, ':');
+    return this.isEthernet ? formatMac(this.data, at) : bytesHex(this.data, at, at + this.hardwareSize);
   }
   protocolText(at: number): string {
-    return this.isIPv4 ? formatIPv4(this.data, at) : hex(this.data, at, this.protocolSize, ':');
+    return this.isIPv4 ? formatIPv4(this.data, at) : bytesHex(this.data, at, at + this.protocolSize);
   }
 
   /** Sender and target protocol addresses equal (RFC 5227 §3 announcements, failover replies). */
@@ -189,8 +181,8 @@ export class ArpLayer implements Layer {
   /** Wireshark's Info text for the opcodes people meet (requests, replies, RARP, InARP). */
   info(): string {
     const op = this.opcode;
-    const hw = (at: number) => (this.hardwareSize === 0 ? '<No address>' : this.isEthernet ? formatMac(this.data, at) : hex(this.data, at, this.hardwareSize, ''));
-    const pr = (at: number) => (this.protocolSize === 0 ? '<No address>' : this.isIPv4 ? formatIPv4(this.data, at) : hex(this.data, at, this.protocolSize, ''));
+    const hw = (at: number) => (this.hardwareSize === 0 ? '<No address>' : this.isEthernet ? formatMac(this.data, at) : bytesHex(this.data, at, at + this.hardwareSize));
+    const pr = (at: number) => (this.protocolSize === 0 ? '<No address>' : this.isIPv4 ? formatIPv4(this.data, at) : bytesHex(this.data, at, at + this.protocolSize));
     const sha = this.senderHardwareOffset;
     const spa = this.senderProtocolOffset;
     const tha = this.targetHardwareOffset;

@@ -18,7 +18,7 @@
  *     IPv4, ifindex 1, hatype 772 (loopback), to us, 6-byte address 00:00:00:00:00:00
  */
 import type { Binding, Dissection, DissectContext, Span } from '../decode/dissector.js';
-import { FieldList, headerStatus, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
+import { bytesHex, FieldList, headerStatus, type Field, type Layer, type LayerProblem, type LayerStatus } from '../decode/layer.js';
 import { formatIPv4, formatMac } from './addr.js';
 import { put16, put32, u16, u32 } from './bytes.js';
 
@@ -40,14 +40,6 @@ export const ARPHRD_IPGRE = 778;
 
 export const SllPacketType = { Host: 0, Broadcast: 1, Multicast: 2, OtherHost: 3, Outgoing: 4 } as const;
 const PACKET_TYPE_NAMES = ['Unicast to us', 'Broadcast', 'Multicast', 'Unicast to another host', 'Sent by us'];
-
-/** Bytes as tshark's JSON shows them ("00:1a:2b"); stops at the captured end. */
-function hexColon(b: Uint8Array, offset: number, length: number): string {
-  let s = '';
-  const end = Math.min(offset + length, b.length);
-  for (let i = offset; i < end; i++) s += (i > offset ? ':' : '') + b[i]!.toString(16).padStart(2, '0');
-  return s;
-}
 
 export class SllLayer implements Layer {
   readonly proto = 'sll';
@@ -114,8 +106,8 @@ export class SllLayer implements Layer {
     // Wireshark guesses the address kind from its length alone (4 → IPv4, 6 → Ethernet).
     if (n === 4) f.add('sll.src.ipv4', formatIPv4(this.data, at), at, 4);
     else if (n === 6) f.add('sll.src.eth', formatMac(this.data, at), at, 6);
-    else if (n !== 0) f.add('sll.src.other', hexColon(this.data, at, Math.min(n, SLL_ADDR_LEN)), at, Math.min(n, SLL_ADDR_LEN));
-    if (n < SLL_ADDR_LEN) f.add('sll.unused', hexColon(this.data, at + n, SLL_ADDR_LEN - n), at + n, SLL_ADDR_LEN - n);
+    else if (n !== 0) f.add('sll.src.other', bytesHex(this.data, at, at + Math.min(n, SLL_ADDR_LEN)), at, Math.min(n, SLL_ADDR_LEN));
+    if (n < SLL_ADDR_LEN) f.add('sll.unused', bytesHex(this.data, at + n, at + SLL_ADDR_LEN), at + n, SLL_ADDR_LEN - n);
   }
 
   fields(): Field[] {

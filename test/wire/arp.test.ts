@@ -87,7 +87,7 @@ describe('ARP', () => {
       'arp.proto.size': 16,
       'arp.src.hw': '01',
       'arp.dst.hw': '02',
-      'arp.src.proto': Array(16).fill('ab').join(':'),
+      'arp.src.proto': 'ab'.repeat(16),
     });
     expect((p.layers[1] as ArpLayer).info()).toBe(`Who has ${'00'.repeat(16)}? Tell ${'ab'.repeat(16)}`);
   });
