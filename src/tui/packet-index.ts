@@ -65,6 +65,8 @@ export class PacketIndex {
   /** Addresses and protocol names, one table: an address is never a protocol name, and one Map is less overhead. */
   private readonly names = new InternTable();
   private readonly texts = new TextArena();
+  /** Explanations set after a frame was added (PacketIndex.amend): the arena is append-only. */
+  private readonly amended = new Map<number, string>();
   /** True once the whole file was read. */
   complete = false;
 
@@ -125,6 +127,17 @@ export class PacketIndex {
   protocol(i: number): string {
     return this.names.value(this.p(i).protocols[i & IN_PAGE]!);
   }
+  /**
+   * Gives frame i another explanation and severity, learnt after it was added (what the capture's
+   * end completed on its last packets).
+   */
+  amend(i: number, explanation: string, severity: Severity): void {
+    if (i < 0 || i >= this.n) return;
+    this.amended.set(i, explanation);
+    const p = this.p(i);
+    const k = i & IN_PAGE;
+    p.sevs[k] = severityRank(severity) | (p.sevs[k]! & 0x80);
+  }
   /** The column text, decoded from the compact stores (a row being drawn or searched). */
   columns(i: number): { source: string; destination: string; protocol: string; info: string; explanation: string } {
     const p = this.p(i);
@@ -136,7 +149,7 @@ export class PacketIndex {
       destination: this.names.value(p.destinations[k]!),
       protocol: this.names.value(p.protocols[k]!),
       info: this.texts.text(at, 0, infoBytes),
-      explanation: this.texts.text(at, infoBytes, p.explanationBytes[k]!),
+      explanation: this.amended.get(i) ?? this.texts.text(at, infoBytes, p.explanationBytes[k]!),
     };
   }
   /** Bytes held by the index (its pages of typed arrays and the text arena), for the bench. */

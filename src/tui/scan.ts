@@ -15,7 +15,8 @@ import type { Packet } from '../decode/layer.js';
 import type { Frame } from '../capture/frame.js';
 import type { PacketFilter } from '../filter/index.js';
 import { summarize, noteSuffix } from '../output/summary.js';
-import { Explainer } from '../timeline/explainer.js';
+import { Explainer, explainApp } from '../timeline/explainer.js';
+import { maxSeverity } from '../timeline/explanation.js';
 import { escapeTerminal } from '../timeline/escape.js';
 import type { PacketIndex } from './packet-index.js';
 
@@ -87,7 +88,11 @@ export class Pass {
  * keeps HTTP bodies (for a filter on http.file_data).
  */
 export class Scan extends Pass {
-  constructor(reader: CaptureReader, visit: PacketVisitor, bodies = false) {
+  /**
+   * `late`: what only the capture's end completed (a body ended by a close never captured, a
+   * message cut short), by the frame it belongs to, once the file is exhausted.
+   */
+  constructor(reader: CaptureReader, visit: PacketVisitor, bodies = false, late?: (frame: number, app: readonly AppRecord[]) => void) {
     const lifecycle = new TcpLifecycle();
     // The same stages as `read` (app layers fill the Info column) plus the lifecycle the Explainer
     // needs, and the messages each packet completes for it (explain's own pipeline does the same).
@@ -100,13 +105,24 @@ export class Scan extends Pass {
         const analysis = analyzer.analyze(packet);
         visit(packet, analysis, explainer, records.take());
       },
-      () => analyzer.finish(),
+      () => {
+        analyzer.finish();
+        if (late) for (const [frame, app] of records.takeLate()) late(frame, app);
+      },
     );
   }
 }
 
-/** The index pass: fills `index` with one entry per frame. */
+/**
+ * The index pass: fills `index` with one entry per frame; at the file's end, a message only the
+ * end completed becomes its frame's explanation, as it would have had it completed in time
+ * (`explain` prints it after the last packet).
+ */
 export function indexScan(reader: CaptureReader, index: PacketIndex): Scan {
+  const late = (frame: number, app: readonly AppRecord[]) => {
+    const found = app.map(explainApp).filter((x) => x !== undefined);
+    if (found.length > 0) index.amend(frame - 1, escapeTerminal(found[0]!.text), found.reduce((s, x) => maxSeverity(s, x.severity), index.severity(frame - 1)));
+  };
   return new Scan(reader, (packet, analysis, explainer, app) => {
     const c = summarize(packet, analysis);
     const x = explainer.explain(packet, analysis, app);
@@ -127,7 +143,7 @@ export function indexScan(reader: CaptureReader, index: PacketIndex): Scan {
       tcpStream: analysis.tcp?.stream ?? -1,
       damaged: packet.layers.some((l) => l.status !== 'ok'),
     });
-  });
+  }, false, late);
 }
 
 /**

@@ -55,6 +55,23 @@ describe('the per-frame index', () => {
     reader.close();
   });
 
+  it('gives the frame a message only the capture end completed its explanation, as explain does', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { responseOnlyTheEndCompletes, writePcap } = await import('../analysis/tcp-build.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'wl-tui-')), 'close-delimited.pcap');
+    writePcap(file, responseOnlyTheEndCompletes());
+    const reader = openCaptureSync(file);
+    const index = new PacketIndex();
+    const scan = indexScan(reader, index);
+    while (!scan.step(5));
+    // Frame 5 carried the response's last bytes; its data was the row's explanation until the end.
+    expect(index.columns(4).explanation).toBe('GET /a → 200 OK in 1 ms (text/plain, 5 bytes)');
+    expect(index.columns(5).explanation).toMatch(/^ACK: client has received every byte/);
+    reader.close();
+  });
+
   it('re-reads a frame by its file offset, identical to the sequential read', () => {
     const { index, reader } = indexed();
     const all = openCaptureSync(FILE);
