@@ -373,15 +373,37 @@ function sourceOf(name: string): FieldSource {
   return name.slice(0, name.indexOf('.'));
 }
 
+/**
+ * tshark's TCP PDU-reassembly fields (the segment list of a PDU that spans segments). wirelens puts
+ * a message's fields on the frame that completes it but keeps no segment list, so these are not
+ * produced: a filter naming one compiles, as in Wireshark, says so, and matches nothing.
+ */
+const TCP_REASSEMBLY_FIELDS: readonly (readonly [string, FieldType, string, string])[] = [
+  ['tcp.pdu.size', 'uint', 'tcp', 'PDU Size'],
+  ['tcp.reassembled.data', 'bytes', 'tcp', 'Reassembled TCP Data'],
+  ['tcp.reassembled.length', 'uint', 'tcp', 'Reassembled TCP length'],
+  ['tcp.reassembled_in', 'uint', 'tcp', 'Reassembled PDU in frame'],
+  ['tcp.segment', 'uint', 'tcp', 'TCP Segment'],
+  ['tcp.segment.count', 'uint', 'tcp', 'Segment count'],
+  ['tcp.segment.error', 'uint', 'tcp', 'Reassembling error'],
+  ['tcp.segment.multipletails', 'bool', 'tcp', 'Multiple tail segments found'],
+  ['tcp.segment.overlap', 'bool', 'tcp', 'Segment overlap'],
+  ['tcp.segment.overlap.conflict', 'bool', 'tcp', 'Conflicting data in segment overlap'],
+  ['tcp.segment.toolongfragment', 'bool', 'tcp', 'Segment too long'],
+  ['tcp.segment_data', 'bytes', 'tcp', 'TCP segment data'],
+  ['tcp.segments', 'none', 'tcp', 'Reassembled TCP Segments'],
+];
+const UNDECODED = new Set(TCP_REASSEMBLY_FIELDS.map(([name]) => name));
+
 const APP_PROTOCOL_NAMES = new Set(APP_PROTOCOLS.map(([name]) => name));
 const REGISTRY = new Map<string, FieldDef>();
 for (const [name, description] of [...PROTOCOLS, ...APP_PROTOCOLS]) REGISTRY.set(name, { name, type: 'protocol', proto: name, description, source: name });
-for (const [name, type, proto, description] of [...TABLE, ...APP_FIELDS]) {
+for (const [name, type, proto, description] of [...TABLE, ...TCP_REASSEMBLY_FIELDS, ...APP_FIELDS]) {
   const def: FieldDef = { name, type, proto, description, source: sourceOf(name) };
   if (name.endsWith('.checksum.status')) def.valueStrings = CHECKSUM_STATUS;
   if (name === 'ip.version') def.alsoFrom = ['ipv6'];
   if (name in EITHER_FIELDS || name in MARKER_FIELDS || name === 'tcp.analysis.flags') def.derived = true;
-  if (APP_PROTOCOL_NAMES.has(proto) && !APP_FIELDS_DECODED.has(name)) def.undecoded = true;
+  if ((APP_PROTOCOL_NAMES.has(proto) && !APP_FIELDS_DECODED.has(name)) || UNDECODED.has(name)) def.undecoded = true;
   REGISTRY.set(name, def);
 }
 

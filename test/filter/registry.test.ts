@@ -43,6 +43,8 @@ describe('fields wirelens does not decode', () => {
     expect(lookupField('http.server')?.undecoded).toBeUndefined();
     expect(lookupField('tcp.port')?.undecoded).toBeUndefined();
     expect(compileFilter('http.proxy_connect_host contains "pw" || http.server').undecoded).toEqual(['http.proxy_connect_host']);
+    // tshark's TCP reassembly fields: a Wireshark filter naming one compiles, and says so.
+    expect(compileFilter('tcp.reassembled_in || tcp.segment_data').undecoded).toEqual(['tcp.reassembled_in', 'tcp.segment_data']);
   });
 
   it('APP_FIELDS_DECODED names only fields the application-layer sources write', () => {
