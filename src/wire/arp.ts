@@ -107,7 +107,7 @@ export class ArpLayer implements Layer {
   get targetProtocol(): Uint8Array {
     return this.data.subarray(this.targetProtocolOffset, this.targetProtocolOffset + this.protocolSize);
   }
-  /** Text of a hardware address: a MAC for Ethernet, otherwise colon-separated hex bytes. */
+  /** Text of a hardware address: a MAC for Ethernet, otherwise its bytes in hex (FT_BYTES). */
   hardwareText(at: number): string {
     return this.isEthernet ? formatMac(this.data, at) : bytesHex(this.data, at, at + this.hardwareSize);
   }
