@@ -4,7 +4,7 @@
  * names a field wirelens knows even before its dissector emits it. Kept apart from fields.ts only
  * because of its length. [name, type, protocol, description].
  */
-import type { FieldType } from './fields.js';
+import type { FieldRows } from './fields.js';
 
 export const APP_PROTOCOLS: readonly (readonly [string, string])[] = [
   ['dns', 'Domain Name System'],
@@ -14,7 +14,7 @@ export const APP_PROTOCOLS: readonly (readonly [string, string])[] = [
   ['websocket', 'WebSocket'],
 ];
 
-export const APP_FIELDS: readonly (readonly [string, FieldType, string, string])[] = [
+export const APP_FIELDS: FieldRows = [
   ['dns.a', 'ipv4', 'dns', 'Address'],
   ['dns.a6.address_suffix', 'ipv6', 'dns', 'Address Suffix'],
   ['dns.a6.prefix_len', 'uint', 'dns', 'Prefix len'],

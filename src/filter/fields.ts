@@ -42,8 +42,11 @@ export interface FieldDef {
   undecoded?: boolean;
 }
 
-/** [name, type, protocol, description] for every field. Sorted by protocol, then name. */
-const TABLE: readonly (readonly [string, FieldType, string, string])[] = [
+/** Rows of [name, type, protocol, description], as `tshark -G fields` lists them. */
+export type FieldRows = readonly (readonly [string, FieldType, string, string])[];
+
+/** Every field's row. Sorted by protocol, then name. */
+const TABLE: FieldRows = [
   ['ah.next_header', 'uint', 'ah', 'Next header'],
   ['arp.dst.drarp_error_status', 'uint', 'arp', 'DRARP error status'],
   ['arp.dst.hw', 'bytes', 'arp', 'Target hardware address'],
@@ -378,7 +381,7 @@ function sourceOf(name: string): FieldSource {
  * a message's fields on the frame that completes it but keeps no segment list, so these are not
  * produced: a filter naming one compiles, as in Wireshark, says so, and matches nothing.
  */
-const TCP_REASSEMBLY_FIELDS: readonly (readonly [string, FieldType, string, string])[] = [
+const TCP_REASSEMBLY_FIELDS: FieldRows = [
   ['tcp.pdu.size', 'uint', 'tcp', 'PDU Size'],
   ['tcp.reassembled.data', 'bytes', 'tcp', 'Reassembled TCP Data'],
   ['tcp.reassembled.length', 'uint', 'tcp', 'Reassembled TCP length'],

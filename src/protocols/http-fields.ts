@@ -10,7 +10,7 @@ import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'n
 import { header, type HttpChunk, type HttpHeader, type HttpMessage } from './http.js';
 import { bytesHex } from '../decode/layer.js';
 import { statusDescription } from './http-status.js';
-import { round9 } from './stream.js';
+import { latin1Text, round9 } from './stream.js';
 
 type Add = (name: string, value: number | string | boolean) => void;
 
@@ -101,7 +101,7 @@ function chunkFields(m: HttpMessage, chunks: readonly HttpChunk[], add: Add): vo
   for (const c of chunks) {
     add('http.chunk_size', c.size);
     if (c.size === 0) continue;
-    if (m.body !== undefined && at < m.body.length) add('http.chunk_data', bytesHex(m.body, at, Math.min(m.body.length, at + c.size)));
+    if (m.body !== undefined && at < m.body.length) add('http.chunk_data', bytesHex(m.body, at, at + c.size));
     if (c.boundary > 0) add('http.chunk_boundary', c.boundary === 2 ? '0d0a' : '0a');
     at += c.size;
   }
@@ -121,16 +121,9 @@ function fileData(m: HttpMessage): string | undefined {
   if (body === undefined || body.length === 0) return undefined;
   const entity = decodeContent(body, (header(m.headers, 'content-encoding') ?? '').trim().toLowerCase());
   const n = entity.indexOf(0);
-  const end = n < 0 ? entity.length : n;
-  let out = '';
-  // In slices: String.fromCharCode takes its arguments on the stack.
-  for (let i = 0; i < end; i += 8192) {
-    const part = Array.from(entity.subarray(i, Math.min(end, i + 8192)), (b) => (b < 0x80 ? b : 0xfffd));
-    out += String.fromCharCode(...part);
-  }
-  return out;
+  // One character per byte (latin1), then every byte from 0x80 up as U+FFFD.
+  return latin1Text(entity, 0, n < 0 ? entity.length : n).replace(/[\u0080-\u00ff]/g, '\ufffd');
 }
-
 
 /** The body with its content coding undone; as it is when the coding is another or does not decode. */
 function decodeContent(body: Uint8Array, coding: string): Uint8Array {

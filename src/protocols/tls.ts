@@ -689,12 +689,17 @@ function ja3List(values: readonly number[]): string {
   return values.filter((v) => !isGrease(v)).join('-');
 }
 
-/** The extension carrying a list of 16-bit values after a 16-bit length (supported_groups), as numbers. */
-function u16List(e: TlsExtension | undefined): number[] {
+/** An extension body that is a list of 16-bit values after a 16-bit byte length (groups, signature schemes): the whole values within both ends. */
+function u16List(d: Uint8Array | undefined): number[] {
   const out: number[] = [];
-  if (e === undefined || e.data.length < 2) return out;
-  for (let p = 2; p + 2 <= Math.min(e.data.length, 2 + u16(e.data, 0)); p += 2) out.push(u16(e.data, p));
+  if (d === undefined || d.length < 2) return out;
+  for (let p = 2; p + 2 <= Math.min(d.length, 2 + u16(d, 0)); p += 2) out.push(u16(d, p));
   return out;
+}
+
+/** An extension body that is a list of bytes after an 8-bit length (EC point formats): the bytes within both ends. */
+function u8List(d: Uint8Array | undefined): number[] {
+  return d === undefined || d.length < 1 ? [] : [...d.subarray(1, 1 + d[0]!)];
 }
 
 /**
@@ -704,9 +709,8 @@ function u16List(e: TlsExtension | undefined): number[] {
  */
 function ja3Full(c: ClientHelloRepr): string {
   const exts = c.extensions ?? [];
-  const formats = exts.find((e) => e.type === ExtensionType.EcPointFormats)?.data;
-  const pointFormats = formats && formats.length >= 1 ? [...formats.subarray(1, 1 + formats[0]!)] : [];
-  return [c.legacyVersion, ja3List(c.cipherSuites), ja3List(exts.map((e) => e.type)), ja3List(u16List(exts.find((e) => e.type === ExtensionType.SupportedGroups))), pointFormats.join('-')].join(',');
+  const body = (type: number) => exts.find((e) => e.type === type)?.data;
+  return [c.legacyVersion, ja3List(c.cipherSuites), ja3List(exts.map((e) => e.type)), ja3List(u16List(body(ExtensionType.SupportedGroups))), u8List(body(ExtensionType.EcPointFormats)).join('-')].join(',');
 }
 
 /** JA3S, the ServerHello's: legacy_version, the chosen cipher suite and the extension types. */
@@ -738,21 +742,22 @@ function extensionFields(e: TlsExtension, o: number, client: boolean, add: Adder
     // RFC 8446 §4.2.7 (RFC 8422 §5.1.1 before it): the key-exchange groups the client supports.
     add('tls.handshake.extensions_supported_groups_length', u16(d, 0), o, 2);
     add('tls.handshake.extensions_supported_groups', true, o + 2, u16(d, 0));
-    for (let p = 2; p + 2 <= Math.min(d.length, 2 + u16(d, 0)); p += 2) add('tls.handshake.extensions_supported_group', u16(d, p), o + p, 2);
+    u16List(d).forEach((g, i) => add('tls.handshake.extensions_supported_group', g, o + 2 + 2 * i, 2));
   } else if (e.type === ExtensionType.EcPointFormats && d.length >= 1) {
     // RFC 8422 §5.1.2.
     add('tls.handshake.extensions_ec_point_formats_length', d[0]!, o, 1);
     add('tls.handshake.extensions_ec_point_formats', true, o + 1, d[0]!);
-    for (let p = 1; p < Math.min(d.length, 1 + d[0]!); p++) add('tls.handshake.extensions_ec_point_format', d[p]!, o + p, 1);
+    u8List(d).forEach((f, i) => add('tls.handshake.extensions_ec_point_format', f, o + 1 + i, 1));
   } else if (e.type === ExtensionType.SignatureAlgorithms && d.length >= 2) {
     // RFC 8446 §4.2.3: each scheme a 16-bit code; its bytes were TLS 1.2's hash and signature (RFC 5246 §7.4.1.4.1).
     add('tls.handshake.sig_hash_alg_len', u16(d, 0), o, 2);
     add('tls.handshake.sig_hash_algs', true, o + 2, u16(d, 0));
-    for (let p = 2; p + 2 <= Math.min(d.length, 2 + u16(d, 0)); p += 2) {
-      add('tls.handshake.sig_hash_alg', u16(d, p), o + p, 2);
-      add('tls.handshake.sig_hash_hash', d[p]!, o + p, 1);
-      add('tls.handshake.sig_hash_sig', d[p + 1]!, o + p + 1, 1);
-    }
+    u16List(d).forEach((scheme, i) => {
+      const at = o + 2 + 2 * i;
+      add('tls.handshake.sig_hash_alg', scheme, at, 2);
+      add('tls.handshake.sig_hash_hash', scheme >> 8, at, 1);
+      add('tls.handshake.sig_hash_sig', scheme & 0xff, at + 1, 1);
+    });
   } else if (e.type === ExtensionType.SupportedVersions) {
     if (client && d.length >= 1) {
       add('tls.handshake.extensions.supported_versions_len', d[0]!, o, 1);
