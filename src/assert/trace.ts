@@ -38,6 +38,7 @@ import { buildLadder } from '../timeline/ladder.js';
 import { renderText } from '../timeline/render-text.js';
 import type { HttpResponse } from '../protocols/http.js';
 import { round9 } from '../protocols/stream.js';
+import { FrameClock } from '../capture/frame-clock.js';
 
 export type Direction = 'c2s' | 's2c';
 
@@ -323,7 +324,7 @@ export class Trace {
     const first = kept[0]?.packet.frame;
     this.t0Sec = first?.tsSec ?? 0;
     this.t0Nsec = first?.tsNsec ?? 0;
-    this.views = kept.map((k) => this.view(k));
+    this.views = kept.map((k, i) => this.view(k, i));
     const memo = <T>(key: string, make: () => T[]): T[] => {
       // Each call returns fresh copies of the cached objects' array, so a caller's sort or splice stays its own.
       let v = this.cache.get(key) as T[] | undefined;
@@ -358,9 +359,13 @@ export class Trace {
     if (filter === undefined || filter.trim() === '') return [...this.views];
     const f = this.compile(filter);
     const out: TracePacket[] = [];
+    const clock = new FrameClock();
     for (let i = 0; i < this.kept.length; i++) {
       const k = this.kept[i]!;
-      if (f.matches(k.packet, k.analysis)) out.push(this.views[i]!);
+      clock.advance(k.packet.frame);
+      if (!f.matches(k.packet, k.analysis, clock)) continue;
+      clock.shown();
+      out.push(this.views[i]!);
     }
     return out;
   }
@@ -438,14 +443,26 @@ export class Trace {
     return round9(sec - this.t0Sec + (nsec - this.t0Nsec) / 1e9);
   }
 
-  private view(k: Kept): TracePacket {
+  /** The clock at the i-th packet, every packet shown (what `read` without a filter gives it). */
+  private clockAt(i: number): FrameClock {
+    const clock = new FrameClock();
+    clock.advance(this.kept[0]!.packet.frame);
+    if (i > 1) clock.advance(this.kept[i - 1]!.packet.frame);
+    if (i > 0) {
+      clock.shown();
+      clock.advance(this.kept[i]!.packet.frame);
+    }
+    return clock;
+  }
+
+  private view(k: Kept, index: number): TracePacket {
     const trace = this;
     const f = k.packet.frame;
     let json: PacketJson | undefined;
     let info: string | undefined;
     const ex = k.explanation;
     const stream = k.analysis.tcp ? { proto: 'tcp' as const, id: k.analysis.tcp.stream } : k.analysis.udpStream !== undefined ? { proto: 'udp' as const, id: k.analysis.udpStream } : undefined;
-    const getJson = () => (json ??= packetToJson(k.packet, k.analysis));
+    const getJson = () => (json ??= packetToJson(k.packet, k.analysis, trace.clockAt(index)));
     return {
       number: f.number,
       time: this.rel(f.tsSec, f.tsNsec),
@@ -462,7 +479,7 @@ export class Trace {
         return v === undefined ? [] : Array.isArray(v) ? [...v] : [v];
       },
       has(field) {
-        return trace.compile(field).matches(k.packet, k.analysis);
+        return trace.compile(field).matches(k.packet, k.analysis, trace.clockAt(index));
       },
       json: () => ({ ...getJson() }),
       get info() {

@@ -18,6 +18,7 @@ import { TcpLifecycle, type Side } from '../analysis/tcp-lifecycle.js';
 import { LineSink } from '../output/sink.js';
 import type { ReadWarning } from '../errors.js';
 import { reportWarnings } from './common.js';
+import { FrameClock } from '../capture/frame-clock.js';
 
 export interface FlowsOptions {
   json?: boolean;
@@ -75,12 +76,15 @@ export async function collectFlows(file: string, displayFilter?: string): Promis
   const udpSpans = new Spans();
   const analyzer = new Analyzer({ tcpObservers: [lifecycle], udpObservers: [udp] });
   let firstTime = Number.NaN;
+  const clock = new FrameClock();
   for await (const batch of reader.batches()) {
     for (const frame of batch) {
       if (Number.isNaN(firstTime)) firstTime = frame.tsSec + frame.tsNsec / 1e9;
       const packet = decodePacket(frame);
       const a = analyzer.analyze(packet);
-      const matched = filter ? filter.matches(packet, a) : false;
+      clock.advance(frame);
+      const matched = filter ? filter.matches(packet, a, clock) : false;
+      if (matched) clock.shown();
       if (a.tcp) {
         tcpSpans.note(a.tcp.stream, frame.tsSec, frame.tsNsec);
         if (matched) tcpMatched[a.tcp.stream] = true;

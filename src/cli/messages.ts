@@ -19,6 +19,7 @@ import { escapeControl } from '../output/escape.js';
 import { reportWarnings } from './common.js';
 import { compileFilterOption } from '../filter/index.js';
 import type { ReadWarning } from '../errors.js';
+import { FrameClock } from '../capture/frame-clock.js';
 
 export interface MessagesOptions {
   stream?: number;
@@ -43,6 +44,7 @@ export async function collectMessages(file: string, opts: { stream?: number; dis
   const rejected = new Set<number>();
   const reader = await openCapture(file);
   let first = true;
+  const clock = new FrameClock();
   try {
     for await (const batch of reader.batches()) {
       for (const frame of batch) {
@@ -52,7 +54,9 @@ export async function collectMessages(file: string, opts: { stream?: number; dis
         }
         const packet = decodePacket(frame);
         const analysis = analyzer.analyze(packet);
-        if (filter && !filter.matches(packet, analysis)) rejected.add(frame.number);
+        clock.advance(frame);
+        if (filter && !filter.matches(packet, analysis, clock)) rejected.add(frame.number);
+        else clock.shown();
       }
     }
   } finally {

@@ -12,6 +12,7 @@ import { LineSink } from '../output/sink.js';
 import { formatSummaryLine, relativeTime, summarize, noteSuffix } from '../output/summary.js';
 import { escapeControl } from '../output/escape.js';
 import { compileFilterOption } from '../filter/index.js';
+import { FrameClock } from '../capture/frame-clock.js';
 
 export interface PrintOptions {
   count?: number;
@@ -24,8 +25,7 @@ export class PacketPrinter {
   private readonly sink = new LineSink();
   private readonly limit: number;
   private n = 0;
-  private firstSec = 0;
-  private firstNsec = 0;
+  private readonly clock = new FrameClock();
   private readonly analyzer: Analyzer;
 
   /** Compiles the display filter first, so a bad one fails before any input is opened. */
@@ -50,25 +50,23 @@ export class PacketPrinter {
 
   /** Prints a batch and flushes; returns how many of its frames were taken (fewer once --count is reached). */
   async batch(frames: readonly Frame[]): Promise<number> {
-    const { filter, analyzer, sink, opts } = this;
+    const { filter, analyzer, sink, opts, clock } = this;
     let i = 0;
     for (; i < frames.length && this.n < this.limit; i++) {
       const frame = frames[i]!;
-      if (this.n === 0) {
-        this.firstSec = frame.tsSec;
-        this.firstNsec = frame.tsNsec;
-      }
       this.n++;
       const packet = decodePacket(frame);
       const analysis = analyzer.analyze(packet);
-      if (filter && !filter.matches(packet, analysis)) continue;
-      if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis)));
+      clock.advance(frame);
+      if (filter && !filter.matches(packet, analysis, clock)) continue;
+      if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis, clock)));
       else {
-        const time = relativeTime(frame.tsSec, frame.tsNsec, this.firstSec, this.firstNsec);
+        const time = relativeTime(frame.tsSec, frame.tsNsec, clock.firstSec, clock.firstNsec);
         const line = formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen);
         // Packet comments (pcapng opt_comment, Wireshark's frame.comment) as a compact suffix, escaped.
         sink.line(line + escapeControl(noteSuffix(frame.comments)));
       }
+      clock.shown();
     }
     await sink.flush();
     return i;

@@ -10,6 +10,7 @@ import { AppStage, appAnalyzerOptions, readsHttpBodies, readsHttpFields } from '
 import { decodePacket } from '../decode/bindings.js';
 import { reportWarnings } from './common.js';
 import { compileFilterOption } from '../filter/index.js';
+import { FrameClock } from '../capture/frame-clock.js';
 
 export interface StatsOptions {
   json?: boolean;
@@ -63,12 +64,16 @@ export async function runStats(file: string, opts: StatsOptions): Promise<number
   // (a map update per packet is a noticeable part of the loop). Map order stays first-seen order.
   let runLinkType = -1;
   let runLength = 0;
+  // Only a filter reads it (frame.time_relative, frame.time_delta…).
+  const clock = filter ? new FrameClock() : undefined;
   for await (const batch of reader.batches()) {
     for (const frame of batch) {
       // -Y: decode and analyse every packet, count only the matching ones (as tshark -z io,phs -Y).
       const filtered = filter ? decodePacket(frame) : undefined;
       const filteredAnalysis = filtered ? analyzer.analyze(filtered) : undefined;
-      if (filtered && !filter!.matches(filtered, filteredAnalysis)) continue;
+      if (clock) clock.advance(frame);
+      if (filtered && !filter!.matches(filtered, filteredAnalysis, clock)) continue;
+      if (clock) clock.shown();
       packets++;
       bytes += frame.origLen;
       capturedBytes += frame.data.length;

@@ -10,6 +10,7 @@
  */
 import type { PacketAnalysis } from '../analysis/analyzer.js';
 import type { Field, Layer, Packet } from '../decode/layer.js';
+import type { FrameClock } from '../capture/frame-clock.js';
 import { DataLayer } from '../decode/data.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
@@ -20,12 +21,15 @@ import { fromFieldValue, type Value } from './values.js';
 export class EvalContext {
   packet!: Packet;
   analysis: PacketAnalysis | undefined;
+  /** The caller's clock, advanced to this packet's frame: frame.time_relative and the deltas. */
+  clock: FrameClock | undefined;
   private readonly layerFields = new Map<Layer, Field[]>();
   private analysisFields: Field[] | undefined;
 
-  reset(packet: Packet, analysis: PacketAnalysis | undefined): void {
+  reset(packet: Packet, analysis: PacketAnalysis | undefined, clock: FrameClock | undefined): void {
     this.packet = packet;
     this.analysis = analysis;
+    this.clock = clock;
     if (this.layerFields.size) this.layerFields.clear();
     this.analysisFields = undefined;
   }
@@ -249,6 +253,15 @@ function frameAccessor(def: FieldDef): Accessor {
       return (c, t) => t(c.packet.frame.interfaceId);
     case 'frame.time_epoch':
       return (c, t) => t(BigInt(c.packet.frame.tsSec) * 1_000_000_000n + BigInt(c.packet.frame.tsNsec));
+    // Only with a clock: a caller that does not walk the capture in order has none to give.
+    case 'frame.time_relative':
+      return (c, t) => c.clock !== undefined && t(c.clock.relative);
+    case 'frame.time_delta':
+      return (c, t) => c.clock !== undefined && t(c.clock.delta);
+    // Since the last frame this filter kept (0 before any), as tshark tests it: `> 0` keeps nothing,
+    // for no first frame can pass it.
+    case 'frame.time_delta_displayed':
+      return (c, t) => c.clock !== undefined && t(c.clock.deltaDisplayed);
     case 'frame.protocols':
       return (c, t) => t(c.packet.layers.map((l) => l.proto).join(':'));
     case 'frame.comment':

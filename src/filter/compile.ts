@@ -14,6 +14,7 @@
  */
 import type { PacketAnalysis } from '../analysis/analyzer.js';
 import type { Packet } from '../decode/layer.js';
+import type { FrameClock } from '../capture/frame-clock.js';
 import type { CallRef, Expr, FieldRef, Operand, Place, RelOp, SetElement, SliceRange } from './ast.js';
 import { EvalContext, accessorFor, protocolAccessor, protocolHeaderLengths, type Accessor, type Test } from './access.js';
 import { FilterError, type FilterErrorCode } from './errors.js';
@@ -44,7 +45,11 @@ export interface PacketFilter {
   readonly fields: readonly string[];
   /** Of those, Wireshark's names wirelens never emits (FieldDef.undecoded): tests on them are never true. */
   readonly undecoded: readonly string[];
-  readonly matches: (packet: Packet, analysis?: PacketAnalysis) => boolean;
+  /**
+   * `clock`, advanced to the packet's frame, gives frame.time_relative, frame.time_delta and
+   * frame.time_delta_displayed; without one they are absent.
+   */
+  readonly matches: (packet: Packet, analysis?: PacketAnalysis, clock?: FrameClock) => boolean;
 }
 
 /** Longest string or byte run a `matches` looks at: bounds the time any pattern can take per value. */
@@ -89,8 +94,8 @@ class Compiler {
   compile(): PacketFilter {
     const pred = this.expr(parseFilter(this.text));
     const ctx = new EvalContext();
-    const matches = (packet: Packet, analysis?: PacketAnalysis): boolean => {
-      ctx.reset(packet, analysis);
+    const matches = (packet: Packet, analysis?: PacketAnalysis, clock?: FrameClock): boolean => {
+      ctx.reset(packet, analysis, clock);
       return pred(ctx);
     };
     const fields = [...new Set(this.names)];

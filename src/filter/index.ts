@@ -8,13 +8,15 @@
  */
 import type { PacketAnalysis } from '../analysis/analyzer.js';
 import type { Packet } from '../decode/layer.js';
+import type { FrameClock } from '../capture/frame-clock.js';
 import { compileFilter, type PacketFilter } from './compile.js';
 
+export { FrameClock } from '../capture/frame-clock.js';
 export { compileFilter, MAX_MATCH_INPUT, type PacketFilter } from './compile.js';
 export { FilterError } from './errors.js';
 export { allFields, lookupField, suggestFields, type FieldDef, type FieldType } from './fields.js';
 
-export type PacketPredicate = (packet: Packet, analysis?: PacketAnalysis) => boolean;
+export type PacketPredicate = (packet: Packet, analysis?: PacketAnalysis, clock?: FrameClock) => boolean;
 
 export { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP } from './option.js';
 

@@ -4,6 +4,7 @@
  * order the fields appear in the frame, as `tshark -T fields -E occurrence=a` lists them.
  */
 import { formatEpoch } from '../capture/frame.js';
+import { formatDuration, type FrameClock } from '../capture/frame-clock.js';
 import type { FieldValue, Packet } from '../decode/layer.js';
 import type { PacketAnalysis } from '../analysis/analyzer.js';
 
@@ -12,20 +13,26 @@ export type PacketJson = Record<string, FieldValue | FieldValue[]>;
 /**
  * `analysis` (from an Analyzer run over the packets in order) adds the fields only context can
  * give (tcp.stream, relative tcp.seq, tcp.analysis.*, udp.stream), right after the transport
- * layer's own fields, where tshark's tree has them.
+ * layer's own fields, where tshark's tree has them. `clock`, advanced to the packet's frame, adds
+ * frame.time_delta, frame.time_delta_displayed and frame.time_relative.
  */
-export function packetToJson(packet: Packet, analysis?: PacketAnalysis): PacketJson {
+export function packetToJson(packet: Packet, analysis?: PacketAnalysis, clock?: FrameClock): PacketJson {
   // The frame as captured; its layers as decoded whole when it completed a fragmented datagram.
   const { frame } = packet;
   const shown = analysis?.reassembled ?? packet;
   const out: PacketJson = {
     'frame.number': frame.number,
     'frame.time_epoch': formatEpoch(frame.tsSec, frame.tsNsec),
-    'frame.len': frame.origLen,
-    'frame.cap_len': frame.data.length,
-    'frame.interface_id': frame.interfaceId,
-    'frame.protocols': shown.layers.map((l) => l.proto).join(':'),
   };
+  if (clock) {
+    out['frame.time_delta'] = formatDuration(clock.delta);
+    out['frame.time_delta_displayed'] = formatDuration(clock.deltaDisplayed);
+    out['frame.time_relative'] = formatDuration(clock.relative);
+  }
+  out['frame.len'] = frame.origLen;
+  out['frame.cap_len'] = frame.data.length;
+  out['frame.interface_id'] = frame.interfaceId;
+  out['frame.protocols'] = shown.layers.map((l) => l.proto).join(':');
   if (frame.comments?.length) out['frame.comment'] = frame.comments.length === 1 ? frame.comments[0]! : frame.comments;
   let extra = analysis?.fields();
   for (const layer of shown.layers) {

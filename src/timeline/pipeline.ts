@@ -21,6 +21,7 @@ import { dnsLabel, Explainer, explainApp } from './explainer.js';
 import { bytesText, maxSeverity, type PacketExplanation } from './explanation.js';
 import { WsOpcode } from '../protocols/websocket.js';
 import { HandshakeType, tlsAlertText, tlsVersionText } from '../protocols/tls.js';
+import { FrameClock } from '../capture/frame-clock.js';
 
 export interface TcpEntry {
   stream: number;
@@ -91,6 +92,8 @@ export class TimelineBuilder {
   /** The capture's first packet's time, NaN before it. */
   protected startSec = Number.NaN;
   protected startNsec = 0;
+  /** For -Y's frame.time_relative and deltas: a frame is displayed when it is selected. */
+  private readonly clock = new FrameClock();
 
   constructor(private readonly options: TimelineOptions = {}) {
     this.max = options.max ?? Number.POSITIVE_INFINITY;
@@ -119,13 +122,15 @@ export class TimelineBuilder {
       this.stage.setTimeBase(frame.tsSec, frame.tsNsec);
     }
     const analysis = this.analyzer.analyze(packet);
+    this.clock.advance(frame);
     // A datagram this fragment completed is shown whole, as read shows it.
     const shown = analysis.reassembled ?? packet;
     const app = this.records.take();
     const explained = this.explainer.explain(shown, analysis, app);
     if (this.full) return;
     if (this.options.stream !== undefined && analysis.tcp?.stream !== this.options.stream) return;
-    if (this.options.filter && !this.options.filter.matches(packet, analysis)) return;
+    if (this.options.filter && !this.options.filter.matches(packet, analysis, this.clock)) return;
+    this.clock.shown();
     this.select(shown, analysis, app, explained);
   }
 

@@ -19,6 +19,7 @@ import { Explainer, explainApp } from '../timeline/explainer.js';
 import { maxSeverity } from '../timeline/explanation.js';
 import { escapeTerminal } from '../timeline/escape.js';
 import type { PacketIndex } from './packet-index.js';
+import { FrameClock } from '../capture/frame-clock.js';
 
 /** `app`: the application messages the packet completed (the explainer tells of them first). */
 export type PacketVisitor = (packet: Packet, analysis: PacketAnalysis, explainer: Explainer, app: readonly AppRecord[]) => void;
@@ -153,10 +154,15 @@ export function indexScan(reader: CaptureReader, index: PacketIndex): Scan {
 export function filterScan(file: string, filter: PacketFilter, match: (i: number) => void, follow = false): Scan {
   const reader = openCaptureSync(file, { follow });
   let i = 0;
+  const clock = new FrameClock();
   return new Scan(
     reader,
     (packet, analysis) => {
-      if (filter.matches(packet, analysis)) match(i);
+      clock.advance(packet.frame);
+      if (filter.matches(packet, analysis, clock)) {
+        clock.shown();
+        match(i);
+      }
       i++;
     },
     readsHttpBodies(filter),

@@ -15,6 +15,7 @@ import { readCaptureFile } from '../../src/capture/reader.js';
 import { decodePacket } from '../../src/decode/bindings.js';
 import { packetToJson, type PacketJson } from '../../src/output/json.js';
 import { Analyzer } from '../../src/analysis/analyzer.js';
+import { FrameClock } from '../../src/capture/frame-clock.js';
 import {
   AGGREGATOR,
   ANALYSIS_FIELDS,
@@ -88,6 +89,26 @@ const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     frames: [1],
     reason: 'nanoseconds >= 1e9: tshark prints the raw field (signed) after the dot, we carry it into the seconds',
   },
+  ...(['frame.time_relative', 'frame.time_delta', 'frame.time_delta_displayed'] as const).flatMap((field) => [
+    {
+      file: 'pcapng_le_all_block_types_eth_null.pcapng',
+      field,
+      ...(field === 'frame.time_relative' ? {} : { frames: [1, 3] }),
+      reason: 'tshark counts the Custom Block before our frame 1 as a record with time 0, so its frame.time_relative counts from the epoch; a Simple Packet Block (no timestamp) gets no relative times from tshark, and 0 from us',
+    },
+    {
+      file: 'pcapng_multi_section_mixed_endian.pcapng',
+      field,
+      ...(field === 'frame.time_relative' ? {} : { frames: [1, 4, 6] }),
+      reason: 'tshark counts the Custom Block before our frame 1 as a record with time 0, so its frame.time_relative counts from the epoch; a Simple Packet Block (no timestamp) gets no relative times from tshark, and 0 from us',
+    },
+    {
+      file: 'pcap_nsec_invalid_timestamps.pcap',
+      field,
+      frames: [3],
+      reason: 'nanoseconds 2 147 483 648: tshark reads them as a negative 32-bit number, we carry them into the seconds (see frame.time_epoch)',
+    },
+  ]),
 ];
 
 interface Mismatch {
@@ -126,9 +147,13 @@ async function decodeOurs(path: string): Promise<{ packets: PacketJson[] } | { e
     const { frames } = await readCaptureFile(path);
     const packets: PacketJson[] = [];
     const analyzer = new Analyzer();
+    // Every frame is displayed (tshark runs without -Y): time_delta_displayed equals time_delta.
+    const clock = new FrameClock();
     for (const frame of frames) {
       const packet = decodePacket(frame);
-      packets.push(packetToJson(packet, analyzer.analyze(packet)));
+      clock.advance(frame);
+      packets.push(packetToJson(packet, analyzer.analyze(packet), clock));
+      clock.shown();
     }
     analyzer.finish();
     return { packets };

@@ -29,6 +29,9 @@ export interface FieldSpec {
 export const FIELDS: readonly FieldSpec[] = [
   { name: 'frame.number', kind: 'uint' },
   { name: 'frame.time_epoch', kind: 'string' },
+  { name: 'frame.time_relative', kind: 'string' },
+  { name: 'frame.time_delta', kind: 'string' },
+  { name: 'frame.time_delta_displayed', kind: 'string' },
   { name: 'frame.len', kind: 'uint' },
   { name: 'frame.cap_len', kind: 'uint' },
   { name: 'frame.interface_id', kind: 'uint', pcapngOnly: true },
