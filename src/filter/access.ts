@@ -26,7 +26,7 @@ export class EvalContext {
   private readonly layerFields = new Map<Layer, Field[]>();
   private analysisFields: Field[] | undefined;
 
-  reset(packet: Packet, analysis: PacketAnalysis | undefined, clock: FrameClock | undefined): void {
+  reset(packet: Packet, analysis: PacketAnalysis | undefined, clock?: FrameClock): void {
     this.packet = packet;
     this.analysis = analysis;
     this.clock = clock;
