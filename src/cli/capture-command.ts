@@ -1,6 +1,7 @@
 /** `wirelens capture`'s options and help; the command itself is in capture.ts, loaded when it runs. */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { TIME_FORMATS, TIME_FORMAT_HELP } from '../output/time-column.js';
 import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP } from '../filter/option.js';
 import { parseCount } from './common.js';
 import type { CaptureCliOptions } from './capture.js';
@@ -48,6 +49,7 @@ export function registerCapture(program: Command, setExit: (code: number) => voi
     .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
     .option('-q, --quiet', 'no packet lines (with -w: only write the file)')
     .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
+    .addOption(new Option('-t, --time-format <format>', TIME_FORMAT_HELP).choices(TIME_FORMATS))
     .addHelpText(
       'after',
       '\nStops on Ctrl-C, -c or --duration; the pcapng stays valid and ends with the received/dropped counts.\n' +

@@ -10,6 +10,7 @@ import { startCapture, type CaptureStats, type LiveCapture } from '../capture/li
 import { LiveFileWriter } from '../capture/live-writer.js';
 import { escapeControl } from '../output/escape.js';
 import { PacketPrinter } from './packet-printer.js';
+import type { TimeFormat } from '../output/time-column.js';
 
 export interface CaptureCliOptions {
   interface: string;
@@ -25,6 +26,7 @@ export interface CaptureCliOptions {
   json?: boolean;
   quiet?: boolean;
   displayFilter?: string;
+  timeFormat?: TimeFormat;
 }
 
 /** One line on stderr with the counts; drops are always spelled out, never hidden, and never claimed 0 when unknown. */
@@ -67,7 +69,7 @@ export async function runCapture(opts: CaptureCliOptions): Promise<number> {
     return runLiveTui(opts);
   }
   // Everything that can fail on the user's input fails before the capture starts.
-  const printer = new PacketPrinter({ count: opts.count, json: opts.json, displayFilter: opts.displayFilter });
+  const printer = new PacketPrinter({ count: opts.count, json: opts.json, displayFilter: opts.displayFilter, timeFormat: opts.timeFormat });
   // Resolved first: a missing tool is reported before any file is created, and the file names it.
   const { engine } = resolveEngine(opts.engine);
   const writer = opts.write ? new LiveFileWriter(opts.write, { iface: opts.interface, filter: opts.filter, engine }) : undefined;

@@ -9,7 +9,8 @@ import { Analyzer } from '../analysis/analyzer.js';
 import { AppStage, appAnalyzerOptions, readsHttpBodies } from '../analysis/app.js';
 import { packetToJson } from '../output/json.js';
 import { LineSink } from '../output/sink.js';
-import { formatSummaryLine, relativeTime, summarize, noteSuffix } from '../output/summary.js';
+import { formatSummaryLine, summarize, noteSuffix } from '../output/summary.js';
+import { timeColumn, type TimeFormat } from '../output/time-column.js';
 import { escapeControl } from '../output/escape.js';
 import { compileFilterOption } from '../filter/index.js';
 import { FrameClock } from '../capture/frame-clock.js';
@@ -18,6 +19,8 @@ export interface PrintOptions {
   count?: number;
   json?: boolean;
   displayFilter?: string;
+  /** The Time column's format (tshark -t; default r). */
+  timeFormat?: TimeFormat;
 }
 
 export class PacketPrinter {
@@ -61,7 +64,7 @@ export class PacketPrinter {
       if (filter && !filter.matches(packet, analysis, clock)) continue;
       if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis, clock)));
       else {
-        const time = relativeTime(frame.tsSec, frame.tsNsec, clock.firstSec, clock.firstNsec);
+        const time = timeColumn(opts.timeFormat ?? 'r', frame, clock);
         const line = formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen);
         // Packet comments (pcapng opt_comment, Wireshark's frame.comment) as a compact suffix, escaped.
         sink.line(line + escapeControl(noteSuffix(frame.comments)));

@@ -7,11 +7,13 @@ import { openCapture, type CaptureReader } from '../capture/reader.js';
 import { escapeControl } from '../output/escape.js';
 import { reportWarnings } from './common.js';
 import { PacketPrinter } from './packet-printer.js';
+import type { TimeFormat } from '../output/time-column.js';
 
 export interface ReadOptions {
   count?: number;
   json?: boolean;
   displayFilter?: string;
+  timeFormat?: TimeFormat;
 }
 
 export async function runRead(file: string, opts: ReadOptions): Promise<number> {

@@ -10,6 +10,7 @@ import { PayloadLayer, TlsAppLayer } from '../analysis/app.js';
 import { TcpAnalysisFlag as F, type TcpSegmentInfo } from '../analysis/tcp-tracker.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { escapeControl } from './escape.js';
+import { microsText } from './time-column.js';
 
 /** Protocol column names, as Wireshark shows them. */
 const COLUMN_NAME: Record<string, string> = {
@@ -134,12 +135,7 @@ export function noteSuffix(comments: readonly string[] | undefined): string {
 
 /** Seconds since the first packet, with six decimals (tshark's default time format). */
 export function relativeTime(sec: number, nsec: number, firstSec: number, firstNsec: number): string {
-  const ns = (sec - firstSec) * 1e9 + (nsec - firstNsec);
-  const neg = ns < 0;
-  const us = Math.round(Math.abs(ns) / 1000);
-  const whole = Math.floor(us / 1e6);
-  const frac = String(us - whole * 1e6).padStart(6, '0');
-  return `${neg ? '-' : ''}${whole}.${frac}`;
+  return microsText(BigInt(sec - firstSec) * 1_000_000_000n + BigInt(nsec - firstNsec));
 }
 
 export function formatSummaryLine(number: number, time: string, c: SummaryColumns, length: number): string {
