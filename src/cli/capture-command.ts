@@ -5,6 +5,7 @@ import { TIME_FORMATS, TIME_FORMAT_HELP } from '../output/time-column.js';
 import { DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP } from '../filter/option.js';
 import { parseCount } from './common.js';
 import type { CaptureCliOptions } from './capture.js';
+import { fieldsOptions } from './fields-option.js';
 
 export const ENGINES = ['auto', 'dumpcap', 'tcpdump', 'cap'] as const;
 
@@ -49,7 +50,8 @@ export function registerCapture(program: Command, setExit: (code: number) => voi
     .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
     .option('-q, --quiet', 'no packet lines (with -w: only write the file)')
     .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
-    .addOption(new Option('-t, --time-format <format>', TIME_FORMAT_HELP).choices(TIME_FORMATS))
+    .addOption(new Option('-t, --time-format <format>', TIME_FORMAT_HELP).choices(TIME_FORMATS));
+  fieldsOptions(command)
     .addHelpText(
       'after',
       '\nStops on Ctrl-C, -c or --duration; the pcapng stays valid and ends with the received/dropped counts.\n' +

@@ -11,8 +11,9 @@ import { LiveFileWriter } from '../capture/live-writer.js';
 import { escapeControl } from '../output/escape.js';
 import { PacketPrinter } from './packet-printer.js';
 import type { TimeFormat } from '../output/time-column.js';
+import { fieldsFormat, type FieldsCliOptions } from './fields-option.js';
 
-export interface CaptureCliOptions {
+export interface CaptureCliOptions extends FieldsCliOptions {
   interface: string;
   filter?: string;
   write?: string;
@@ -64,12 +65,12 @@ export async function runCapture(opts: CaptureCliOptions): Promise<number> {
   const toStdout = opts.write === '-';
   // On a terminal the UI shows the capture (src/tui/live.ts), unless lines were asked for: --no-tui,
   // --json, -q, or the file on standard output.
-  if (opts.tui && process.stdout.isTTY && process.stdin.isTTY && !toStdout && !opts.json && !opts.quiet) {
+  if (opts.tui && process.stdout.isTTY && process.stdin.isTTY && !toStdout && !opts.json && !opts.quiet && !opts.field?.length) {
     const { runLiveTui } = await import('../tui/live.js');
     return runLiveTui(opts);
   }
   // Everything that can fail on the user's input fails before the capture starts.
-  const printer = new PacketPrinter({ count: opts.count, json: opts.json, displayFilter: opts.displayFilter, timeFormat: opts.timeFormat });
+  const printer = new PacketPrinter({ count: opts.count, json: opts.json, displayFilter: opts.displayFilter, timeFormat: opts.timeFormat, fields: fieldsFormat(opts) });
   // Resolved first: a missing tool is reported before any file is created, and the file names it.
   const { engine } = resolveEngine(opts.engine);
   const writer = opts.write ? new LiveFileWriter(opts.write, { iface: opts.interface, filter: opts.filter, engine }) : undefined;

@@ -11,6 +11,7 @@ import { packetToJson } from '../output/json.js';
 import { LineSink } from '../output/sink.js';
 import { formatSummaryLine, summarize, noteSuffix } from '../output/summary.js';
 import { timeColumn, type TimeFormat } from '../output/time-column.js';
+import { fieldsHeader, fieldsLine, type FieldsFormat } from '../output/fields-text.js';
 import { escapeControl } from '../output/escape.js';
 import { compileFilterOption } from '../filter/index.js';
 import { FrameClock } from '../capture/frame-clock.js';
@@ -21,6 +22,8 @@ export interface PrintOptions {
   displayFilter?: string;
   /** The Time column's format (tshark -t; default r). */
   timeFormat?: TimeFormat;
+  /** Print these fields of each packet instead (tshark -T fields -e …). */
+  fields?: FieldsFormat;
 }
 
 export class PacketPrinter {
@@ -38,8 +41,9 @@ export class PacketPrinter {
     // Context fields (tcp.stream, relative numbers, expert flags) need every packet in order. The
     // application stage (src/analysis/app.ts) adds http/websocket/tls/dns layers to the frames that
     // complete messages; HTTP bodies are kept only for what shows or tests http.file_data.
-    const bodies = opts.json === true || readsHttpBodies(this.filter);
+    const bodies = opts.json === true || readsHttpBodies(this.filter) || readsHttpBodies(opts.fields && { fields: opts.fields.fields.map((d) => d.name) });
     this.analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ bodies }), { defragment: true }));
+    if (opts.fields?.header) this.sink.line(fieldsHeader(opts.fields));
   }
 
   /** Frames taken so far (counted against --count whether or not the display filter kept them). */
@@ -63,6 +67,7 @@ export class PacketPrinter {
       clock.advance(frame);
       if (filter && !filter.matches(packet, analysis, clock)) continue;
       if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis, clock)));
+      else if (opts.fields) sink.line(fieldsLine(packetToJson(packet, analysis, clock), opts.fields));
       else {
         const time = timeColumn(opts.timeFormat ?? 'r', frame, clock);
         const line = formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen);

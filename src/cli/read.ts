@@ -8,8 +8,9 @@ import { escapeControl } from '../output/escape.js';
 import { reportWarnings } from './common.js';
 import { PacketPrinter } from './packet-printer.js';
 import type { TimeFormat } from '../output/time-column.js';
+import { fieldsFormat, type FieldsCliOptions } from './fields-option.js';
 
-export interface ReadOptions {
+export interface ReadOptions extends FieldsCliOptions {
   count?: number;
   json?: boolean;
   displayFilter?: string;
@@ -18,7 +19,7 @@ export interface ReadOptions {
 
 export async function runRead(file: string, opts: ReadOptions): Promise<number> {
   // The loop body is shared with `wirelens capture` (packet-printer.ts).
-  const printer = new PacketPrinter(opts);
+  const printer = new PacketPrinter({ ...opts, fields: fieldsFormat(opts) });
   const reader = await openCapture(file);
   let noted = 0;
   for await (const batch of reader.batches()) {

@@ -31,6 +31,13 @@ export interface FieldDef {
   source: FieldSource;
   /** Other layers that emit the field too (the IPv6 layer emits ip.version, as Wireshark's does). */
   alsoFrom?: readonly string[];
+  /**
+   * Wireshark shows the integer in hex (BASE_HEX, BASE_HEX_DEC) with this many digits, the width
+   * of its type: `tshark -T fields` prints `0x0800` for eth.type (`read -e`, fields-text.ts).
+   */
+  hexDigits?: number;
+  /** A point in time (FT_ABSOLUTE_TIME), in seconds since the epoch; other `time` fields are durations. */
+  absolute?: boolean;
   /** Names for integer values (`ip.checksum.status == "Good"`), as Wireshark's value_string. */
   valueStrings?: ReadonlyMap<number, string>;
   /** The field is computed from others (ip.addr from ip.src and ip.dst); it is never emitted itself. */
@@ -401,12 +408,81 @@ const TCP_REASSEMBLY_FIELDS: FieldRows = [
 ];
 const UNDECODED = new Set(TCP_REASSEMBLY_FIELDS.map(([name]) => name));
 
+/**
+ * The decoded integer fields `tshark -G fields` (4.0.17) gives a hex base, with the digits of their
+ * type (FT_UINT8 2, FT_UINT16 4, FT_UINT24 6, FT_UINT32 8); test/filter/registry.test.ts checks
+ * the list against tshark when it is installed.
+ */
+/** The `time` fields that are points in time (FT_ABSOLUTE_TIME in `tshark -G fields`). */
+const ABSOLUTE_TIMES: ReadonlySet<string> = new Set([
+  'dns.rrsig.signature_expiration',
+  'dns.rrsig.signature_inception',
+  'dns.tkey.signature_expiration',
+  'dns.tkey.signature_inception',
+  'dns.tsig.time_signed',
+  'tls.handshake.random_time',
+  'tls.sct.sct_timestamp',
+]);
+
+const HEX_DIGITS: ReadonlyMap<string, number> = new Map([
+  ['arp.proto.type', 4],
+  ['eth.type', 4],
+  ['icmp.checksum', 4],
+  ['icmpv6.checksum', 4],
+  ['icmpv6.echo.identifier', 4],
+  ['icmpv6.nd.na.flag', 8],
+  ['icmpv6.nd.ra.flag', 2],
+  ['icmpv6.opt.prefix.flag', 2],
+  ['ieee8021ah.etype', 4],
+  ['ip.checksum', 4],
+  ['ip.dsfield', 2],
+  ['ip.flags', 2],
+  ['ip.id', 4],
+  ['ipv6.flow', 6],
+  ['ipv6.fraghdr.ident', 8],
+  ['ipv6.fraghdr.reserved_octet', 2],
+  ['ipv6.opt.type', 2],
+  ['ipv6.opt.type.rest', 2],
+  ['ipv6.tclass', 8],
+  ['null.type', 4],
+  ['sll.etype', 4],
+  ['sll.gretype', 4],
+  ['sll.ltype', 4],
+  ['tcp.checksum', 4],
+  ['tcp.flags', 4],
+  ['udp.checksum', 4],
+  ['vlan.etype', 4],
+  ['dns.dnskey.flags', 4],
+  ['dns.dnskey.flags.reserved', 4],
+  ['dns.ds.key_id', 4],
+  ['dns.flags', 4],
+  ['dns.id', 4],
+  ['dns.qry.class', 4],
+  ['dns.resp.class', 4],
+  ['dns.resp.ext_rcode', 2],
+  ['dns.resp.z', 4],
+  ['dns.resp.z.reserved', 4],
+  ['dns.rr.udp_payload_size', 4],
+  ['quic.supported_version', 8],
+  ['quic.version', 8],
+  ['tls.handshake.ciphersuite', 4],
+  ['tls.handshake.extensions.supported_version', 4],
+  ['tls.handshake.extensions_supported_group', 4],
+  ['tls.handshake.sig_hash_alg', 4],
+  ['tls.handshake.version', 4],
+  ['tls.record.version', 4],
+  ['websocket.rsv', 2],
+]);
+
 const APP_PROTOCOL_NAMES = new Set(APP_PROTOCOLS.map(([name]) => name));
 const REGISTRY = new Map<string, FieldDef>();
 for (const [name, description] of [...PROTOCOLS, ...APP_PROTOCOLS]) REGISTRY.set(name, { name, type: 'protocol', proto: name, description, source: name });
 for (const [name, type, proto, description] of [...TABLE, ...TCP_REASSEMBLY_FIELDS, ...APP_FIELDS]) {
   const def: FieldDef = { name, type, proto, description, source: sourceOf(name) };
   if (name.endsWith('.checksum.status')) def.valueStrings = CHECKSUM_STATUS;
+  const hex = HEX_DIGITS.get(name);
+  if (hex !== undefined) def.hexDigits = hex;
+  if (ABSOLUTE_TIMES.has(name)) def.absolute = true;
   if (name === 'ip.version') def.alsoFrom = ['ipv6'];
   if (name in EITHER_FIELDS || name in MARKER_FIELDS || name === 'tcp.analysis.flags') def.derived = true;
   if ((APP_PROTOCOL_NAMES.has(proto) && !APP_FIELDS_DECODED.has(name)) || UNDECODED.has(name)) def.undecoded = true;

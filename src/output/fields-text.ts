@@ -1,0 +1,94 @@
+/**
+ * Chosen fields of each packet as `tshark -T fields -e NAME …` prints them: one line per packet,
+ * the fields in the order given, separated by a tab; several occurrences of a field joined by a
+ * comma. Values as tshark 4.0 writes them: integers in the field's display base (`0x0800` for
+ * eth.type: FieldDef.hexDigits), booleans and presence-only items as `1`/`0`, relative times with
+ * nine decimals, addresses and byte strings as in `--json`. `-E` options as tshark's: separator,
+ * aggregator, occurrence (f, l, a), header, quote (d, s, n).
+ *
+ * tshark writes a string's control characters raw except tab, newline, carriage return, form
+ * feed and backspace (`\t \n \r \f \b`); those five are escaped the same way here, and every other
+ * control character as `\xHH`, for bytes from the wire never reach a terminal raw.
+ */
+import type { FieldValue } from '../decode/layer.js';
+import type { FieldDef } from '../filter/fields.js';
+import { escapeControl } from './escape.js';
+import type { PacketJson } from './json.js';
+
+export interface FieldsFormat {
+  fields: readonly FieldDef[];
+  /** Between fields (tshark -E separator=, default tab). */
+  separator: string;
+  /** Between occurrences of one field (-E aggregator=, default ","). */
+  aggregator: string;
+  /** Which occurrences (-E occurrence=): a all, f the first, l the last. */
+  occurrence: 'a' | 'f' | 'l';
+  /** A first line with the field names (-E header=y). */
+  header: boolean;
+  /** Around each field's text (-E quote=): d double quotes, s single quotes, n nothing. */
+  quote: 'd' | 's' | 'n';
+}
+
+export const DEFAULT_FIELDS_FORMAT: Omit<FieldsFormat, 'fields'> = { separator: '\t', aggregator: ',', occurrence: 'a', header: false, quote: 'n' };
+
+const TSHARK_ESCAPES: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\f': '\\f', '\b': '\\b' };
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const ZONE = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+
+/**
+ * A point in time as Wireshark writes one (abs_time_to_str): local time, the day padded to two
+ * places, nanoseconds, then the zone's abbreviation (`Jun 19, 2019 06:57:21.000000000 EDT`; the
+ * abbreviation is the one Intl gives for en-US, which for zones outside the US may be `GMT+1`).
+ */
+export function absoluteTimeText(seconds: number): string {
+  const whole = Math.floor(seconds);
+  const d = new Date(whole * 1000);
+  const ns = String(Math.round((seconds - whole) * 1e9)).padStart(9, '0');
+  const two = (n: number) => String(n).padStart(2, '0');
+  const zone = ZONE.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)}, ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ns} ${zone}`;
+}
+
+/** One value of `def` as tshark prints it. */
+export function fieldText(def: FieldDef, v: FieldValue): string {
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'number') {
+    if (def.absolute) return absoluteTimeText(v);
+    if (def.type === 'time') return v.toFixed(9);
+    if (def.hexDigits !== undefined && Number.isInteger(v) && v >= 0) return `0x${v.toString(16).padStart(def.hexDigits, '0')}`;
+    return String(v);
+  }
+  // A value_string name (checksum statuses: "good" for "Good"): tshark prints the number it names.
+  if (def.valueStrings) {
+    const lower = v.toLowerCase();
+    for (const [n, name] of def.valueStrings) if (name.toLowerCase() === lower) return String(n);
+  }
+  return escapeControl(v.replace(/[\t\n\r\f\b]/g, (c) => TSHARK_ESCAPES[c]!));
+}
+
+function quoted(text: string, quote: FieldsFormat['quote']): string {
+  return quote === 'd' ? `"${text}"` : quote === 's' ? `'${text}'` : text;
+}
+
+/** The header line (-E header=y): the field names, never quoted (as tshark writes it). */
+export function fieldsHeader(f: FieldsFormat): string {
+  return f.fields.map((d) => d.name).join(f.separator);
+}
+
+/** One packet's line, from its JSON (packetToJson): an absent field is an empty column. */
+export function fieldsLine(json: PacketJson, f: FieldsFormat): string {
+  const cols: string[] = [];
+  for (const def of f.fields) {
+    const raw = json[def.name];
+    // An absent field is an empty column, unquoted (tshark's).
+    if (raw === undefined) {
+      cols.push('');
+      continue;
+    }
+    const all = Array.isArray(raw) ? raw : [raw];
+    const picked = f.occurrence === 'f' ? all.slice(0, 1) : f.occurrence === 'l' ? all.slice(-1) : all;
+    cols.push(quoted(picked.map((v) => fieldText(def, v)).join(f.aggregator), f.quote));
+  }
+  return cols.join(f.separator);
+}
