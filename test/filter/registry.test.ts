@@ -3,6 +3,7 @@
  * registered, under the source that emits it, with a type its values convert to. A new field in a
  * protocol file fails here until it is added to src/filter/fields.ts.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,38 @@ describe('registry', () => {
     expect(lookupField('tcp.time_relative')).toMatchObject({ type: 'time' });
     expect(lookupField('udp.stream')).toMatchObject({ type: 'uint' });
     expect(lookupField('ip.addr')).toMatchObject({ type: 'ipv4', derived: true });
+  });
+});
+
+/** `tshark -G fields` rows by name: its type (FT_*) and display base, when tshark is installed. */
+const tsharkFields = (() => {
+  const r = spawnSync('tshark', ['-G', 'fields'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) return undefined;
+  const rows = new Map<string, { ft: string; base: string }>();
+  for (const line of r.stdout.split('\n')) {
+    const p = line.split('\t');
+    if (p[0] === 'F') rows.set(p[2]!, { ft: p[3]!, base: p[5]! });
+  }
+  return rows;
+})();
+if (!tsharkFields) console.warn('registry: display bases not checked (tshark not installed)');
+
+describe.skipIf(!tsharkFields)('display information against tshark -G fields', () => {
+  const HEX_WIDTH: Record<string, number> = { FT_UINT8: 2, FT_UINT16: 4, FT_UINT24: 6, FT_UINT32: 8 };
+  it('gives hex digits to exactly the decoded integer fields tshark shows in hex, with their type width', () => {
+    for (const d of allFields()) {
+      const t = tsharkFields!.get(d.name);
+      if (d.undecoded || !t) continue;
+      const hex = (t.base === 'BASE_HEX' || t.base === 'BASE_HEX_DEC') && HEX_WIDTH[t.ft] !== undefined ? HEX_WIDTH[t.ft] : undefined;
+      expect(d.hexDigits, d.name).toBe(hex);
+    }
+  });
+  it('marks exactly the FT_ABSOLUTE_TIME fields as absolute', () => {
+    for (const d of allFields()) {
+      const t = tsharkFields!.get(d.name);
+      if (!t) continue;
+      expect(d.absolute === true, d.name).toBe(t.ft === 'FT_ABSOLUTE_TIME');
+    }
   });
 });
 
