@@ -423,6 +423,10 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   private callReassembled = false;
   /** The current segment's payload went to a parser: it is no longer shown as `data`. */
   private consumed = false;
+  /** Bytes of the current segment went to a parser (not a retransmission, not held out of order). */
+  private delivered = false;
+  /** A TLS record began in the current segment and goes on past it: TLS cleared the Info column. */
+  private tlsRecordBegun = false;
   private tlsEvents: TlsRecordEvent[] | null = null;
   private tls13Now = false;
   private baseSec = 0;
@@ -499,6 +503,14 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     // tshark shows a segment whose bytes a dissector took (a PDU's part) as bare `tcp`.
     const mode = st.mode;
     if (tcp.payloadLength > 0 && (mode === Mode.Http || mode === Mode.Tls || mode === Mode.Dns)) this.consumed = true;
+    // Bytes taken for a PDU that goes on past this segment, nothing completed here (tshark's TCP:
+    // a dissector asked for more before it could dissect any of them: packet-tcp.c, desegment_tcp).
+    if (this.consumed && this.delivered && this.tlsEvents === null) {
+      if (this.tlsRecordBegun) tcp.pduInfo = '';
+      else if (this.added.length === 0) tcp.pduInfo = mode === Mode.Http ? this.httpPduInfo(st, seg.dir) : null;
+    }
+    this.delivered = false;
+    this.tlsRecordBegun = false;
     this.flushLayers(p);
     this.inSegment = false;
   }
@@ -545,6 +557,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   onData(conn: TcpConnection, dir: Dir, bytes: Uint8Array): void {
     const st = this.states[conn.stream];
     if (!st) return;
+    if (this.inSegment) this.delivered = true;
     if (this.finishing) this.atCaptureEnd(conn);
     // Recognition happens only at a stream's start: kept out of this function so its one-off
     // shapes (sniff chunks) do not deoptimise the path every later segment takes.
@@ -555,6 +568,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   onDataAt(conn: TcpConnection, dir: Dir, data: Uint8Array, start: number, end: number): void {
     const st = this.states[conn.stream];
     if (!st) return;
+    this.delivered = this.inSegment;
     // Most segments of an HTTP connection are body bytes nobody here reads: counted, no view made.
     if (st.mode === Mode.Http && this.sinkOf(st, dir).skipBody(end - start, this.curFrame, this.curTime)) return;
     this.onData(conn, dir, data.subarray(start, end));
@@ -670,7 +684,10 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       if (events.length) this.tlsRecords(st, events);
       // A record begun here and finished later: tshark's TLS dissector saw its header here and
       // asked for the rest, so the frame lists `tls` ("[TCP segment of a reassembled PDU]").
-      else if (recordStarts && tls.buffered(d) > 0) this.addPayload('tls', 0);
+      else if (recordStarts && tls.buffered(d) > 0) {
+        this.addPayload('tls', 0);
+        this.tlsRecordBegun = this.inSegment;
+      }
     } else if (st.mode === Mode.Dns) {
       for (const m of st.dns![dir].push(bytes)) {
         // The framer's message is a view that follows its 2-byte length in the same buffer.
@@ -842,6 +859,19 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (scid !== undefined) m['scid'] = scid;
     if (l.problem) m['error'] = l.problem.code;
     this.emit('quic', conv.stream, 'udp', dgram.dir === 0 ? 'c2s' : 's2c', m, this.curFrame, this.curTime);
+  }
+
+  /**
+   * The Info tshark's HTTP dissector leaves on a segment of a message it has not finished: the
+   * start line once it has read the headers, there and, for a body of unknown length (chunked, or
+   * ending with the connection) that it dissects again as each segment comes, on every segment
+   * after; nothing on the middle of a body of known length, which it does not look at.
+   */
+  private httpPduInfo(st: ConnState, dir: Dir): string | null {
+    const sink = this.sinkOf(st, dir);
+    const m = sink.inBody();
+    if (m === undefined || (m.headersFrame !== this.curFrame && sink.bodyLengthKnown())) return null;
+    return m.kind === 'request' ? `${m.method} ${m.uri} ${m.version} ` : `${m.version} ${m.status} ${m.phrase} `;
   }
 
   // HTTP, WebSocket and SSE events of one connection (through its HttpEvents) -------------------

@@ -6,7 +6,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { WirelensError } from '../errors.js';
 import { lookupField, suggestFields } from '../filter/fields.js';
-import { DEFAULT_FIELDS_FORMAT, type FieldsFormat } from '../output/fields-text.js';
+import { COLUMN_FIELDS, DEFAULT_FIELDS_FORMAT, type FieldsFormat } from '../output/fields-text.js';
+import type { FieldDef } from '../filter/fields.js';
+
+/** A registered field, or one of tshark's column pseudo-fields (_ws.col.Info…). */
+function fieldDef(name: string): FieldDef | undefined {
+  return lookupField(name) ?? COLUMN_FIELDS.find((c) => c.name === name);
+}
 
 /** What commander collects: -T, every -e and every -E. */
 export interface FieldsCliOptions {
@@ -21,7 +27,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** A field name for -e: registered, not a protocol (tshark prints a protocol's summary text there). */
 function fieldName(value: string, previous: string[] | undefined): string[] {
-  const def = lookupField(value);
+  const def = fieldDef(value);
   if (def === undefined) {
     const near = suggestFields(value);
     throw new InvalidArgumentError(`"${value}" is not a field${near.length ? `: did you mean ${near.join(', ')}?` : ' (wirelens fields lists them)'}`);
@@ -52,7 +58,7 @@ export function fieldsFormat(o: FieldsCliOptions): FieldsFormat | undefined {
     if (o.fieldOption?.length) throw usage('-E applies to -e fields: give at least one -e FIELD');
     return undefined;
   }
-  const f: FieldsFormat = { ...DEFAULT_FIELDS_FORMAT, fields: o.field.map((n) => lookupField(n)!) };
+  const f: FieldsFormat = { ...DEFAULT_FIELDS_FORMAT, fields: o.field.map((n) => fieldDef(n)!) };
   for (const opt of o.fieldOption ?? []) {
     const eq = opt.indexOf('=');
     const key = eq < 0 ? opt : opt.slice(0, eq);

@@ -7,7 +7,9 @@ import type { Frame } from '../capture/frame.js';
 import { decodePacket } from '../decode/bindings.js';
 import { Analyzer } from '../analysis/analyzer.js';
 import { AppStage, appAnalyzerOptions, readsHttpBodies } from '../analysis/app.js';
-import { packetToJson } from '../output/json.js';
+import { packetToJson, type PacketJson } from '../output/json.js';
+import type { Packet } from '../decode/layer.js';
+import type { PacketAnalysis } from '../analysis/analyzer.js';
 import { LineSink } from '../output/sink.js';
 import { formatSummaryLine, summarize, noteSuffix } from '../output/summary.js';
 import { timeColumn, type TimeFormat } from '../output/time-column.js';
@@ -33,6 +35,8 @@ export class PacketPrinter {
   private n = 0;
   private readonly clock = new FrameClock();
   private readonly analyzer: Analyzer;
+  /** -e names a summary column (_ws.col.*): the summary is made for each packet. */
+  private readonly columns: boolean;
 
   /** Compiles the display filter first, so a bad one fails before any input is opened. */
   constructor(private readonly opts: PrintOptions) {
@@ -44,6 +48,7 @@ export class PacketPrinter {
     const bodies = opts.json === true || readsHttpBodies(this.filter) || readsHttpBodies(opts.fields && { fields: opts.fields.fields.map((d) => d.name) });
     this.analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ bodies }), { defragment: true }));
     if (opts.fields?.header) this.sink.line(fieldsHeader(opts.fields));
+    this.columns = opts.fields?.fields.some((d) => d.source === 'column') ?? false;
   }
 
   /** Frames taken so far (counted against --count whether or not the display filter kept them). */
@@ -67,7 +72,7 @@ export class PacketPrinter {
       clock.advance(frame);
       if (filter && !filter.matches(packet, analysis, clock)) continue;
       if (opts.json) sink.line(JSON.stringify(packetToJson(packet, analysis, clock)));
-      else if (opts.fields) sink.line(fieldsLine(packetToJson(packet, analysis, clock), opts.fields));
+      else if (opts.fields) sink.line(fieldsLine(this.fieldsJson(packet, analysis), opts.fields));
       else {
         const time = timeColumn(opts.timeFormat ?? 'r', frame, clock);
         const line = formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen);
@@ -78,6 +83,22 @@ export class PacketPrinter {
     }
     await sink.flush();
     return i;
+  }
+
+  /** The packet's JSON, and the summary columns when -e names one (_ws.col.Info…). */
+  private fieldsJson(packet: Packet, analysis: PacketAnalysis): PacketJson {
+    const json = packetToJson(packet, analysis, this.clock);
+    if (!this.columns) return json;
+    const frame = packet.frame;
+    const c = summarize(packet, analysis);
+    json['_ws.col.No.'] = frame.number;
+    json['_ws.col.Time'] = timeColumn(this.opts.timeFormat ?? 'r', frame, this.clock);
+    json['_ws.col.Source'] = c.source;
+    json['_ws.col.Destination'] = c.destination;
+    json['_ws.col.Protocol'] = c.protocol;
+    json['_ws.col.Length'] = frame.origLen;
+    json['_ws.col.Info'] = c.info;
+    return json;
   }
 
   async finish(): Promise<void> {

@@ -29,6 +29,22 @@ export interface FieldsFormat {
   quote: 'd' | 's' | 'n';
 }
 
+/**
+ * tshark's column pseudo-fields (`-e _ws.col.Info`): the summary line's columns, by the titles of
+ * its default columns. Not display-filter fields (tshark 4.0 refuses them in -Y too).
+ */
+export const COLUMN_FIELDS: readonly FieldDef[] = (
+  [
+    ['_ws.col.No.', 'uint', 'No.'],
+    ['_ws.col.Time', 'string', 'Time (as -t sets it)'],
+    ['_ws.col.Source', 'string', 'Source'],
+    ['_ws.col.Destination', 'string', 'Destination'],
+    ['_ws.col.Protocol', 'string', 'Protocol'],
+    ['_ws.col.Length', 'uint', 'Length'],
+    ['_ws.col.Info', 'string', 'Info'],
+  ] as const
+).map(([name, type, description]) => ({ name, type, proto: '_ws.col', description, source: 'column' }));
+
 export const DEFAULT_FIELDS_FORMAT: Omit<FieldsFormat, 'fields'> = { separator: '\t', aggregator: ',', occurrence: 'a', header: false, quote: 'n' };
 
 const TSHARK_ESCAPES: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\f': '\\f', '\b': '\\b' };

@@ -69,11 +69,21 @@ export function tcpExpertPrefix(a: TcpSegmentInfo): string {
   return prefix;
 }
 
-/** The Info text of a TCP segment, with relative numbers and expert marks when analysed. */
+/**
+ * The Info text of a TCP segment, with relative numbers and expert marks when analysed; a segment
+ * that carries part of a PDU completed later says so as tshark does (its dissector's Info if it
+ * set one, then "[TCP segment of a reassembled PDU]").
+ */
 function tcpInfo(tcp: TcpLayer, a: TcpSegmentInfo | undefined): string {
-  if (!a) return tcp.info();
-  return tcpExpertPrefix(a) + tcp.info({ seq: a.seq, ack: a.ack, window: a.window });
+  const own = () => (a ? tcpExpertPrefix(a) + tcp.info({ seq: a.seq, ack: a.ack, window: a.window }) : tcp.info());
+  // A retransmission is not handed to a dissector again (its bytes, when it fills a hole, are).
+  const part = tcp.pduInfo;
+  if (part === undefined || (a !== undefined && (a.flags & RETRANSMISSIONS) !== 0)) return own();
+  const before = part ?? own();
+  return `${before}${before ? ' ' : ''}[TCP segment of a reassembled PDU]`;
 }
+
+const RETRANSMISSIONS = F.RETRANSMISSION | F.FAST_RETRANSMISSION | F.SPURIOUS_RETRANSMISSION;
 
 export function summarize(original: Packet, analysis?: PacketAnalysis): SummaryColumns {
   const packet = analysis?.reassembled ?? original;

@@ -542,6 +542,10 @@ export interface HttpSink extends StreamSink {
    * otherwise (then push them).
    */
   skipBody(n: number, frame: number, time: number): boolean;
+  /** The message whose body is being read; undefined between messages. */
+  inBody(): HttpMessage | undefined;
+  /** Whether that body's end is known from a Content-Length (not for a chunked body, nor one the connection's end ends). */
+  bodyLengthKnown(): boolean;
 }
 
 /** One direction's message parser; requests on the client side, responses on the server side. */
@@ -636,6 +640,16 @@ class HttpReceiver implements HttpSink {
           break;
       }
     }
+  }
+
+  inBody(): HttpMessage | undefined {
+    const s = this.state;
+    const inBody = s === State.Body || s === State.ChunkSize || s === State.ChunkData || s === State.ChunkEnd || s === State.Trailers || s === State.Close;
+    return inBody ? this.msg : undefined;
+  }
+
+  bodyLengthKnown(): boolean {
+    return this.state === State.Body;
   }
 
   skipBody(n: number, frame: number, time: number): boolean {

@@ -79,6 +79,12 @@ export class StreamRecord implements SampleColumns {
    * replay takes these instead. Made with the first such row: a plain bulk transfer has none.
    */
   appColumns: Uint32Array | null = null;
+  /**
+   * Rows carrying part of a PDU completed later (TcpLayer.pduInfo, the Info's "[TCP segment of a
+   * reassembled PDU]"): 0 none, 1 the segment's own Info before it, k ≥ 2 the text pduTexts[k].
+   * Made with the first such row.
+   */
+  pduParts: Uint32Array | null = null;
   /** Endpoint labels (host:port) of A (the first packet's sender) and B. */
   endpoints: [string, string] = ['', ''];
   /** Handshake RTT in seconds, NaN unknown. */
@@ -103,6 +109,9 @@ export class StreamRecord implements SampleColumns {
   /** Protocol and Info pairs appColumns points at, each kept once (a TLS stream repeats a few). */
   private readonly columns: [string, string][] = [['', '']];
   private readonly columnSlots = new Map<string, number>();
+  /** The texts pduParts points at (a message's start line, or '' for a column TLS cleared), each once. */
+  private readonly pduTexts: string[] = ['', ''];
+  private readonly pduSlots = new Map<string, number>();
   /**
    * Rows the stream can still have at most, once known (the frames up to its last one): the
    * columns then grow to it and no further, instead of doubling past it.
@@ -150,6 +159,10 @@ export class StreamRecord implements SampleColumns {
     if (info.flags !== 0 || !sameAnalysis(this.restore(this.scratch, r), info)) this.keepWhole(r, info);
     if (app.length) this.apps.set(r, app);
     if ('fragment' in packet) this.reassembled.set(r, packet as ReassembledPacket);
+    if (tcp.pduInfo !== undefined) {
+      this.pduParts ??= new Uint32Array(this.frame.length);
+      this.pduParts[r] = this.pduSlot(tcp.pduInfo);
+    }
     if (hasAppLayer(layers, at)) {
       this.appColumns ??= new Uint32Array(this.frame.length);
       this.appColumns[r] = this.columnSlot(summarize(packet, info));
@@ -177,8 +190,8 @@ export class StreamRecord implements SampleColumns {
 
   /** About how many bytes the record holds. */
   get bytes(): number {
-    // 47 bytes a row: the typed arrays above (51 with appColumns).
-    return this.frame.length * (this.appColumns ? 51 : 47) + this.columns.length * KEPT_COLUMNS_BYTES + this.whole.size * KEPT_INFO_BYTES + this.apps.size * KEPT_APP_BYTES + this.checkpoints.length * KEPT_ENTRY_BYTES;
+    // 47 bytes a row: the typed arrays above (4 more with appColumns, 4 more with pduParts).
+    return this.frame.length * (47 + (this.appColumns ? 4 : 0) + (this.pduParts ? 4 : 0)) + this.columns.length * KEPT_COLUMNS_BYTES + this.whole.size * KEPT_INFO_BYTES + this.apps.size * KEPT_APP_BYTES + this.checkpoints.length * KEPT_ENTRY_BYTES;
   }
 
   /** The row of frame number `frame`, or of the first frame after it. */
@@ -213,6 +226,12 @@ export class StreamRecord implements SampleColumns {
       if (!frame) break;
       const whole = this.reassembled.get(r);
       const packet = whole ?? decodePacket(frame);
+      const part = this.pduParts?.[r] ?? 0;
+      if (part !== 0) {
+        // The innermost TCP layer, the one add() read.
+        const tcp = packet.layers.filter((l) => l instanceof TcpLayer).pop();
+        if (tcp instanceof TcpLayer) tcp.pduInfo = part === 1 ? null : this.pduTexts[part]!;
+      }
       const slot = this.whole.get(r);
       const info = slot !== undefined ? this.wholeAt(slot) : this.restore(new TcpSegmentInfo(this.stream, 0), r);
       // The analysis as the read had it: the segment's, and the datagram its frame completed.
@@ -297,6 +316,17 @@ export class StreamRecord implements SampleColumns {
     this.inFlight = to(this.inFlight, (k) => new Uint32Array(k));
     this.ackRtt = to(this.ackRtt, (k) => new Float64Array(k));
     if (this.appColumns) this.appColumns = to(this.appColumns, (k) => new Uint32Array(k));
+    if (this.pduParts) this.pduParts = to(this.pduParts, (k) => new Uint32Array(k));
+  }
+
+  private pduSlot(info: string | null): number {
+    if (info === null) return 1;
+    let slot = this.pduSlots.get(info);
+    if (slot === undefined) {
+      slot = this.pduTexts.push(info) - 1;
+      this.pduSlots.set(info, slot);
+    }
+    return slot;
   }
 }
 

@@ -155,6 +155,13 @@ function malformedOptionsEnd(data: Uint8Array, p: number, hdrEnd: number): numbe
 export class TcpLayer implements Layer {
   readonly proto = 'tcp';
   problem?: LayerProblem;
+  /**
+   * Set by the application stage (analysis/app.ts) when the segment's payload went to a PDU it
+   * does not complete: the Info text the PDU's dissector left on the frame ('' when it cleared the
+   * column), or null when it left none and the segment's own Info stands. tshark shows that, then
+   * "[TCP segment of a reassembled PDU]".
+   */
+  pduInfo?: string | null;
   private parsed?: ParsedOptions;
   private verdict?: ChecksumStatus;
 
