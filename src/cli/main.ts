@@ -28,6 +28,11 @@ import { registerInterfaces } from './interfaces-command.js';
 export const VERSION = '0.1.0';
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that went away (`wirelens read --help | head -3`) is no error: what was left to say
+  // has nobody to read it. Without a listener, Node throws EPIPE with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const program = new Command('wirelens')
     .description('See networking: read captures, decode every layer, explain every packet.')
     .version(VERSION)

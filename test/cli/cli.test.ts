@@ -25,6 +25,14 @@ const built = existsSync(join(ROOT, 'dist/cli/main.js'));
 if (!built) console.warn('SKIPPED: test/cli needs the build (npm test runs tsc first)');
 
 describe.skipIf(!built)('wirelens read', () => {
+  it('stops quietly when its reader goes away, after help text too (no EPIPE stack trace)', () => {
+    for (const args of ['read --help', `read ${TRACE}`, `read -e frame.number ${TRACE}`]) {
+      // `true` reads nothing and exits at once: every write of ours meets a closed pipe.
+      const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" ${args} | true`], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(0);
+      expect(r.stderr, args).toBe('');
+    }
+  });
   it('says on stderr when an interface was captured with user-space (approximate) timestamps', () => {
     const frames = readCaptureFileSync(TRACE).frames.slice(0, 3);
     const file = join(mkdtempSync(join(tmpdir(), 'wl-approx-')), 'cap.pcapng');
