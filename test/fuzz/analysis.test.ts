@@ -28,6 +28,8 @@ import { decodePacket } from '../../src/decode/bindings.js';
 import { WirelensError } from '../../src/errors.js';
 import { packetToJson } from '../../src/output/json.js';
 import { formatSummaryLine, summarize } from '../../src/output/summary.js';
+import { DEFAULT_FIELDS_FORMAT, fieldsLine } from '../../src/output/fields-text.js';
+import { lookupField } from '../../src/filter/fields.js';
 import { formatMessage } from '../../src/cli/messages.js';
 import { explainJson, explainLines } from '../../src/cli/explain.js';
 import { followStream, formatFollow } from '../../src/cli/follow.js';
@@ -271,10 +273,14 @@ async function analyseCase(bytes: Uint8Array): Promise<Outcome> {
       const packet = decodePacket(frame);
       const analysis = analyzer.analyze(packet);
       for (const p of checkPacket(packet)) problems.push(`frame ${frame.number}: ${p}`);
-      JSON.stringify(packetToJson(packet, analysis));
+      const json = packetToJson(packet, analysis);
+      JSON.stringify(json);
       const line = formatSummaryLine(frame.number, '0.000000', summarize(packet, analysis), frame.origLen);
       const c = RAW_CONTROL.exec(line);
       if (c) problems.push(`frame ${frame.number}: raw control character in summary line ${JSON.stringify(line)}`);
+      // `read -e` of every field the packet has (tab and newline are tshark's escapes, not raw).
+      const fields = fieldsLine(json, { ...DEFAULT_FIELDS_FORMAT, fields: Object.keys(json).flatMap((n) => lookupField(n) ?? []) });
+      if (RAW_CONTROL.exec(fields.replaceAll('\t', ' '))) problems.push(`frame ${frame.number}: raw control character in -e fields ${JSON.stringify(fields)}`);
     }
     analyzer.finish();
   } catch (e) {
