@@ -687,7 +687,7 @@ export class TuiApp {
     if (i === undefined) return undefined;
     if (this.detail?.frame !== i) {
       const analysed = this.detailPass.want(i) ? this.detailPass.get(i) : undefined;
-      if (analysed) this.detail = { frame: i, packet: analysed.packet, rows: treeRows(analysed.packet, this.state.expanded, analysed.analysis), analysed: true };
+      if (analysed) this.detail = { frame: i, packet: analysed.packet, rows: treeRows(analysed.packet, this.state.expanded, analysed.analysis, analysed.times), analysed: true };
       else {
         const frame = this.reader.readFrameAt(this.index.fileOffset(i), i + 1);
         const packet = frame ? decodePacket(frame) : undefined;

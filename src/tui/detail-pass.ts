@@ -13,6 +13,8 @@ import type { Packet } from '../decode/layer.js';
 import { Analyzer, type PacketAnalysis } from '../analysis/analyzer.js';
 import { AppStage, appAnalyzerOptions } from '../analysis/app.js';
 import { Pass } from './scan.js';
+import { FrameClock } from '../capture/frame-clock.js';
+import type { FrameTimes } from './details.js';
 
 /** Analysed packets kept behind the pass: each pins its frame's read buffer, so not many (about 10 pages of the list). */
 export const WINDOW = 256;
@@ -23,6 +25,8 @@ const TREE_BODY_BYTES = 64 * 1024;
 export interface AnalysedPacket {
   packet: Packet;
   analysis: PacketAnalysis;
+  /** frame.time_delta and frame.time_relative: the pass sees the frames before it. */
+  times: FrameTimes;
 }
 
 export class DetailPass {
@@ -87,13 +91,15 @@ export class DetailPass {
     // `read`'s analysis (no explainer: the tree shows fields), with the start of each body for
     // http.file_data: a tree row shows no more, and a whole 500 MB download would be kept otherwise.
     const analyzer = new Analyzer(appAnalyzerOptions(new AppStage({ bodies: true, maxBodyKept: TREE_BODY_BYTES }), { defragment: true }));
+    const clock = new FrameClock();
     return new Pass(reader, (packet) => {
       const analysis = analyzer.analyze(packet);
+      clock.advance(packet.frame);
       // Only the packets just before the wanted one are kept: on the way to a frame far ahead,
       // keeping each for a while would let many outlive a young-generation collection, and the
       // old generation would fill with them.
       if (this.next > this.target - WINDOW) {
-        this.kept.set(this.next, { packet, analysis });
+        this.kept.set(this.next, { packet, analysis, times: { delta: clock.delta, relative: clock.relative } });
         this.kept.delete(this.next - WINDOW);
       }
       this.next++;

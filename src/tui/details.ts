@@ -8,6 +8,14 @@ import type { Field, Packet } from '../decode/layer.js';
 import type { PacketAnalysis } from '../analysis/analyzer.js';
 import { asciiDots } from '../output/escape.js';
 import { escapeTerminal } from '../timeline/escape.js';
+import { formatEpoch } from '../capture/frame.js';
+import { formatDuration } from '../capture/frame-clock.js';
+
+/** The frame's times against the frames before it (frame.time_delta, frame.time_relative), in ns. */
+export interface FrameTimes {
+  delta: bigint;
+  relative: bigint;
+}
 
 export interface TreeRow {
   /** The row's text, indented, escaped. */
@@ -27,17 +35,32 @@ export interface TreeRow {
  * where packetToJson puts them. Rows of a reassembled datagram highlight nothing: its bytes are
  * not the frame's.
  */
-export function treeRows(packet: Packet, expanded: ReadonlySet<string>, analysis?: PacketAnalysis): TreeRow[] {
+export function treeRows(packet: Packet, expanded: ReadonlySet<string>, analysis?: PacketAnalysis, times?: FrameTimes): TreeRow[] {
   const rows: TreeRow[] = [];
   const f = packet.frame;
+  const frameOpen = expanded.has('frame');
   rows.push({
-    text: `Frame ${f.number}: ${f.origLen} bytes on wire, ${f.data.length} captured`,
+    text: `${frameOpen ? '▾' : '▸'} Frame ${f.number}: ${f.origLen} bytes on wire, ${f.data.length} captured`,
     proto: 'frame',
-    isLayer: false,
+    isLayer: true,
     offset: 0,
     length: f.data.length,
   });
   const shown = analysis?.reassembled ?? packet;
+  // Wireshark's frame tree: its times (those against earlier frames when the pass gave them), number, lengths, protocols, notes.
+  if (frameOpen) {
+    const frameField = (name: string, value: string | number) => rows.push({ text: `    ${name}: ${typeof value === 'string' ? escapeTerminal(value) : value}`, proto: 'frame', isLayer: false, offset: 0, length: 0 });
+    frameField('frame.time_epoch', formatEpoch(f.tsSec, f.tsNsec));
+    if (times) {
+      frameField('frame.time_delta', formatDuration(times.delta));
+      frameField('frame.time_relative', formatDuration(times.relative));
+    }
+    frameField('frame.number', f.number);
+    frameField('frame.len', f.origLen);
+    frameField('frame.cap_len', f.data.length);
+    frameField('frame.protocols', shown.layers.map((l) => l.proto).join(':'));
+    for (const c of f.comments ?? []) frameField('frame.comment', shortened(c));
+  }
   const inFrame = shown === packet;
   const fieldRow = (field: Field, proto: string): TreeRow => {
     const value = typeof field.value === 'string' ? escapeTerminal(shortened(field.value)) : String(field.value);

@@ -12,6 +12,7 @@ import { decodePacket } from '../../src/decode/bindings.js';
 import { packetToJson } from '../../src/output/json.js';
 import { DetailPass, WINDOW } from '../../src/tui/detail-pass.js';
 import { treeRows } from '../../src/tui/details.js';
+import { formatDuration } from '../../src/capture/frame-clock.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LOOPBACK = join(ROOT, 'traces/http-get-loopback.pcapng');
@@ -44,6 +45,15 @@ describe('the detail pass', () => {
     // tcp.stream and the relative numbers right after tcp's own fields, as in read --json.
     const tcpFields = rows.slice(rows.findIndex((r) => r.startsWith('▾ tcp')) + 1, rows.findIndex((r) => r.startsWith('▾ http')));
     expect(tcpFields.findIndex((r) => r.startsWith('    tcp.stream: 0'))).toBeGreaterThan(tcpFields.findIndex((r) => r.startsWith('    tcp.srcport')));
+    // The frame node, expanded: its times against the frames before it, as Wireshark's frame tree.
+    const frames = readCaptureFileSync(LOOPBACK).frames;
+    const ns = (k: number) => BigInt(frames[k]!.tsSec) * 1_000_000_000n + BigInt(frames[k]!.tsNsec);
+    const frameRows = treeRows(got.packet, new Set(['frame']), got.analysis, got.times).map((r) => r.text);
+    expect(frameRows[0]).toMatch(/^▾ Frame 4: \d+ bytes on wire/);
+    expect(frameRows).toContain(`    frame.time_delta: ${formatDuration(ns(3) - ns(2))}`);
+    expect(frameRows).toContain(`    frame.time_relative: ${formatDuration(ns(3) - ns(0))}`);
+    expect(frameRows).toContain('    frame.protocols: eth:ip:tcp:http');
+    expect(treeRows(got.packet, new Set(), got.analysis, got.times)[0]!.text).toMatch(/^▸ Frame 4/);
     // Frames already passed are kept: no new pass for them.
     expect(pass.want(0)).toBe(true);
     expect(pass.busy).toBe(false);
