@@ -37,6 +37,8 @@ export class PacketPrinter {
   private readonly analyzer: Analyzer;
   /** -e names a summary column (_ws.col.*): the summary is made for each packet. */
   private readonly columns: boolean;
+  /** The input is a classic pcap file: -e leaves frame.interface_id empty, as tshark does (it has no interfaces). */
+  classicPcap = false;
 
   /** Compiles the display filter first, so a bad one fails before any input is opened. */
   constructor(private readonly opts: PrintOptions) {
@@ -88,6 +90,7 @@ export class PacketPrinter {
   /** The packet's JSON, and the summary columns when -e names one (_ws.col.Info…). */
   private fieldsJson(packet: Packet, analysis: PacketAnalysis): PacketJson {
     const json = packetToJson(packet, analysis, this.clock);
+    if (this.classicPcap) delete json['frame.interface_id'];
     if (!this.columns) return json;
     const frame = packet.frame;
     const c = summarize(packet, analysis);

@@ -21,6 +21,7 @@ export async function runRead(file: string, opts: ReadOptions): Promise<number> 
   // The loop body is shared with `wirelens capture` (packet-printer.ts).
   const printer = new PacketPrinter({ ...opts, fields: fieldsFormat(opts) });
   const reader = await openCapture(file);
+  printer.classicPcap = reader.format === 'pcap';
   let noted = 0;
   for await (const batch of reader.batches()) {
     noted = noteApproximateTimestamps(reader, noted);

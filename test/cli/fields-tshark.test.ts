@@ -80,7 +80,6 @@ const KNOWN: readonly { field: string; file?: string; frames?: number[]; reason:
   { field: 'http.response.code', file: 'tcp_retrans_dupack_ooo_keepalive_http.pcap', frames: [42, 86], reason: 'a response tshark dissects twice (retransmitted PDU)' },
   { field: 'http.response.code', file: 'tcp_zero_window_ooo_retrans_http_range.pcap', frames: [953], reason: 'tshark does not reassemble out-of-order segments by default' },
   { field: 'http.response.code', file: 'fuzz_wireshark_eth_2006.pcap', frames: [110], reason: 'fuzzed sequence numbers: reassembly takes the frame for old bytes' },
-  { field: 'frame.interface_id', reason: 'tshark prints it only for pcapng files; a classic pcap frame has interface 0 here' },
   { field: 'frame.protocols', reason: "tshark lists its 'ethertype' pseudo-layer (known-differences.md)" },
   { field: 'tcp.options.sack_perm', reason: 'an FT_PROTOCOL item: tshark prints the option bytes (0402), we its presence (1)' },
   ...['ip.checksum.status', 'tcp.checksum.status', 'udp.checksum.status'].map((field) => ({ field, reason: 'wirelens verifies the checksum (1 good, 0 bad); tshark by default does not (2, unverified)' })),
