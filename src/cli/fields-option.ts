@@ -59,6 +59,8 @@ export function fieldsFormat(o: FieldsCliOptions): FieldsFormat | undefined {
     return undefined;
   }
   const f: FieldsFormat = { ...DEFAULT_FIELDS_FORMAT, fields: o.field.map((n) => fieldDef(n)!) };
+  // As -Y says of them: tshark would print these, wirelens knows the names but never has values.
+  for (const d of f.fields) if (d.undecoded) process.stderr.write(`wirelens: note: -e names ${d.name}, a Wireshark field wirelens does not decode: its column stays empty\n`);
   for (const opt of o.fieldOption ?? []) {
     const eq = opt.indexOf('=');
     const key = eq < 0 ? opt : opt.slice(0, eq);

@@ -146,6 +146,13 @@ describe.skipIf(!ready)('read -e against tshark -T fields', () => {
     expect(ours.stdout).toBe(theirs);
   });
 
+  it('notes a Wireshark field wirelens does not decode, and leaves its column empty', () => {
+    const r = run(['-e', 'frame.number', '-e', 'tcp.segment_data', join(REAL, 'dns_over_tcp.pcap')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('-e names tcp.segment_data, a Wireshark field wirelens does not decode');
+    expect(r.stdout.split('\n')[0]).toBe('1\t');
+  });
+
   it('says what is wrong with a bad -e, -T or -E (exit code 2)', () => {
     const path = join(REAL, 'dns_over_tcp.pcap');
     for (const [args, says] of [
