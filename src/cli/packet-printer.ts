@@ -14,6 +14,7 @@ import { LineSink } from '../output/sink.js';
 import { formatSummaryLine, summarize, noteSuffix } from '../output/summary.js';
 import { timeColumn, type TimeFormat } from '../output/time-column.js';
 import { fieldsHeader, fieldsLine, type FieldsFormat } from '../output/fields-text.js';
+import { treeRows } from '../tui/details.js';
 import { escapeControl } from '../output/escape.js';
 import { compileFilterOption } from '../filter/index.js';
 import { FrameClock } from '../capture/frame-clock.js';
@@ -26,6 +27,8 @@ export interface PrintOptions {
   timeFormat?: TimeFormat;
   /** Print these fields of each packet instead (tshark -T fields -e …). */
   fields?: FieldsFormat;
+  /** After each summary line, the packet's layer tree, every layer open (as tshark -V). */
+  verbose?: boolean;
 }
 
 export class PacketPrinter {
@@ -80,11 +83,21 @@ export class PacketPrinter {
         const line = formatSummaryLine(frame.number, time, summarize(packet, analysis), frame.origLen);
         // Packet comments (pcapng opt_comment, Wireshark's frame.comment) as a compact suffix, escaped.
         sink.line(line + escapeControl(noteSuffix(frame.comments)));
+        if (opts.verbose) this.tree(packet, analysis);
       }
       clock.shown();
     }
     await sink.flush();
     return i;
+  }
+
+  /** The layer tree the terminal UI shows, every node open, then a blank line (tshark -V's layout). */
+  private tree(packet: Packet, analysis: PacketAnalysis): void {
+    const shown = analysis.reassembled ?? packet;
+    const open = new Set(['frame', ...shown.layers.map((l) => l.proto)]);
+    const times = { delta: this.clock.delta, relative: this.clock.relative };
+    for (const row of treeRows(packet, open, analysis, times)) this.sink.line(row.text);
+    this.sink.line('');
   }
 
   /** The packet's JSON, and the summary columns when -e names one (_ws.col.Info…). */

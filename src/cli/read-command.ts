@@ -14,7 +14,8 @@ export function registerRead(program: Command, setExit: (code: number) => void):
     .option('-c, --count <n>', 'stop after n packets', parseCount)
     .option('--json', 'NDJSON: one object per packet, keyed by Wireshark field names')
     .option(DISPLAY_FILTER_FLAGS, DISPLAY_FILTER_HELP)
-    .addOption(new Option('-t, --time-format <format>', TIME_FORMAT_HELP).choices(TIME_FORMATS));
+    .addOption(new Option('-t, --time-format <format>', TIME_FORMAT_HELP).choices(TIME_FORMATS))
+    .option('-v, --verbose', 'after each packet line, its layer tree with every field (tshark -V; Wireshark field names)');
   fieldsOptions(command)
     .addHelpText(
       'after',

@@ -15,6 +15,7 @@ export interface ReadOptions extends FieldsCliOptions {
   json?: boolean;
   displayFilter?: string;
   timeFormat?: TimeFormat;
+  verbose?: boolean;
 }
 
 export async function runRead(file: string, opts: ReadOptions): Promise<number> {

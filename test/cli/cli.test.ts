@@ -33,6 +33,18 @@ describe.skipIf(!built)('wirelens read', () => {
       expect(r.stderr, args).toBe('');
     }
   });
+  it('-v prints the layer tree of each packet after its line, every node open, then a blank line', () => {
+    const r = run(['read', '-v', '-c', '4', TRACE]);
+    expect(r.code).toBe(0);
+    const blocks = r.stdout.split('\n\n').filter(Boolean);
+    expect(blocks).toHaveLength(4);
+    const lines = blocks[3]!.split('\n');
+    expect(lines[0]).toMatch(/^\s+4\s+0\.000175 127\.0\.0\.1 → 127\.0\.0\.1 HTTP 154 GET \/index\.html HTTP\/1\.1/);
+    expect(lines[1]).toBe('▾ Frame 4: 154 bytes on wire, 154 captured');
+    expect(lines).toContain('    frame.time_delta: 0.000038317');
+    expect(lines).toContain('▾ http (88 bytes at 66)');
+    expect(lines).toContain('    http.request.method: GET');
+  });
   it('says on stderr when an interface was captured with user-space (approximate) timestamps', () => {
     const frames = readCaptureFileSync(TRACE).frames.slice(0, 3);
     const file = join(mkdtempSync(join(tmpdir(), 'wl-approx-')), 'cap.pcapng');
