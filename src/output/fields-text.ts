@@ -66,14 +66,18 @@ export function absoluteTimeText(seconds: number): string {
   return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)}, ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ns} ${zone}`;
 }
 
+/** A number in the base Wireshark displays `def` in: `0x0800` for eth.type (FieldDef.hexDigits), else decimal. */
+export function numberText(def: FieldDef | undefined, v: number): string {
+  return def?.hexDigits !== undefined && Number.isInteger(v) && v >= 0 ? `0x${v.toString(16).padStart(def.hexDigits, '0')}` : String(v);
+}
+
 /** One value of `def` as tshark prints it. */
 export function fieldText(def: FieldDef, v: FieldValue): string {
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'number') {
     if (def.absolute) return absoluteTimeText(v);
     if (def.type === 'time') return v.toFixed(9);
-    if (def.hexDigits !== undefined && Number.isInteger(v) && v >= 0) return `0x${v.toString(16).padStart(def.hexDigits, '0')}`;
-    return String(v);
+    return numberText(def, v);
   }
   // A value_string name (checksum statuses: "good" for "Good"): tshark prints the number it names.
   if (def.valueStrings) {

@@ -10,6 +10,8 @@ import { asciiDots } from '../output/escape.js';
 import { escapeTerminal } from '../timeline/escape.js';
 import { formatEpoch } from '../capture/frame.js';
 import { formatDuration } from '../capture/frame-clock.js';
+import { lookupField } from '../filter/fields.js';
+import { numberText } from '../output/fields-text.js';
 
 /** The frame's times against the frames before it (frame.time_delta, frame.time_relative), in ns. */
 export interface FrameTimes {
@@ -63,7 +65,8 @@ export function treeRows(packet: Packet, expanded: ReadonlySet<string>, analysis
   }
   const inFrame = shown === packet;
   const fieldRow = (field: Field, proto: string): TreeRow => {
-    const value = typeof field.value === 'string' ? escapeTerminal(shortened(field.value)) : String(field.value);
+    const v = field.value;
+    const value = typeof v === 'string' ? escapeTerminal(shortened(v)) : typeof v === 'number' ? numberText(lookupField(field.name), v) : String(v);
     return { text: `    ${field.name}: ${value}`, proto, isLayer: false, offset: inFrame ? field.offset : 0, length: inFrame ? field.length : 0 };
   };
   let context = analysis?.fields();
