@@ -174,11 +174,14 @@ describe.skipIf(!dir)('real HTTP, SSE and WebSocket traffic on loopback', () => 
     expect(of('websocket', 'handshake')).toMatchObject([{ accept_valid: true, deflate: false }]);
     // Each direction in its own order: how the two interleave is the scheduler's business.
     const msgs = (dir: string) => of('websocket', 'message').filter((m) => m.dir === dir).map((m) => [m['opcode'], m['text'], m['frames']]);
-    expect(msgs('c2s')).toEqual([
+    // Seen once in CI (2026-11-27): the server's binary echo missing. Should it recur, the message
+    // says whether the capture has that frame (tshark's view of it) or wirelens missed it.
+    const wire = spawnSync('tshark', ['-r', PCAP, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'tcp.len', '-e', 'tcp.analysis.flags', '-e', 'websocket.opcode'], { encoding: 'utf8' }).stdout;
+    expect(msgs('c2s'), wire).toEqual([
       [1, 'frag-ment', 2],
       [2, undefined, 1],
     ]);
-    expect(msgs('s2c')).toEqual([
+    expect(msgs('s2c'), wire).toEqual([
       [1, 'echo:frag-ment', 1],
       [2, undefined, 1],
     ]);
