@@ -568,7 +568,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   onDataAt(conn: TcpConnection, dir: Dir, data: Uint8Array, start: number, end: number): void {
     const st = this.states[conn.stream];
     if (!st) return;
-    this.delivered = this.inSegment;
+    if (this.inSegment) this.delivered = true;
     // Most segments of an HTTP connection are body bytes nobody here reads: counted, no view made.
     if (st.mode === Mode.Http && this.sinkOf(st, dir).skipBody(end - start, this.curFrame, this.curTime)) return;
     this.onData(conn, dir, data.subarray(start, end));

@@ -20,8 +20,8 @@ function nsBetween(aSec: number, aNsec: number, bSec: number, bNsec: number): bi
 
 export class FrameClock {
   /** The first frame's timestamp (valid once a frame has come). */
-  firstSec = 0;
-  firstNsec = 0;
+  private firstSec = 0;
+  private firstNsec = 0;
   private started = false;
   // The current frame, the one before it, and the last one shown (shownSec = NaN: none yet).
   private sec = 0;

@@ -2,15 +2,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { AnnotateOptions } from './annotate.js';
+import { collect } from './common.js';
 
 function collectFrame(v: string, prev: number[]): number[] {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a frame number (from 1)');
   return [...prev, n];
-}
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
 }
 
 export function registerAnnotate(program: Command, setExit: (code: number) => void): void {

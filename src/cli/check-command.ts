@@ -4,8 +4,8 @@ import { InvalidArgumentError } from 'commander';
 // report.ts has no runtime imports, so the reporter names cost nothing to load here.
 import { REPORTERS, type ReporterName } from '../assert/report.js';
 import type { CheckOptions } from './check.js';
+import { collect } from './common.js';
 
-const collect = (value: string, prev: string[] = []) => [...prev, value];
 
 function parseReporter(value: string): ReporterName {
   if (!(REPORTERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${REPORTERS.join(', ')}`);

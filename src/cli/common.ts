@@ -2,6 +2,11 @@
 import { InvalidArgumentError } from 'commander';
 import type { ReadWarning } from '../errors.js';
 
+/** A repeatable option's values, in the order given (commander's accumulator). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of packets');

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { WirelensError } from '../errors.js';
+import { collect } from './common.js';
 import { lookupField, suggestFields } from '../filter/fields.js';
 import { COLUMN_FIELDS, DEFAULT_FIELDS_FORMAT, type FieldsFormat } from '../output/fields-text.js';
 import type { FieldDef } from '../filter/fields.js';
@@ -19,10 +20,6 @@ export interface FieldsCliOptions {
   outputFormat?: 'fields';
   field?: string[];
   fieldOption?: string[];
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 /** A field name for -e: registered, not a protocol (tshark prints a protocol's summary text there). */

@@ -14,6 +14,7 @@ import type { FieldValue } from '../decode/layer.js';
 import type { FieldDef } from '../filter/fields.js';
 import { escapeControl } from './escape.js';
 import type { PacketJson } from './json.js';
+import { absoluteTimeText } from './time-column.js';
 
 export interface FieldsFormat {
   fields: readonly FieldDef[];
@@ -48,23 +49,6 @@ export const COLUMN_FIELDS: readonly FieldDef[] = (
 export const DEFAULT_FIELDS_FORMAT: Omit<FieldsFormat, 'fields'> = { separator: '\t', aggregator: ',', occurrence: 'a', header: false, quote: 'n' };
 
 const TSHARK_ESCAPES: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\f': '\\f', '\b': '\\b' };
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const ZONE = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
-
-/**
- * A point in time as Wireshark writes one (abs_time_to_str): local time, the day padded to two
- * places, nanoseconds, then the zone's abbreviation (`Jun 19, 2019 06:57:21.000000000 EDT`; the
- * abbreviation is the one Intl gives for en-US, which for zones outside the US may be `GMT+1`).
- */
-export function absoluteTimeText(seconds: number): string {
-  const whole = Math.floor(seconds);
-  const d = new Date(whole * 1000);
-  const ns = String(Math.round((seconds - whole) * 1e9)).padStart(9, '0');
-  const two = (n: number) => String(n).padStart(2, '0');
-  const zone = ZONE.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)}, ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ns} ${zone}`;
-}
 
 /** A number in the base Wireshark displays `def` in: `0x0800` for eth.type (FieldDef.hexDigits), else decimal. */
 export function numberText(def: FieldDef | undefined, v: number): string {

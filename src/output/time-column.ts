@@ -23,6 +23,22 @@ export function microsText(ns: bigint): string {
 
 const two = (n: number) => String(n).padStart(2, '0');
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const ZONE = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+
+/**
+ * A point in time as Wireshark writes a field's (abs_time_to_str, for `read -e`): local time, the
+ * day padded to two places, nanoseconds, then the zone's abbreviation (`Jun 19, 2019
+ * 06:57:21.000000000 EDT`; the one Intl gives for en-US, which outside the US may be `GMT+1`).
+ */
+export function absoluteTimeText(seconds: number): string {
+  const whole = Math.floor(seconds);
+  const d = new Date(whole * 1000);
+  const ns = String(Math.round((seconds - whole) * 1e9)).padStart(9, '0');
+  const zone = ZONE.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)}, ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ns} ${zone}`;
+}
+
 /** The time of day (and date) of `us` microseconds since the epoch, local or UTC. */
 function wallClock(us: bigint, date: boolean, utc: boolean): string {
   // Floor division, so that a time before 1970 still has its microseconds within its second.

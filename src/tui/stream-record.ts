@@ -131,8 +131,7 @@ export class StreamRecord implements SampleColumns {
   /** Appends one segment of the stream; `state` gives the Explainer's state after it (asked at checkpoints only). */
   add(packet: Packet, info: TcpSegmentInfo, app: readonly AppRecord[], explained: PacketExplanation, start: { sec: number; nsec: number }, state: () => StreamState | undefined): void {
     const layers = packet.layers;
-    let at = layers.length - 1;
-    while (at > 0 && !(layers[at] instanceof TcpLayer)) at--;
+    const at = innermostTcp(layers);
     const tcp = layers[at];
     if (!(tcp instanceof TcpLayer)) return;
     const ends = layers[at - 1]?.endpoints?.();
@@ -228,8 +227,8 @@ export class StreamRecord implements SampleColumns {
       const packet = whole ?? decodePacket(frame);
       const part = this.pduParts?.[r] ?? 0;
       if (part !== 0) {
-        // The innermost TCP layer, the one add() read.
-        const tcp = packet.layers.filter((l) => l instanceof TcpLayer).pop();
+        // The TCP layer add() read.
+        const tcp = packet.layers[innermostTcp(packet.layers)];
         if (tcp instanceof TcpLayer) tcp.pduInfo = part === 1 ? null : this.pduTexts[part]!;
       }
       const slot = this.whole.get(r);
@@ -328,6 +327,13 @@ export class StreamRecord implements SampleColumns {
     }
     return slot;
   }
+}
+
+/** Where the innermost TCP layer is (the search stops at 0: check what is there). */
+function innermostTcp(layers: readonly Layer[]): number {
+  let at = layers.length - 1;
+  while (at > 0 && !(layers[at] instanceof TcpLayer)) at--;
+  return at;
 }
 
 /** A layer above TCP (at `tcpAt`) that is not plain `data`: the application stage named the segment. No copy of the list: this runs per row. */
