@@ -869,8 +869,9 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
    */
   private httpPduInfo(st: ConnState, dir: Dir): string | null {
     const sink = this.sinkOf(st, dir);
+    if (sink.inKnownBodyAfter(this.curFrame)) return null;
     const m = sink.inBody();
-    if (m === undefined || (m.headersFrame !== this.curFrame && sink.bodyLengthKnown())) return null;
+    if (m === undefined) return null;
     return m.kind === 'request' ? `${m.method} ${m.uri} ${m.version} ` : `${m.version} ${m.status} ${m.phrase} `;
   }
 

@@ -355,7 +355,7 @@ interface ParsedName {
   lower: Uint8Array;
   /** Where headersDone finds it in KnownFields (None: read by the Upgrade checks only). */
   slot: Slot;
-  /** The last value read for it (knownValue). */
+  /** The last value read for it (plainField compares a new value with it before making a string). */
   last: string;
 }
 
@@ -395,6 +395,13 @@ const FRAMING_HEADERS = nameTable(FRAMING_NAMES);
  */
 const PARSED_HEADERS = nameTable(['Host', 'User-Agent', 'Authorization', 'Proxy-Authorization', ...FRAMING_NAMES]);
 
+/**
+ * Whether the name the last parsedHeader call found was spelled as the table spells it (the usual
+ * case), which fieldName then need not compare again. A second result kept here rather than in an
+ * object per call: this runs for every header line.
+ */
+let parsedExactly = false;
+
 /** The field of `table` the token b[start, end) names (ASCII case-insensitive), if any. */
 function parsedHeader(table: NameTable, b: Uint8Array, start: number, end: number): ParsedName | undefined {
   const candidates = table[end - start];
@@ -402,8 +409,14 @@ function parsedHeader(table: NameTable, b: Uint8Array, start: number, end: numbe
   // Indexed loops: this runs per header line, also before the function is optimised.
   outer: for (let k = 0; k < candidates.length; k++) {
     const name = candidates[k]!;
-    // Token bytes: OR-ing 0x20 lower-cases letters and leaves '-' and digits as they are.
-    for (let i = 0; i < name.lower.length; i++) if ((b[start + i]! | 0x20) !== name.lower[i]) continue outer;
+    const exact = name.bytes;
+    const lower = name.lower;
+    // The usual spelling first; from its first difference on, case-insensitively. Token bytes:
+    // OR-ing 0x20 lower-cases letters and leaves '-' and digits as they are.
+    let i = 0;
+    while (i < exact.length && b[start + i] === exact[i]) i++;
+    parsedExactly = i === exact.length;
+    for (; i < lower.length; i++) if ((b[start + i]! | 0x20) !== lower[i]) continue outer;
     return name;
   }
   return undefined;
@@ -416,16 +429,6 @@ function spells(b: Uint8Array, start: number, end: number, text: string): boolea
   return true;
 }
 
-/**
- * The ASCII value b[start, end) of a field this parser reads: the string made for the last one when
- * it is the same value. A capture repeats its Host, User-Agent and Content-Type values message
- * after message; comparing the bytes costs less than making the string again.
- */
-function knownValue(known: ParsedName, b: Uint8Array, start: number, end: number): string {
-  if (spells(b, start, end, known.last)) return known.last;
-  return (known.last = latin1Text(b, start, end));
-}
-
 /** The last reason phrase read: most responses repeat one ("OK"), which is then not made again. */
 let lastPhrase = 'OK';
 
@@ -435,14 +438,12 @@ function phraseText(b: Uint8Array, start: number, end: number): string {
   return (lastPhrase = latin1Text(b, start, end));
 }
 
-/** The name b[start, end) as written: the shared string when it is spelled the usual way. */
+/**
+ * The name b[start, end) as written: the shared string when it is spelled the usual way (`known`
+ * is what parsedHeader just found for it, and parsedExactly says how it was spelled).
+ */
 function fieldName(b: Uint8Array, start: number, end: number, known: ParsedName | undefined): string {
-  if (known !== undefined) {
-    let i = 0;
-    while (i < known.bytes.length && b[start + i] === known.bytes[i]) i++;
-    if (i === known.bytes.length) return known.text;
-  }
-  return latin1Text(b, start, end);
+  return known !== undefined && parsedExactly ? known.text : latin1Text(b, start, end);
 }
 
 /** The value of the first field named `name` (lower case; names compare case-insensitively, RFC 9110 §5.1). */
@@ -454,20 +455,32 @@ function listHas(value: string | undefined, token: string): boolean {
   return value !== undefined && value.split(',').some((v) => v.trim().toLowerCase() === token);
 }
 
-const DIGITS = /^\d{1,15}$/;
+/** The value of 1 to 15 ASCII digits (a Content-Length, RFC 9110 §8.6), else undefined. */
+function digitsValue(text: string): number | undefined {
+  const len = text.length;
+  if (len === 0 || len > 15) return undefined;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n;
+}
 
 /** RFC 9112 §6.3 rule 5: several Content-Length values (or a list) must agree, and be digits. */
 function contentLength(fields: HttpHeader[] | undefined): number | 'invalid' | undefined {
   if (fields === undefined) return undefined;
   // The usual single plain value, without splitting it (the same answer as the loop below).
-  if (fields.length === 1 && DIGITS.test(fields[0]!.value)) return Number(fields[0]!.value);
+  if (fields.length === 1) {
+    const k = digitsValue(fields[0]!.value);
+    if (k !== undefined) return k;
+  }
   let n: number | undefined;
   for (const f of fields) {
     for (const part of f.value.split(',')) {
-      const t = part.trim();
-      if (!DIGITS.test(t)) return 'invalid';
-      const k = Number(t);
-      if (n !== undefined && n !== k) return 'invalid';
+      const k = digitsValue(part.trim());
+      if (k === undefined || (n !== undefined && n !== k)) return 'invalid';
       n = k;
     }
   }
@@ -544,8 +557,13 @@ export interface HttpSink extends StreamSink {
   skipBody(n: number, frame: number, time: number): boolean;
   /** The message whose body is being read; undefined between messages. */
   inBody(): HttpMessage | undefined;
-  /** Whether that body's end is known from a Content-Length (not for a chunked body, nor one the connection's end ends). */
-  bodyLengthKnown(): boolean;
+  /**
+   * Whether the body being read has its end known from a Content-Length (not a chunked body, nor
+   * one the connection's end ends) and its header section ended before `frame`: a segment in its
+   * middle, which tshark's HTTP dissector does not look at. Asked of every such segment, and
+   * answered from the parser's own state, without reading the message.
+   */
+  inKnownBodyAfter(frame: number): boolean;
 }
 
 /** One direction's message parser; requests on the client side, responses on the server side. */
@@ -570,6 +588,8 @@ class HttpReceiver implements HttpSink {
   private sse: SseParser | undefined;
   /** Body bytes skipBody took for the current message, not yet in its bodyLen. */
   private skipped = 0;
+  /** The frame that completed the last header section (its message's headersFrame). */
+  private headersFrame = 0;
   /** A handler takes body bytes (else they are only counted). */
   private readonly readsBody: boolean;
   /** Bodies are kept (maxBodyKept > 0). */
@@ -648,8 +668,8 @@ class HttpReceiver implements HttpSink {
     return inBody ? this.msg : undefined;
   }
 
-  bodyLengthKnown(): boolean {
-    return this.state === State.Body;
+  inKnownBodyAfter(frame: number): boolean {
+    return this.state === State.Body && this.headersFrame !== frame;
   }
 
   skipBody(n: number, frame: number, time: number): boolean {
@@ -967,13 +987,20 @@ class HttpReceiver implements HttpSink {
       this.skippedField = true;
       return true;
     }
-    if (!asciiRange(src, colon + 1, end)) return false;
+    const name = fieldName(src, start, colon, known);
     let vs = colon + 1;
     let ve = end;
     while (vs < ve && trimmed(src[vs]!)) vs++;
     while (ve > vs && trimmed(src[ve - 1]!)) ve--;
-    const name = fieldName(src, start, colon, known);
-    const value = known === undefined ? latin1Text(src, vs, ve) : knownValue(known, src, vs, ve);
+    let value: string;
+    // A capture repeats its Host, User-Agent and Content-Type values message after message: the
+    // same bytes as the last one's string are that (ASCII) string, with no check or string to make.
+    if (known !== undefined && spells(src, vs, ve, known.last)) value = known.last;
+    else {
+      if (!asciiRange(src, colon + 1, end)) return false;
+      value = latin1Text(src, vs, ve);
+      if (known !== undefined) known.last = value;
+    }
     this.keep(list, this.conn.allHeaders ? { name, value, line: latin1Text(src, start, end) } : { name, value }, known);
     return true;
   }
@@ -983,7 +1010,7 @@ class HttpReceiver implements HttpSink {
   }
 
   private headersDone(msg: HttpMessage): void {
-    msg.headersFrame = this.frame;
+    msg.headersFrame = this.headersFrame = this.frame;
     msg.headersTime = this.time;
     const known = this.known;
     if (known.contentType !== undefined) msg.contentType = known.contentType.value;

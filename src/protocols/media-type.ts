@@ -38,17 +38,31 @@ const BODY_PROTOCOLS: ReadonlyMap<string, string> = new Map([
 
 /** The last answer kept: a capture's bodies mostly repeat a few Content-Types, so most calls end at one comparison. */
 let lastContentType: string | undefined;
-let lastProtocol = 'data';
+let lastMediaType = '';
+
+/**
+ * The media type of a Content-Type value (as written, parameters allowed): the type/subtype, lower
+ * case, without parameters or surrounding whitespace (RFC 9110 §8.3.1).
+ */
+export function mediaType(contentType: string): string {
+  if (contentType === lastContentType) return lastMediaType;
+  const semi = contentType.indexOf(';');
+  lastMediaType = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  lastContentType = contentType;
+  return lastMediaType;
+}
+
+/** bodyProtocol's last answer, by media type (the string mediaType kept, compared by identity first). */
+let lastBodyType: string | undefined;
+let lastBodyProtocol = 'data';
 
 /** The protocol a body of this Content-Type (as written, parameters allowed) shows as. */
 export function bodyProtocol(contentType: string | undefined): string {
   if (contentType === undefined) return 'data';
-  if (contentType === lastContentType) return lastProtocol;
-  const semi = contentType.indexOf(';');
-  const type = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  const type = mediaType(contentType);
+  if (type === lastBodyType) return lastBodyProtocol;
   // multipart/* goes to Wireshark's MIME multipart dissector, whose parts add layers of their own.
-  const proto = BODY_PROTOCOLS.get(type) ?? (type.startsWith('multipart/') ? 'mime_multipart' : 'media');
-  lastContentType = contentType;
-  lastProtocol = proto;
-  return proto;
+  lastBodyProtocol = BODY_PROTOCOLS.get(type) ?? (type.startsWith('multipart/') ? 'mime_multipart' : 'media');
+  lastBodyType = type;
+  return lastBodyProtocol;
 }

@@ -9,6 +9,7 @@
  * stream is discarded, as the spec says.
  */
 import type { MessageSpan, ProtocolProblem, StreamSink } from './stream.js';
+import { mediaType } from './media-type.js';
 
 export const WL_SSE_EVENT_TOO_LARGE = 'WL_SSE_EVENT_TOO_LARGE';
 export const WL_SSE_GAP = 'WL_SSE_GAP';
@@ -235,7 +236,5 @@ export class SseParser implements StreamSink {
 
 /** Whether a Content-Type value names an event stream (media type compared without parameters). */
 export function isEventStream(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  const semi = contentType.indexOf(';');
-  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase() === 'text/event-stream';
+  return contentType !== undefined && mediaType(contentType) === 'text/event-stream';
 }

@@ -181,7 +181,15 @@ export class TcpLayer implements Layer {
     private readonly optionsEnd: number,
     /** The pseudo-header's source; kept so the checksum is summed only when someone asks. */
     private readonly network: NetworkContext | undefined,
-  ) {}
+  ) {
+    this.payloadLength = Math.max(0, segmentLength - length);
+  }
+
+  /**
+   * Bytes after the header in the segment (tcp.len for a sound header). A field, not a getter: the
+   * analysis reads it several times per segment, in functions too large for V8 to inline one into.
+   */
+  readonly payloadLength: number;
 
   /**
    * Summed on first use: it reads the whole segment, which costs more than the rest of the
@@ -242,10 +250,6 @@ export class TcpLayer implements Layer {
     const start = this.payloadOffset;
     const end = Math.min(start + this.payloadLength, this.capturedEnd);
     return this.headerLength >= 0 && this.headerLength <= this.segmentLength && end > start ? this.data.subarray(start, end) : undefined;
-  }
-  /** Bytes after the header in the segment (tcp.len for a sound header). */
-  get payloadLength(): number {
-    return Math.max(0, this.segmentLength - this.length);
   }
 
   get mss(): number | undefined {
