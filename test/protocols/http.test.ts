@@ -350,6 +350,18 @@ describe('HTTP with allHeaders off', () => {
       expect(resps(r).map((s) => s.phrase)).toEqual(['OK', 'Ok', 'Not Found', 'OK']);
     }
   });
+
+  it('keeps a known name as written in any case, and reads a value of the last one\'s length but other (non-ASCII) bytes anew', () => {
+    // "HOst" matches "Host" exactly for one byte, then only case-insensitively; "hOST" not at all.
+    // The second Host value has the first one's length in bytes, but is UTF-8 (RFC 9110 §5.5).
+    const bytes = Uint8Array.from('GET /1 HTTP/1.1\r\nHOst: ab\r\n\r\nGET /2 HTTP/1.1\r\nhOST: \xc3\xa9\r\n\r\nGET /3 HTTP/1.1\r\nHost: ab\r\n\r\n', (c) => c.charCodeAt(0));
+    const steps = [c2s(bytes)];
+    for (const allHeaders of [true, false]) {
+      const r = expectSplitInvariant(conn({ allHeaders }), steps);
+      expect(reqs(r).map((q) => q.host)).toEqual(['ab', 'é', 'ab']);
+      expect(reqs(r).map((q) => q.headers[0]!.name)).toEqual(['HOst', 'hOST', 'Host']);
+    }
+  });
 });
 
 describe('HTTP chunks listed', () => {
