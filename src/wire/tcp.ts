@@ -164,6 +164,11 @@ export class TcpLayer implements Layer {
   pduInfo?: string | null;
   private parsed?: ParsedOptions;
   private verdict?: ChecksumStatus;
+  /**
+   * Bytes after the header in the segment (tcp.len for a sound header). A field, not a getter: the
+   * analysis reads it several times per segment, in functions too large for V8 to inline one into.
+   */
+  readonly payloadLength: number;
 
   constructor(
     private readonly data: Uint8Array,
@@ -184,12 +189,6 @@ export class TcpLayer implements Layer {
   ) {
     this.payloadLength = Math.max(0, segmentLength - length);
   }
-
-  /**
-   * Bytes after the header in the segment (tcp.len for a sound header). A field, not a getter: the
-   * analysis reads it several times per segment, in functions too large for V8 to inline one into.
-   */
-  readonly payloadLength: number;
 
   /**
    * Summed on first use: it reads the whole segment, which costs more than the rest of the
