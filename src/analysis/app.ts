@@ -661,9 +661,10 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       st.sink0 = st.sink1 = undefined;
       st.tls = undefined;
       st.dns = undefined;
-      // Nothing of this stream will be read: the reassembler need not keep its state (or held
-      // out-of-order copies) until the capture ends.
+      // Nothing of this stream will be read: neither the reassembler nor this stage need keep its
+      // state (or held out-of-order copies) until the capture ends.
       this.reassembler.forget(st.conn.stream);
+      if (this.states[st.conn.stream] === st) this.states[st.conn.stream] = undefined;
       return;
     }
     if (held) for (const c of held) this.feed(st, c.dir, c.bytes);
