@@ -14,8 +14,13 @@ import type { Frame } from './frame.js';
 const NS = 1_000_000_000n;
 
 /** b − a in nanoseconds, exact. */
-function nsBetween(aSec: number, aNsec: number, bSec: number, bNsec: number): bigint {
+export function nsBetween(aSec: number, aNsec: number, bSec: number, bNsec: number): bigint {
   return BigInt(bSec - aSec) * NS + BigInt(bNsec - aNsec);
+}
+
+/** A timestamp as nanoseconds since the epoch, exact (frame.time_epoch). */
+export function epochNs(sec: number, nsec: number): bigint {
+  return nsBetween(0, 0, sec, nsec);
 }
 
 export class FrameClock {

@@ -10,7 +10,7 @@
  */
 import type { PacketAnalysis } from '../analysis/analyzer.js';
 import type { Field, Layer, Packet } from '../decode/layer.js';
-import type { FrameClock } from '../capture/frame-clock.js';
+import { epochNs, type FrameClock } from '../capture/frame-clock.js';
 import { DataLayer } from '../decode/data.js';
 import { TcpLayer } from '../wire/tcp.js';
 import { UdpLayer } from '../wire/udp.js';
@@ -252,7 +252,7 @@ function frameAccessor(def: FieldDef): Accessor {
     case 'frame.interface_id':
       return (c, t) => t(c.packet.frame.interfaceId);
     case 'frame.time_epoch':
-      return (c, t) => t(BigInt(c.packet.frame.tsSec) * 1_000_000_000n + BigInt(c.packet.frame.tsNsec));
+      return (c, t) => t(epochNs(c.packet.frame.tsSec, c.packet.frame.tsNsec));
     // Only with a clock: a caller that does not walk the capture in order has none to give.
     case 'frame.time_relative':
       return (c, t) => c.clock !== undefined && t(c.clock.relative);

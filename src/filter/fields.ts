@@ -408,11 +408,6 @@ const TCP_REASSEMBLY_FIELDS: FieldRows = [
 ];
 const UNDECODED = new Set(TCP_REASSEMBLY_FIELDS.map(([name]) => name));
 
-/**
- * The decoded integer fields `tshark -G fields` (4.0.17) gives a hex base, with the digits of their
- * type (FT_UINT8 2, FT_UINT16 4, FT_UINT24 6, FT_UINT32 8); test/filter/registry.test.ts checks
- * the list against tshark when it is installed.
- */
 /** The `time` fields that are points in time (FT_ABSOLUTE_TIME in `tshark -G fields`). */
 const ABSOLUTE_TIMES: ReadonlySet<string> = new Set([
   'dns.rrsig.signature_expiration',
@@ -424,6 +419,11 @@ const ABSOLUTE_TIMES: ReadonlySet<string> = new Set([
   'tls.sct.sct_timestamp',
 ]);
 
+/**
+ * The decoded integer fields `tshark -G fields` (4.0.17) gives a hex base, with the digits of their
+ * type (FT_UINT8 2, FT_UINT16 4, FT_UINT24 6, FT_UINT32 8); test/filter/registry.test.ts checks
+ * the list against tshark when it is installed.
+ */
 const HEX_DIGITS: ReadonlyMap<string, number> = new Map([
   ['arp.proto.type', 4],
   ['eth.type', 4],

@@ -11,6 +11,7 @@ import { TcpAnalysisFlag as F, type TcpSegmentInfo } from '../analysis/tcp-track
 import { TcpLayer } from '../wire/tcp.js';
 import { escapeControl } from './escape.js';
 import { microsText } from './time-column.js';
+import { nsBetween } from '../capture/frame-clock.js';
 
 /** Protocol column names, as Wireshark shows them. */
 const COLUMN_NAME: Record<string, string> = {
@@ -75,12 +76,16 @@ export function tcpExpertPrefix(a: TcpSegmentInfo): string {
  * set one, then "[TCP segment of a reassembled PDU]").
  */
 function tcpInfo(tcp: TcpLayer, a: TcpSegmentInfo | undefined): string {
-  const own = () => (a ? tcpExpertPrefix(a) + tcp.info({ seq: a.seq, ack: a.ack, window: a.window }) : tcp.info());
   // A retransmission is not handed to a dissector again (its bytes, when it fills a hole, are).
   const part = tcp.pduInfo;
-  if (part === undefined || (a !== undefined && (a.flags & RETRANSMISSIONS) !== 0)) return own();
-  const before = part ?? own();
+  if (part === undefined || (a !== undefined && (a.flags & RETRANSMISSIONS) !== 0)) return tcpOwnInfo(tcp, a);
+  const before = part ?? tcpOwnInfo(tcp, a);
   return `${before}${before ? ' ' : ''}[TCP segment of a reassembled PDU]`;
+}
+
+/** The segment's own Info: flags, numbers (relative when analysed) and expert marks. */
+function tcpOwnInfo(tcp: TcpLayer, a: TcpSegmentInfo | undefined): string {
+  return a ? tcpExpertPrefix(a) + tcp.info({ seq: a.seq, ack: a.ack, window: a.window }) : tcp.info();
 }
 
 const RETRANSMISSIONS = F.RETRANSMISSION | F.FAST_RETRANSMISSION | F.SPURIOUS_RETRANSMISSION;
@@ -145,7 +150,7 @@ export function noteSuffix(comments: readonly string[] | undefined): string {
 
 /** Seconds since the first packet, with six decimals (tshark's default time format). */
 export function relativeTime(sec: number, nsec: number, firstSec: number, firstNsec: number): string {
-  return microsText(BigInt(sec - firstSec) * 1_000_000_000n + BigInt(nsec - firstNsec));
+  return microsText(nsBetween(firstSec, firstNsec, sec, nsec));
 }
 
 export function formatSummaryLine(number: number, time: string, c: SummaryColumns, length: number): string {

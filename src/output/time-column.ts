@@ -5,7 +5,7 @@
  * decimals, microseconds rounded (tshark prints nine for a nanosecond file).
  */
 import type { Frame } from '../capture/frame.js';
-import type { FrameClock } from '../capture/frame-clock.js';
+import { epochNs, type FrameClock } from '../capture/frame-clock.js';
 
 export const TIME_FORMATS = ['r', 'a', 'ad', 'd', 'dd', 'e', 'u', 'ud'] as const;
 export type TimeFormat = (typeof TIME_FORMATS)[number];
@@ -66,7 +66,7 @@ export function timeColumn(format: TimeFormat, frame: Pick<Frame, 'tsSec' | 'tsN
     case 'dd':
       return microsText(clock.deltaDisplayed);
     default: {
-      const ns = BigInt(frame.tsSec) * 1_000_000_000n + BigInt(frame.tsNsec);
+      const ns = epochNs(frame.tsSec, frame.tsNsec);
       if (format === 'e') return microsText(ns);
       // Rounded as the relative formats are: .9999995 s is the next second.
       const us = (ns + (ns < 0n ? -500n : 500n)) / 1000n;
