@@ -27,7 +27,11 @@ import { DataLayer } from '../decode/data.js';
 export interface TcpObserver {
   /** A new connection (new tcp.stream) starts with this segment; called before its onSegment. */
   onConnection?(conn: TcpConnection, first: TcpSegment): void;
-  onSegment(conn: TcpConnection, seg: TcpSegment, info: TcpSegmentInfo): void;
+  /**
+   * Returns false when it wants no more of this connection (a stream found to carry nothing it
+   * reads): the connection's later segments, and its onConnection, pass it by.
+   */
+  onSegment(conn: TcpConnection, seg: TcpSegment, info: TcpSegmentInfo): boolean | void;
   /** The capture ended: flush what is pending. */
   finish?(): void;
 }
@@ -128,9 +132,14 @@ export class Analyzer {
    */
   private readonly unannounced = new Set<number>();
   private readonly defrag?: Defragmenter;
+  /** TcpConnection.declined when every TCP observer has declined. */
+  private readonly allDeclined: number;
 
   constructor(options: AnalyzerOptions = {}) {
     this.tcpObservers = options.tcpObservers ?? [];
+    // A bit per observer in a small integer (no caller has more than a few observers).
+    if (this.tcpObservers.length > 30) throw new RangeError('at most 30 TCP observers');
+    this.allDeclined = (1 << this.tcpObservers.length) - 1;
     this.udpObservers = options.udpObservers ?? [];
     this.tcp.reuseInfo = options.reuseResults ?? false;
     this.reuse = options.reuseResults ?? false;
@@ -179,13 +188,18 @@ export class Analyzer {
         if (r.isNew) this.unannounced.add(conn.stream);
         return info;
       }
+      // Every observer declined the connection (most of a capture's segments can be in streams the
+      // application stage found to carry none of its protocols): no record, no calls.
+      const declined = conn.declined;
+      if (declined === this.allDeclined) return info;
       const isNew = r.isNew || (this.unannounced.size > 0 && this.unannounced.delete(conn.stream));
       // A new record per segment too, for the same reason.
       const seg: TcpSegment = { packet, tcp: t, dir: r.dir, time: r.time };
       for (let k = 0; k < obs.length; k++) {
+        if (declined & (1 << k)) continue;
         const o = obs[k]!;
         if (isNew) o.onConnection?.(conn, seg);
-        o.onSegment(conn, seg, info);
+        if (o.onSegment(conn, seg, info) === false) conn.declined |= 1 << k;
       }
       return info;
     }

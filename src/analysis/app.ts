@@ -152,8 +152,11 @@ class ConnState {
   gaps = 0;
   /** Directions the reassembler has ended (bit per Dir): at 3 nothing more can come. */
   ended = 0;
-  /** Whether the last WebSocket frame was masked, by direction (c2s, s2c): its message's record says so. */
-  wsMasked: [boolean, boolean] = [false, false];
+  /**
+   * Whether the last WebSocket frame was masked, by direction (c2s, s2c): its message's record says
+   * so. Made at the first frame: most connections carry none.
+   */
+  wsMasked: [boolean, boolean] | null = null;
   constructor(readonly conn: TcpConnection) {}
   dirName(d: Dir): Direction {
     return d === this.clientDir ? 'c2s' : 's2c';
@@ -180,6 +183,21 @@ abstract class AppLayer implements Layer {
   }
 }
 
+/**
+ * `list` with `item` appended. An empty list (a shared empty one, or one let go) is replaced by a
+ * new one-element array: most lists here hold one item, and V8 grows an empty array's first push
+ * to 17 slots.
+ */
+function appended<T>(list: T[], item: T): T[] {
+  if (list.length === 0) return [item];
+  list.push(item);
+  return list;
+}
+
+const NO_MESSAGES: (HttpMessage | HttpMalformed)[] = [];
+const NO_HTTP_LAYERS: HttpAppLayer[] = [];
+const NO_LAYERS: Layer[] = [];
+
 /** RFC 9112 §2.1's message grammar problems (not a gap or an early end) make the message malformed. */
 const MALFORMED_HTTP = /^WL_HTTP_(BAD_|HEADER_TOO_LARGE)/;
 
@@ -191,18 +209,15 @@ const MALFORMED_HTTP = /^WL_HTTP_(BAD_|HEADER_TOO_LARGE)/;
  */
 export class HttpAppLayer extends AppLayer {
   readonly proto = 'http';
-  readonly messages: (HttpMessage | HttpMalformed)[] = [];
-  constructor(
-    offset: number,
-    length: number,
-    /** The http layers of the same frame, in order: tshark appends each message's Info. */
-    private readonly group: HttpAppLayer[],
-  ) {
-    super(offset, length);
-    group.push(this);
-  }
+  /** Its messages, in order (a list only add() grows: it may start as the shared empty one). */
+  messages: (HttpMessage | HttpMalformed)[] = NO_MESSAGES;
+  /**
+   * The http layers of the same frame, in order, this one among them (the stage sets it): tshark
+   * appends each message's Info.
+   */
+  group: readonly HttpAppLayer[] = NO_HTTP_LAYERS;
   add(message: HttpMessage | HttpMalformed): void {
-    this.messages.push(message);
+    this.messages = appended(this.messages, message);
     const p = message.problem;
     if (this.problem === undefined && p && ('kind' in message ? MALFORMED_HTTP.test(p.code) : true)) {
       this.status = 'malformed';
@@ -414,8 +429,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   private segOffset = 0;
   private segLength = 0;
   /** Layers completed by the current segment. */
-  private added: Layer[] = [];
-  private httpGroup: HttpAppLayer[] = [];
+  private added: Layer[] = NO_LAYERS;
+  private httpGroup: HttpAppLayer[] = NO_HTTP_LAYERS;
   /** The current segment's open dissector call (see HttpAppLayer): its http and websocket layers. */
   private callHttp: HttpAppLayer | undefined;
   private callWs: WebSocketAppLayer | undefined;
@@ -487,10 +502,12 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.reassembler.onConnection(conn, first);
   }
 
-  onSegment(conn: TcpConnection, seg: TcpSegment): void {
+  onSegment(conn: TcpConnection, seg: TcpSegment): boolean | void {
     const tcp = seg.tcp;
     const st = this.states[conn.stream];
-    if (!st || st.mode === Mode.None) return;
+    // Not decoded (tcpStreams), given up on (Mode.None), or over in both directions: nothing more
+    // of this connection is read, and the analyzer stops handing it over.
+    if (!st || st.mode === Mode.None) return false;
     // A pure ACK (a third of a bulk transfer's packets) brings no bytes and declares no hole.
     if (this.reassembler.quietAck(conn, seg)) return;
     const p = seg.packet;
@@ -545,8 +562,8 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.reassembler.finish();
     this.finishing = false;
     this.curFrame = -1;
-    this.added = [];
-    this.httpGroup = [];
+    this.added = NO_LAYERS;
+    this.httpGroup = NO_HTTP_LAYERS;
     this.endCall();
     this.consumed = false;
     this.tlsEvents = null;
@@ -696,7 +713,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         const layer = dissectDnsMessage(whole, { offset: 0, end: whole.length, reportedEnd: whole.length }, true);
         // At the capture end (a message completed by the flush) the last packet's time stands.
         const tx = this.dnsTx.onMessage(layer, this.curFrame, { tsSec: this.curSec, tsNsec: this.curNsec }, st.conn.key);
-        if (this.inSegment) this.added.push(dnsWithTransaction(layer, tx, this.payloadOffset(), this.payloadLength()));
+        if (this.inSegment) this.added = appended<Layer>(this.added, dnsWithTransaction(layer, tx, this.payloadOffset(), this.payloadLength()));
         this.dnsMessage(layer, tx, st.conn.stream, 'tcp', st.dirName(dir));
       }
     }
@@ -726,8 +743,10 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     const alone = firstFrame !== this.curFrame && headersFrame !== this.curFrame;
     let l = this.callHttp;
     if (l === undefined || alone || this.callReassembled) {
-      l = new HttpAppLayer(this.payloadOffset(), this.payloadLength(), this.httpGroup);
-      this.added.push(l);
+      l = new HttpAppLayer(this.payloadOffset(), this.payloadLength());
+      this.httpGroup = appended(this.httpGroup, l);
+      l.group = this.httpGroup;
+      this.added = appended<Layer>(this.added, l);
       this.callHttp = l;
       this.callWs = undefined;
       this.callReassembled = alone;
@@ -743,12 +762,12 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** A payload layer after the current call's layers (nothing at the capture end). */
   private addPayload(proto: string, bytes: number): void {
-    if (this.inSegment) this.added.push(new PayloadLayer(proto, this.payloadOffset(), this.payloadLength(), bytes));
+    if (this.inSegment) this.added = appended<Layer>(this.added, new PayloadLayer(proto, this.payloadOffset(), this.payloadLength(), bytes));
   }
 
   private flushLayers(p: Packet): void {
     if (this.tlsEvents) {
-      this.added.push(new TlsAppLayer(this.payloadOffset(), this.payloadLength(), this.tlsEvents, this.tls13Now));
+      this.added = appended<Layer>(this.added, new TlsAppLayer(this.payloadOffset(), this.payloadLength(), this.tlsEvents, this.tls13Now));
       this.tlsEvents = null;
     }
     if (this.added.length || this.consumed) {
@@ -758,10 +777,10 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       const added = this.added;
       for (let i = 0; i < added.length; i++) ls.push(added[i]!);
     }
-    // Only when needed: setting an array's length is a call into the runtime, on every segment.
-    if (this.added.length) this.added.length = 0;
+    // Let go (the packet has them), not emptied: the next segment's first layer makes a new list.
+    if (this.added.length) this.added = NO_LAYERS;
     this.consumed = false;
-    if (this.httpGroup.length) this.httpGroup = [];
+    if (this.httpGroup.length) this.httpGroup = NO_HTTP_LAYERS;
     if (this.callHttp) this.endCall();
   }
 
@@ -945,13 +964,13 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
 
   /** @internal HttpEvents */
   wsFrame(st: ConnState, f: WsFrame): void {
-    st.wsMasked[f.dir === 'c2s' ? 0 : 1] = f.masked;
+    (st.wsMasked ??= [false, false])[f.dir === 'c2s' ? 0 : 1] = f.masked;
     if (f.frame === this.curFrame && this.inSegment) {
       // tshark runs WebSocket under HTTP: each call is `http:websocket` and its payloads.
       const call = this.httpCall(f.firstFrame);
       if (this.callWs === undefined) {
         this.callWs = new WebSocketAppLayer(call.offset, call.length);
-        this.added.push(this.callWs);
+        this.added = appended<Layer>(this.added, this.callWs);
       }
       this.callWs.add(f);
       if (f.continued !== undefined) this.callWs.note({ continued: f.continued });
@@ -973,7 +992,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     if (w.opcode === WsOpcode.TEXT && w.text !== undefined) note.text = w.text;
     if (w.frames > 1) note.fragments = { frames: w.fragmentFrames, bytes: w.wireBytes };
     if (note.text !== undefined || note.fragments !== undefined) this.wsNote(w.frame, note);
-    if (this.onRecord) this.record({ kind: 'ws-message', msg: w, masked: st.wsMasked[w.dir === 'c2s' ? 0 : 1] }, w.frame);
+    if (this.onRecord) this.record({ kind: 'ws-message', msg: w, masked: st.wsMasked?.[w.dir === 'c2s' ? 0 : 1] ?? false }, w.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'message', opcode: w.opcode, bytes: w.bytes, frames: w.frames };
     if (w.text !== undefined) m['text'] = w.text;
@@ -985,7 +1004,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
   /** @internal HttpEvents */
   wsClose(st: ConnState, c: WsClose): void {
     if (c.closeCode !== undefined) this.wsNote(c.frame, { closeCode: c.closeCode, ...(c.closeReason ? { closeReason: c.closeReason } : {}) });
-    if (this.onRecord) this.record({ kind: 'ws-close', close: c, masked: st.wsMasked[c.dir === 'c2s' ? 0 : 1] }, c.frame);
+    if (this.onRecord) this.record({ kind: 'ws-close', close: c, masked: st.wsMasked?.[c.dir === 'c2s' ? 0 : 1] ?? false }, c.frame);
     if (!this.onMessage) return;
     const m: Partial<AppMessage> = { kind: 'close', payload_len: c.payloadLength, close_code: c.closeCode ?? null, close_reason: c.closeReason ?? null };
     if (c.problem) m['error'] = c.problem.code;

@@ -32,6 +32,12 @@ interface ConversationBase {
 
 export interface TcpConnection extends ConversationBase {
   readonly proto: 'tcp';
+  /**
+   * The observers that want nothing more of this connection, a bit per index in the analyzer's
+   * list (analyzer.ts): its later segments pass them by. The analyzer's, kept here because every
+   * segment reads this object anyway.
+   */
+  declined: number;
 }
 
 export interface UdpConversation extends ConversationBase {

@@ -118,7 +118,11 @@ interface Held {
 
 class DirState {
   started = false;
-  /** Absolute sequence number of offset 0. */
+  /**
+   * Absolute sequence number of offset 0, kept as a signed 32-bit integer (`seq | 0`, the same
+   * value modulo 2^32): V8 stores small integers in the object itself, where a sequence number
+   * past 2^31 would make this field a separate heap box, one more load on every segment.
+   */
   base = 0;
   /** Offset of the next byte to deliver. */
   next = 0;
@@ -141,7 +145,8 @@ class DirState {
   }
 
   seqAt(offset: number): number {
-    // ToUint32 reduces the exact sum modulo 2^32 (offsets stay far below 2^53), so no `%` is needed.
+    // ToUint32 reduces the exact sum modulo 2^32 (offsets stay far below 2^53; a negative base is
+    // the same residue), so no `%` is needed.
     return (this.base + offset) >>> 0;
   }
   /** Offset of sequence number `seq`, taken as the nearest to the next expected byte. */
@@ -222,13 +227,13 @@ export class TcpReassembler implements TcpObserver {
       // A SYN (or a retransmitted one) before any data defines where the stream starts.
       if (!ds.started || (ds.next === 0 && !ds.held)) {
         ds.started = true;
-        ds.base = seq;
+        ds.base = seq | 0;
         ds.next = 0;
       }
     }
     if (!ds.started) {
       ds.started = true;
-      ds.base = seq;
+      ds.base = seq | 0;
     }
     const len = tcp.payloadLength;
     const off = ds.offsetOf(seq);

@@ -683,6 +683,7 @@ export class TcpTracker {
       bytes: [0, 0],
       payloadBytes: [0, 0],
       proto: 'tcp',
+      declined: 0,
     };
     const st = new ConnState(conn, lowToHigh, sec, nsec);
     this.conns.push(conn);

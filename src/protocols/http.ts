@@ -581,8 +581,8 @@ class HttpReceiver implements HttpSink {
   private skipBytes = 0;
   private skipFirst = 0;
   private skipFirstTime = 0;
-  // Client bytes held while an Upgrade or CONNECT is pending.
-  private held: Held[] = [];
+  // Client bytes held while an Upgrade or CONNECT is pending (a list made for the first: seldom any).
+  private held: Held[] | null = null;
   private heldBytes = 0;
   private tunnelSink: StreamSink | undefined;
   private sse: SseParser | undefined;
@@ -716,7 +716,7 @@ class HttpReceiver implements HttpSink {
         if (msg) this.missingBody(msg, length);
         return;
       case State.AwaitUpgrade:
-        this.held.push({ gap: length });
+        (this.held ??= []).push({ gap: length });
         return;
       case State.Tunnel:
         this.tunnelSink?.gap(length);
@@ -1244,7 +1244,7 @@ class HttpReceiver implements HttpSink {
       this.push(bytes, frame, time);
       return;
     }
-    this.held.push({ bytes: bytes.slice(), frame, time });
+    (this.held ??= []).push({ bytes: bytes.slice(), frame, time });
     this.heldBytes += bytes.length;
   }
 
@@ -1265,8 +1265,9 @@ class HttpReceiver implements HttpSink {
 
   private replay(): void {
     const held = this.held;
-    this.held = [];
+    this.held = null;
     this.heldBytes = 0;
+    if (held === null) return;
     const frame = this.frame;
     const time = this.time;
     for (const h of held) {

@@ -61,7 +61,7 @@ export function runScript(observer: TcpObserver, steps: Step[], stream = 0, port
       aFrom = step.from;
       const a = step.from === 'c' ? { address: '10.0.0.1', port: ports?.c ?? CLIENT.port } : { address: '10.0.0.2', port: ports?.s ?? SERVER.port };
       const b = step.from === 'c' ? { address: '10.0.0.2', port: ports?.s ?? SERVER.port } : { address: '10.0.0.1', port: ports?.c ?? CLIENT.port };
-      conn = { ...newConversationBase(stream, 'k', a, b, frame.number, time), proto: 'tcp' };
+      conn = { ...newConversationBase(stream, 'k', a, b, frame.number, time), proto: 'tcp', declined: 0 };
     }
     const dir: Dir = step.from === aFrom ? 0 : 1;
     conn.packets[dir]++;

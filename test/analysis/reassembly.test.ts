@@ -97,7 +97,7 @@ function run(segs: Seg[], isn: [number, number], options: ReassemblerOptions = {
     expect(tcp.status).toBe('ok');
     const seg: TcpSegment = { packet, tcp, dir: s.d, time: i };
     if (!conn) {
-      conn = { ...newConversationBase(0, 'k', { address: '10.0.0.1', port: PORT[0]! }, { address: '10.0.0.2', port: PORT[1]! }, 1, 0), proto: 'tcp' };
+      conn = { ...newConversationBase(0, 'k', { address: '10.0.0.1', port: PORT[0]! }, { address: '10.0.0.2', port: PORT[1]! }, 1, 0), proto: 'tcp', declined: 0 };
       r.onConnection(conn, seg);
     }
     r.onSegment(conn, seg);
@@ -260,7 +260,7 @@ describe('TcpReassembler', () => {
     segs.forEach((s, i) => {
       const packet = decodePacket(frameOf(i + 1, s, [0, 0]));
       const seg: TcpSegment = { packet, tcp: findLayer<TcpLayer>(packet, 'tcp')!, dir: s.d, time: i };
-      conn ??= { ...newConversationBase(0, 'k', { address: 'a', port: 1 }, { address: 'b', port: 2 }, 1, 0), proto: 'tcp' };
+      conn ??= { ...newConversationBase(0, 'k', { address: 'a', port: 1 }, { address: 'b', port: 2 }, 1, 0), proto: 'tcp', declined: 0 };
       r.onSegment(conn, seg);
     });
     expect(r.heldBytes(0, 0)).toBe(6);
@@ -272,7 +272,7 @@ describe('TcpReassembler', () => {
   it('a long stream keeps exact offsets past 4 GiB (offset, not 32-bit sequence)', () => {
     const events: number[] = [];
     const r = new TcpReassembler({ onData: (_c, _d, _b, range) => events.push(range.offset) });
-    const conn: TcpConnection = { ...newConversationBase(0, 'k', { address: 'a', port: 1 }, { address: 'b', port: 2 }, 1, 0), proto: 'tcp' };
+    const conn: TcpConnection = { ...newConversationBase(0, 'k', { address: 'a', port: 1 }, { address: 'b', port: 2 }, 1, 0), proto: 'tcp', declined: 0 };
     // Segments every 2^30 bytes would be holes; instead keep acknowledging so each hole is a gap.
     const step = 0x40000000;
     for (let i = 0; i < 6; i++) {
@@ -311,7 +311,7 @@ describe('quietAck', () => {
       const packet = decodePacket(frameOf(i + 1, s, isn));
       const seg: TcpSegment = { packet, tcp: findLayer<TcpLayer>(packet, 'tcp')!, dir: s.d, time: i };
       if (!conn) {
-        conn = { ...newConversationBase(0, 'k', { address: '10.0.0.1', port: PORT[0]! }, { address: '10.0.0.2', port: PORT[1]! }, 1, 0), proto: 'tcp' };
+        conn = { ...newConversationBase(0, 'k', { address: '10.0.0.1', port: PORT[0]! }, { address: '10.0.0.2', port: PORT[1]! }, 1, 0), proto: 'tcp', declined: 0 };
         r.onConnection(conn, seg);
       }
       const q = r.quietAck(conn, seg);
@@ -328,7 +328,7 @@ describe('any split, any order', () => {
     let got = '';
     const gaps: string[] = [];
     const r = new TcpReassembler({ onData: (_c, _d, b) => (got += text(b)), onGap: (_c, _d, g) => gaps.push(`${g.offset}+${g.length}`) });
-    const conn: TcpConnection = { ...newConversationBase(0, 'k', { address: 'a', port: 1 }, { address: 'b', port: 2 }, 1, 0), proto: 'tcp' };
+    const conn: TcpConnection = { ...newConversationBase(0, 'k', { address: 'a', port: 1 }, { address: 'b', port: 2 }, 1, 0), proto: 'tcp', declined: 0 };
     [...HANDSHAKE, ...segs].forEach((s, i) => {
       const p = decodePacket(frameOf(i + 1, s, isn));
       r.onSegment(conn, { packet: p, tcp: findLayer<TcpLayer>(p, 'tcp')!, dir: s.d, time: i });

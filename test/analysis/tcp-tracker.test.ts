@@ -326,7 +326,7 @@ describe('connections and tcp.stream', () => {
       tcpObservers: [
         {
           onConnection: (c, s) => events.push(`new ${c.stream} dir ${s.dir}`),
-          onSegment: (c, s, i) => events.push(`seg ${c.stream} dir ${s.dir} seq ${i.seq}`),
+          onSegment: (c, s, i) => void events.push(`seg ${c.stream} dir ${s.dir} seq ${i.seq}`),
           finish: () => events.push('finish'),
         },
       ],
@@ -342,13 +342,33 @@ describe('connections and tcp.stream', () => {
     expect([c.a.address, c.a.port, c.b.address, c.b.port]).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80]);
   });
 
+  it('passes an observer by for the rest of a connection it declined, and only that observer', () => {
+    const events: string[] = [];
+    const a = new Analyzer({
+      tcpObservers: [
+        // Declines at its second segment of each connection.
+        { onSegment: (c, s) => (events.push(`quitter ${c.stream} dir ${s.dir}`), events.filter((e) => e.startsWith(`quitter ${c.stream} `)).length < 2) },
+        { onSegment: (c, s) => void events.push(`stayer ${c.stream} dir ${s.dir}`) },
+      ],
+    });
+    const frames = buildFrames([...handshake(), ...handshake({ t0: 1 }).map((seg) => ({ ...seg, cport: 40001 }))]);
+    for (const f of frames) a.analyze(decodePacket(f));
+    expect(events.filter((e) => e.startsWith('quitter'))).toEqual(['quitter 0 dir 0', 'quitter 0 dir 1', 'quitter 1 dir 0', 'quitter 1 dir 1']);
+    expect(events.filter((e) => e.startsWith('stayer'))).toHaveLength(6);
+    expect(a.connections().map((c) => c.declined)).toEqual([1, 1]);
+    // Both observers declined: the connection's segments are still tracked, just handed to no one.
+    const b = new Analyzer({ tcpObservers: [{ onSegment: () => false }] });
+    for (const f of buildFrames(handshake())) b.analyze(decodePacket(f));
+    expect(b.connections()[0]!.packets).toEqual([2, 1]);
+  });
+
   it('tells observers of a connection whose first segment has a damaged header on its first sound one', () => {
     const events: string[] = [];
     const a = new Analyzer({
       tcpObservers: [
         {
           onConnection: (c, s) => events.push(`new ${c.stream} dir ${s.dir}`),
-          onSegment: (c, s) => events.push(`seg ${c.stream} dir ${s.dir}`),
+          onSegment: (c, s) => void events.push(`seg ${c.stream} dir ${s.dir}`),
         },
       ],
     });
