@@ -455,6 +455,22 @@ function listHas(value: string | undefined, token: string): boolean {
   return value !== undefined && value.split(',').some((v) => v.trim().toLowerCase() === token);
 }
 
+/**
+ * The number 1 to 15 ASCII digits b[start, end) write with no leading zero (a usual Content-Length,
+ * RFC 9110 §8.6), whose String() is those same bytes; -1 for anything else.
+ */
+function plainDecimal(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len === 0 || len > 15 || (len > 1 && b[start] === 0x30)) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** The value of 1 to 15 ASCII digits (a Content-Length, RFC 9110 §8.6), else undefined. */
 function digitsValue(text: string): number | undefined {
   const len = text.length;
@@ -995,7 +1011,11 @@ class HttpReceiver implements HttpSink {
     let value: string;
     // A capture repeats its Host, User-Agent and Content-Type values message after message: the
     // same bytes as the last one's string are that (ASCII) string, with no check or string to make.
+    let n: number;
     if (known !== undefined && spells(src, vs, ve, known.last)) value = known.last;
+    // A Content-Length changes message to message: plain digits make their string in JS (String(n)
+    // spells those very bytes) rather than through a call into Node for a few bytes.
+    else if (known !== undefined && known.slot === Slot.ContentLength && (n = plainDecimal(src, vs, ve)) >= 0) value = known.last = String(n);
     else {
       if (!asciiRange(src, colon + 1, end)) return false;
       value = latin1Text(src, vs, ve);

@@ -338,6 +338,20 @@ describe('HTTP with allHeaders off', () => {
     expect(resps(framing).map((r) => [r.status, r.bodyLen, r.frame])).toEqual(resps(described).map((r) => [r.status, r.bodyLen, r.frame]));
   });
 
+  it('keeps a Content-Length value as written, plain digits or not, and frames by it alike', () => {
+    // Value as written, and the length it gives (a leading zero still counts; a sign or a 16th digit is none).
+    const cases: [string, number | undefined][] = [['0', 0], ['7', 7], ['1234', 1234], ['007', 7], [' 12 ', 12], ['12, 12', 12], ['+5', undefined], ['123456789012345', 123456789012345], ['1234567890123456', undefined]];
+    for (const allHeaders of [true, false]) {
+      for (const [value, length] of cases) {
+        const body = length !== undefined && length < 10_000 ? 'x'.repeat(length) : '';
+        const [q] = reqs(expectSplitInvariant(conn({ allHeaders, describedHeaders: false }), [c2s(`POST / HTTP/1.1\r\nContent-Length:${value}\r\n\r\n${body}`), { dir: 'c2s', end: true }]));
+        // Whitespace around the value is not part of it (RFC 9110 §5.5).
+        expect(q!.headers.find((h) => h.name === 'Content-Length')?.value).toBe(value.trim());
+        expect(q!.contentLength).toBe(length);
+      }
+    }
+  });
+
   it('reads a repeated value or phrase as the string made for the last one, and a different one anew', () => {
     // Same length, different bytes: the last string must not be taken for them.
     const steps = [
