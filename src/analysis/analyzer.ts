@@ -29,7 +29,7 @@ export interface TcpObserver {
   onConnection?(conn: TcpConnection, first: TcpSegment): void;
   /**
    * Returns false when it wants no more of this connection (a stream found to carry nothing it
-   * reads): the connection's later segments, and its onConnection, pass it by.
+   * reads): the analyzer then hands it none of the connection's later segments.
    */
   onSegment(conn: TcpConnection, seg: TcpSegment, info: TcpSegmentInfo): boolean | void;
   /** The capture ended: flush what is pending. */

@@ -238,7 +238,8 @@ export class HttpAppLayer extends AppLayer {
     return info;
   }
   info(): string {
-    return this.group.map((l) => l.ownInfo()).join('');
+    // A layer made outside a stage has no group: its own Info.
+    return this.group.length === 0 ? this.ownInfo() : this.group.map((l) => l.ownInfo()).join('');
   }
   fields(): Field[] {
     const out: Field[] = [];

@@ -1009,9 +1009,9 @@ class HttpReceiver implements HttpSink {
     while (vs < ve && trimmed(src[vs]!)) vs++;
     while (ve > vs && trimmed(src[ve - 1]!)) ve--;
     let value: string;
+    let n: number;
     // A capture repeats its Host, User-Agent and Content-Type values message after message: the
     // same bytes as the last one's string are that (ASCII) string, with no check or string to make.
-    let n: number;
     if (known !== undefined && spells(src, vs, ve, known.last)) value = known.last;
     // A Content-Length changes message to message: plain digits make their string in JS (String(n)
     // spells those very bytes) rather than through a call into Node for a few bytes.

@@ -104,6 +104,23 @@ const REQ = enc('POST /api/items?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent
 const RESP = enc('HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n3\r\n:1}\r\n0\r\n\r\n');
 
 describe('AppStage on built conversations', () => {
+  it('declines a stream that carries none of its protocols, and one that is over, but not one it reads', () => {
+    const analyze = (frames: Frame[]) => {
+      const a = new Analyzer(appAnalyzerOptions(new AppStage()));
+      const packets = frames.map((f) => decodePacket(f));
+      for (const p of packets) a.analyze(p);
+      return { conn: a.connections()[0]!, packets };
+    };
+    // Binary from the start: given up on at its first bytes, and its later segments keep `data`.
+    const other = analyze(conversation([{ from: 'c', bytes: Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) }, { from: 's', bytes: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9) }]));
+    expect(other.conn.declined).toBe(1);
+    expect(other.packets[4]!.layers.map((l) => l.proto)).toEqual(['eth', 'ip', 'tcp', 'data']);
+    // HTTP: read to the end; the last FIN ends both directions, after which nothing more is read.
+    const http = analyze(conversation([{ from: 'c', bytes: REQ }, { from: 's', bytes: enc('HTTP/1.1 204 No Content\r\n\r\n') }]));
+    expect(http.packets[4]!.layers.map((l) => l.proto)).toEqual(['eth', 'ip', 'tcp', 'http']);
+    expect(http.conn.declined).toBe(0);
+  });
+
   it('gives the headers tshark names their fields, every line, and the full URI; -Y reads them', () => {
     const req = enc('GET /a/b?x=1&y HTTP/1.1\r\nHost: example.com\r\nCookie: a=1; b=2\r\nX-Custom:  v \r\n\r\n');
     const resp = enc('HTTP/1.1 200 OK\r\nServer: nginx/1.25\r\nCache-Control: max-age=9   \r\nContent-Length: 0\r\n\r\n');
