@@ -714,7 +714,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
         const layer = dissectDnsMessage(whole, { offset: 0, end: whole.length, reportedEnd: whole.length }, true);
         // At the capture end (a message completed by the flush) the last packet's time stands.
         const tx = this.dnsTx.onMessage(layer, this.curFrame, { tsSec: this.curSec, tsNsec: this.curNsec }, st.conn.key);
-        if (this.inSegment) this.added = appended<Layer>(this.added, dnsWithTransaction(layer, tx, this.payloadOffset(), this.payloadLength()));
+        if (this.inSegment) this.addLayer(dnsWithTransaction(layer, tx, this.payloadOffset(), this.payloadLength()));
         this.dnsMessage(layer, tx, st.conn.stream, 'tcp', st.dirName(dir));
       }
     }
@@ -747,7 +747,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       l = new HttpAppLayer(this.payloadOffset(), this.payloadLength());
       this.httpGroup = appended(this.httpGroup, l);
       l.group = this.httpGroup;
-      this.added = appended<Layer>(this.added, l);
+      this.addLayer(l);
       this.callHttp = l;
       this.callWs = undefined;
       this.callReassembled = alone;
@@ -761,14 +761,19 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
     this.callReassembled = false;
   }
 
+  /** A layer the current segment completed, after those before it. */
+  private addLayer(layer: Layer): void {
+    this.added = appended(this.added, layer);
+  }
+
   /** A payload layer after the current call's layers (nothing at the capture end). */
   private addPayload(proto: string, bytes: number): void {
-    if (this.inSegment) this.added = appended<Layer>(this.added, new PayloadLayer(proto, this.payloadOffset(), this.payloadLength(), bytes));
+    if (this.inSegment) this.addLayer(new PayloadLayer(proto, this.payloadOffset(), this.payloadLength(), bytes));
   }
 
   private flushLayers(p: Packet): void {
     if (this.tlsEvents) {
-      this.added = appended<Layer>(this.added, new TlsAppLayer(this.payloadOffset(), this.payloadLength(), this.tlsEvents, this.tls13Now));
+      this.addLayer(new TlsAppLayer(this.payloadOffset(), this.payloadLength(), this.tlsEvents, this.tls13Now));
       this.tlsEvents = null;
     }
     if (this.added.length || this.consumed) {
@@ -971,7 +976,7 @@ export class AppStage implements TcpObserver, UdpObserver, StreamHandler {
       const call = this.httpCall(f.firstFrame);
       if (this.callWs === undefined) {
         this.callWs = new WebSocketAppLayer(call.offset, call.length);
-        this.added = appended<Layer>(this.added, this.callWs);
+        this.addLayer(this.callWs);
       }
       this.callWs.add(f);
       if (f.continued !== undefined) this.callWs.note({ continued: f.continued });

@@ -6,7 +6,6 @@ import { REPORTERS, type ReporterName } from '../assert/report.js';
 import type { CheckOptions } from './check.js';
 import { collect } from './common.js';
 
-
 function parseReporter(value: string): ReporterName {
   if (!(REPORTERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${REPORTERS.join(', ')}`);
   return value as ReporterName;
